@@ -1,0 +1,44 @@
+"""Election results aggregation service."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: config, database, errors, CLI, blueprints."""
+    from flask_wtf.csrf import CSRFProtect
+
+    from election import cli, errors
+    from election.config import from_environment
+    from election.db import make_engine, make_sessionmaker
+    from election.web import filters
+    from election.web.context import init_app as init_context
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(from_environment())
+    if config:
+        app.config.from_mapping(config)
+
+    # Vietnamese text as UTF-8, and keys in the order the contract lists them.
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["election.engine"] = engine
+    app.extensions["election.sessions"] = make_sessionmaker(engine)
+
+    init_context(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    filters.init_app(app)
+
+    from election.api import bp as api_bp
+    from election.web import bp as web_bp
+
+    app.register_blueprint(web_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    # Pages post forms and need CSRF tokens; the API authenticates with Bearer tokens.
+    csrf = CSRFProtect(app)
+    csrf.exempt(api_bp)
+    return app

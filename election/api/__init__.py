@@ -1,0 +1,7 @@
+"""The JSON API (/api/v1)."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from election.api import openapi, structure  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,169 @@
+"""Flask commands: flask --app wsgi COMMAND."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from election.domain.errors import DomainError
+
+db_cli = AppGroup("db", help="Lược đồ cơ sở dữ liệu (Alembic).")
+
+
+def _session():
+    return current_app.extensions["election.sessions"]()
+
+
+def _fail(exc: DomainError) -> None:
+    click.echo(f"Lỗi: {exc.message}", err=True)
+    for field, messages in exc.errors.items():
+        for m in messages:
+            click.echo(m if field in ("file", "_") else f"  {field}: {m}", err=True)
+    sys.exit(1)
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the schema of DATABASE_URL (safe to run again)."""
+    from election import migrate
+
+    url = current_app.config["DATABASE_URL"]
+    if (url.startswith("sqlite:///") and not url.startswith("sqlite:////")) or url.startswith("sqlite:////"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(url, revision)
+    click.echo("Lược đồ cơ sở dữ liệu đã ở phiên bản mới nhất.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema to REVISION."""
+    from election import migrate
+
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models (developers)."""
+    from election import migrate
+
+    migrate.revision(current_app.config["DATABASE_URL"], message)
+
+
+@click.command("demo")
+@click.option("--scale", type=click.Choice(["city", "nation"]), default="city", show_default=True)
+@click.option("--seed", type=int, default=2021, show_default=True)
+@click.option("--fill", type=click.IntRange(0, 100), default=None, help="Phần trăm khu vực bỏ phiếu có biên bản.")
+@click.option("--if-empty", is_flag=True, help="Không làm gì nếu cơ sở dữ liệu đã có cuộc bầu cử.")
+def demo_command(scale: str, seed: int, fill: int | None, if_empty: bool) -> None:
+    """Load a synthetic election into an empty database."""
+    from election.services import demo, structure
+
+    with _session() as session:
+        if if_empty and structure.election(session) is not None:
+            click.echo("Cơ sở dữ liệu đã có cuộc bầu cử; không nạp dữ liệu mẫu.")
+            return
+        started = time.perf_counter()
+        try:
+            report = demo.load(session, scale=scale, seed=seed, fill=fill, echo=click.echo)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(report)
+        click.echo(f"Thời gian: {time.perf_counter() - started:.1f} giây")
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["officer", "reviewer", "board", "admin"]))
+@click.option("--area", "area", default=None, help="Mã khu vực bỏ phiếu (officer) hoặc khu vực hành chính (reviewer).")
+@click.option("--password", default=None, help="Bỏ trống để sinh mật khẩu ngẫu nhiên (phải đổi khi đăng nhập).")
+@click.option("--full-name", default="", help="Họ và tên.")
+def create_user_command(name: str, role: str, area: str | None, password: str | None, full_name: str) -> None:
+    """Create a user; the API token is printed on the last line."""
+    from election.services import users
+
+    with _session() as session:
+        try:
+            new = users.create_user(session, name, role, area, password, full_name)
+        except DomainError as exc:
+            _fail(exc)
+    click.echo(f"Đã tạo người dùng {name} ({role}).")
+    if new.generated_password:
+        click.echo(f"Mật khẩu tạm thời: {new.password}")
+    click.echo(new.token)
+
+
+@click.command("import-setup")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_setup_command(file: Path) -> None:
+    """Load a whole election definition from a setup workbook, or nothing."""
+    from election.services import setup
+
+    with _session() as session:
+        try:
+            summary = setup.import_workbook(session, file.read_bytes())
+        except DomainError as exc:
+            _fail(exc)
+    click.echo(summary)
+
+
+@click.command("export-setup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_setup_command(file: Path) -> None:
+    """Write the election definition as a setup workbook."""
+    from election.services import setup
+
+    with _session() as session:
+        file.write_bytes(setup.export_workbook(session))
+    click.echo(f"Đã ghi {file}")
+
+
+@click.command("import-roll")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_roll_command(file: Path) -> None:
+    """Load voter rolls (.csv or .xlsx) and print the per-contest counts."""
+    from election.services import rolls
+
+    started = time.perf_counter()
+    with _session() as session:
+        try:
+            report = rolls.import_file(session, file)
+        except DomainError as exc:
+            _fail(exc)
+    click.echo(report.text())
+    click.echo(f"Thời gian: {time.perf_counter() - started:.1f} giây")
+
+
+@click.command("verify-audit")
+def verify_audit_command() -> None:
+    """Check the whole audit chain."""
+    from election.services import audit
+
+    with _session() as session:
+        report = audit.verify_chain(session)
+    if report.ok:
+        click.echo(f"OK {report.events} events")
+        return
+    click.echo(f"FAIL: sự kiện số {report.first_bad_seq}: {report.reason}", err=True)
+    sys.exit(1)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    for command in (
+        demo_command,
+        create_user_command,
+        import_setup_command,
+        export_setup_command,
+        import_roll_command,
+        verify_audit_command,
+    ):
+        app.cli.add_command(command)

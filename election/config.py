@@ -1,0 +1,39 @@
+"""Configuration: defaults, overridden by the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one kept in instance/ so sessions survive restarts."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment() -> dict:
+    """The settings of a running service."""
+    return {
+        "DATABASE_URL": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE / 'election.db'}"
+        ),
+        "SECRET_KEY": _secret_key(),
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "JSON_SORT_KEYS": False,
+    }

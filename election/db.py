@@ -1,0 +1,89 @@
+"""Engine, sessions and the declarative base.
+
+SQLite is configured as a real embedded database: WAL, a busy timeout,
+foreign keys on, and write transactions that take the write lock at BEGIN
+(``BEGIN IMMEDIATE``) so they wait for each other instead of failing later
+with "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Execution option a write use-case sets on its connection before the
+# transaction starts; on SQLite it turns BEGIN into BEGIN IMMEDIATE.
+WRITE = {"election_write": True}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """An engine for ``url`` with the per-dialect settings this service relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _configure_sqlite(engine, memory=":memory:" in url or url.rstrip("/") == "sqlite:")
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 5)
+    kwargs.setdefault("max_overflow", 5)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine, memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's begin event emit BEGIN itself (pysqlite's own
+        # transaction handling would defer it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("election_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def begin_write(session: Session) -> None:
+    """Start ``session``'s transaction as a write transaction.
+
+    Call it first in a write use-case. On SQLite the write lock is taken now,
+    so concurrent writers queue instead of failing; elsewhere it is a no-op.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options=WRITE)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()

@@ -1,0 +1,1 @@
+"""The rules of the law, in pure Python (standard library only)."""

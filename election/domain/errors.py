@@ -1,0 +1,65 @@
+"""Errors raised by services; ``election.errors`` maps them to HTTP."""
+
+from __future__ import annotations
+
+from election.domain.problems import Problem
+
+
+class DomainError(Exception):
+    """A request the rules refuse. ``message`` is Vietnamese and shown to users."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+    def __init__(self, message: str, errors=None, **details) -> None:
+        super().__init__(message, errors)
+        self.details = details
+
+
+class InvalidInput(DomainError):
+    """Values of the wrong type or shape (field-level)."""
+
+    code = "invalid_input"
+
+
+class RuleBroken(DomainError):
+    """Well-formed input that breaks a rule of the law; carries every problem."""
+
+    code = "rule_broken"
+
+    def __init__(self, message: str, problems: list[Problem]) -> None:
+        errors: dict[str, list[str]] = {}
+        for p in problems:
+            errors.setdefault(p.field or "_", []).append(p.message)
+        super().__init__(message, errors)
+        self.problems = problems
+
+
+class FileInvalid(DomainError):
+    """An uploaded file refused whole; ``lines`` are ``sheet!cell: message``."""
+
+    code = "file_invalid"
+
+    def __init__(self, message: str, lines: list[str]) -> None:
+        super().__init__(message, {"file": lines})
+        self.lines = lines

@@ -1,0 +1,35 @@
+"""Vietnamese number formats and exact percentages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+
+
+def fmt_int(value: int) -> str:
+    """1234567 → '1.234.567' (vi-VN grouping)."""
+    sign = "-" if value < 0 else ""
+    return sign + f"{abs(value):,}".replace(",", ".")
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """``part`` as a percentage of ``whole``, two decimals, half up; None when whole is 0."""
+    if whole == 0:
+        return None
+    # Exact integer arithmetic: hundredths of a percent, rounded half up.
+    exact = Fraction(part * 10000, whole)
+    hundredths = int(exact + Fraction(1, 2)) if exact >= 0 else -int(-exact + Fraction(1, 2))
+    return Decimal(hundredths).scaleb(-2)
+
+
+def fmt_pct(value: Decimal | None) -> str:
+    """Decimal('99.85') → '99,85%'."""
+    if value is None:
+        return "—"
+    return f"{value:.2f}".replace(".", ",") + "%"
+
+
+def fmt_date(value: dt.date) -> str:
+    """2021-05-23 → '23/05/2021'."""
+    return value.strftime("%d/%m/%Y")

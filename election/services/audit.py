@@ -1,0 +1,153 @@
+"""The audit log: append an event to the hash chain; verify the chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from election.models import AuditEvent, AuditHead, User
+
+GENESIS = "0" * 64
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user, or the system (CLI, demo loader) when ``id`` is None."""
+
+    id: int | None
+    name: str
+
+    @classmethod
+    def of(cls, user: User | None) -> Actor:
+        return cls(None, SYSTEM) if user is None else cls(user.id, user.username)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _timestamp(at: dt.datetime) -> str:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    before: dict | None,
+    after: dict | None,
+) -> bytes:
+    """The bytes an event's hash covers: sorted-key JSON, UTF-8."""
+    content = {
+        "seq": seq,
+        "at": _timestamp(at),
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "before": before,
+        "after": after,
+    }
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def chain_hash(prev_hash: str, content: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode() + content).hexdigest()
+
+
+def append(
+    session: Session,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str | int | None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """Add one event in the caller's transaction.
+
+    Call it as the last write before commit: it locks the chain head, which
+    serialises appenders, and the lock is then held only until the commit.
+    """
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one()
+    seq = head.seq + 1
+    at = utcnow()
+    oid = None if object_id is None else str(object_id)
+    digest = chain_hash(
+        head.hash, canonical(seq, at, actor.name, action, object_type, oid, before, after)
+    )
+    event = AuditEvent(
+        seq=seq,
+        at=at,
+        actor_id=actor.id,
+        actor=actor.name,
+        action=action,
+        object_type=object_type,
+        object_id=oid,
+        before=before,
+        after=after,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    session.add(event)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    events: int
+    first_bad_seq: int | None
+    reason: str | None
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Recompute every hash in order; name the first event that does not match."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    rows = session.execute(
+        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
+    ).scalars()
+    for event in rows:
+        count += 1
+        if event.seq != expected_seq:
+            return ChainReport(False, count, expected_seq, f"thiếu sự kiện số {expected_seq}")
+        if event.prev_hash != prev:
+            return ChainReport(False, count, event.seq, "mã băm trước không khớp")
+        digest = chain_hash(
+            prev,
+            canonical(
+                event.seq,
+                event.at,
+                event.actor,
+                event.action,
+                event.object_type,
+                event.object_id,
+                event.before,
+                event.after,
+            ),
+        )
+        if digest != event.hash:
+            return ChainReport(False, count, event.seq, "nội dung sự kiện đã bị sửa")
+        prev = event.hash
+        expected_seq += 1
+    head = session.get(AuditHead, 1)
+    if head is None or head.seq != expected_seq - 1 or head.hash != prev:
+        return ChainReport(False, count, expected_seq - 1 or None, "đầu chuỗi không khớp")
+    return ChainReport(True, count, None, None)

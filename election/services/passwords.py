@@ -1,0 +1,42 @@
+"""Password and token hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "hp_"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A real hash to verify against when the user does not exist, so a failed
+# login takes as long for an unknown name as for a wrong password.
+DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Tokens carry 256 random bits, so a plain SHA-256 is a safe stored form."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)

@@ -1,0 +1,257 @@
+"""Loading voter rolls, streamed, all or nothing, and deriving the counts per contest."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from election.db import begin_write
+from election.domain.errors import FileInvalid, NotFound
+from election.domain.numbers import fmt_int
+from election.domain.problems import Problem
+from election.domain.rolls import contests_of_voter
+from election.domain.setup import CONTEST_LABELS
+from election.models import Contest, Election, UnitVotingArea, VoterCount, VotingArea
+from election.services import audit
+from election.services.audit import Actor
+from election.services.roll_io import RollFile, RollRow
+
+BATCH = 20_000
+COLUMNS = (
+    "voting_area_id",
+    "seq",
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "residence",
+    "residence_type",
+    "note",
+)
+
+
+@dataclass
+class RollReport:
+    """What a roll import stored: voters per voting area and contest."""
+
+    voters: int = 0
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # va code → contest → n
+
+    def totals(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for per_contest in self.counts.values():
+            for contest, n in per_contest.items():
+                out[contest] += n
+        return dict(out)
+
+    def text(self, detail_limit: int = 100) -> str:
+        lines = [
+            f"Đã nạp {fmt_int(self.voters)} cử tri của {fmt_int(len(self.counts))} khu vực bỏ phiếu.",
+            "Số cử tri theo cấp bầu cử:",
+        ]
+        for contest, n in self.totals().items():
+            lines.append(f"  {contest:<11} {CONTEST_LABELS.get(contest, contest)}: {fmt_int(n)}")
+        if len(self.counts) <= detail_limit:
+            for code, per_contest in self.counts.items():
+                parts = ", ".join(f"{c} {fmt_int(n)}" for c, n in per_contest.items())
+                lines.append(f"  {code}: {parts}")
+        return "\n".join(lines)
+
+
+def import_file(session: Session, path: Path, actor: Actor = Actor(None, audit.SYSTEM)) -> RollReport:
+    """Load a .csv or .xlsx roll file."""
+    roll = RollFile(path)
+    return import_rows(session, roll, roll.describe, actor, roll.name)
+
+
+def import_rows(
+    session: Session,
+    items: Iterable[RollRow | list[Problem]],
+    describe: Callable[[Problem], str],
+    actor: Actor,
+    source: str,
+) -> RollReport:
+    """Store the rows of a roll, replacing the rolls of the voting areas it names.
+
+    Every problem of every row is collected; if there is any, nothing is stored.
+    """
+    begin_write(session)
+    election = session.scalars(select(Election)).first()
+    if election is None:
+        raise NotFound("Chưa có cuộc bầu cử nào được thiết lập; hãy nạp thiết lập trước")
+    va_ids = dict(session.execute(select(VotingArea.code, VotingArea.id)).all())
+    contest_code = dict(session.execute(select(Contest.id, Contest.code)).all())
+    held: dict[int, tuple[str, ...]] = defaultdict(tuple)
+    for va_id, contest_id in session.execute(
+        select(UnitVotingArea.voting_area_id, UnitVotingArea.contest_id).order_by(
+            UnitVotingArea.voting_area_id, UnitVotingArea.contest_id
+        )
+    ):
+        held[va_id] += (contest_code[contest_id],)
+    voter_contests: dict[tuple[str, str | None], frozenset[str]] = {}
+
+    writer = _writer(session)
+    problems: list[Problem] = []
+    seqs: dict[int, set[int]] = {}
+    counts: dict[int, dict[str, int]] = {}
+    batch: list[tuple] = []
+    voters = 0
+    for item in items:
+        if isinstance(item, list):
+            problems.extend(item)
+            continue
+        va_id = va_ids.get(item.voting_area)
+        if va_id is None:
+            problems.append(
+                Problem("unknown_code", f"Không có khu vực bỏ phiếu mã «{item.voting_area}»", source, item.row, "voting_area")
+            )
+            continue
+        seen = seqs.get(va_id)
+        if seen is None:
+            seen = seqs[va_id] = set()
+            counts[va_id] = dict.fromkeys(held[va_id], 0)
+            if not problems:
+                writer.clear(va_id)
+        if item.seq in seen:
+            problems.append(
+                Problem(
+                    "seq_duplicate",
+                    f"Số thứ tự {item.seq} bị trùng trong danh sách của khu vực «{item.voting_area}»",
+                    source,
+                    item.row,
+                    "seq",
+                )
+            )
+            continue
+        seen.add(item.seq)
+        key = (item.residence_type, item.note)
+        contests = voter_contests.get(key)
+        if contests is None:
+            contests = voter_contests[key] = contests_of_voter(*key, election.form_set)
+        per_contest = counts[va_id]
+        for contest in contests:
+            if contest in per_contest:
+                per_contest[contest] += 1
+        voters += 1
+        if problems:
+            continue  # keep checking, stop writing: the import will be refused
+        batch.append(
+            (
+                va_id,
+                item.seq,
+                item.full_name,
+                item.date_of_birth,
+                item.gender,
+                item.residence,
+                item.residence_type,
+                item.note,
+            )
+        )
+        if len(batch) >= BATCH:
+            writer.write(batch)
+            batch = []
+    if problems:
+        session.rollback()
+        raise FileInvalid(
+            f"Danh sách cử tri có {fmt_int(len(problems))} lỗi; không có cử tri nào được nạp",
+            [describe(p) for p in problems],
+        )
+    if not counts:
+        session.rollback()
+        raise FileInvalid("Danh sách cử tri không có dòng nào", [f"{source}: tệp không có cử tri"])
+    writer.write(batch)
+
+    code_of = {v: k for k, v in va_ids.items()}
+    contest_id = {v: k for k, v in contest_code.items()}
+    before = _store_counts(session, counts, contest_id)
+    report = RollReport(voters, {code_of[va]: per for va, per in counts.items()})
+    audit.append(
+        session,
+        actor,
+        "roll.import",
+        "roll",
+        source,
+        {"counts": {code_of[va]: per for va, per in before.items()}},
+        {"voters": voters, "counts": report.counts},
+    )
+    session.commit()
+    return report
+
+
+def _store_counts(
+    session: Session, counts: dict[int, dict[str, int]], contest_id: dict[str, int]
+) -> dict[int, dict[str, int | None]]:
+    """Write the derived counts; return the roll counts they replace."""
+    existing: dict[tuple[int, int], int | None] = {}
+    ids = list(counts)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for va_id, cid, roll in session.execute(
+            select(VoterCount.voting_area_id, VoterCount.contest_id, VoterCount.roll_voters).where(
+                VoterCount.voting_area_id.in_(chunk)
+            )
+        ):
+            existing[(va_id, cid)] = roll
+    updates, inserts = [], []
+    before: dict[int, dict[str, int | None]] = {}
+    for va_id, per_contest in counts.items():
+        for contest, n in per_contest.items():
+            key = (va_id, contest_id[contest])
+            if key in existing:
+                before.setdefault(va_id, {})[contest] = existing[key]
+                updates.append({"va": va_id, "c": key[1], "n": n})
+            else:
+                inserts.append({"voting_area_id": va_id, "contest_id": key[1], "roll_voters": n, "setup_voters": None})
+    if updates:
+        session.connection().execute(
+            update(VoterCount)
+            .where(VoterCount.voting_area_id == bindparam("va"), VoterCount.contest_id == bindparam("c"))
+            .values(roll_voters=bindparam("n")),
+            updates,
+        )
+    if inserts:
+        session.execute(VoterCount.__table__.insert(), inserts)
+    return before
+
+
+class _SqliteWriter:
+    def __init__(self, session: Session) -> None:
+        self.conn = session.connection()
+
+    def clear(self, va_id: int) -> None:
+        self.conn.exec_driver_sql("DELETE FROM voter WHERE voting_area_id = ?", (va_id,))
+
+    def write(self, batch: list[tuple]) -> None:
+        if batch:
+            self.conn.exec_driver_sql(
+                f"INSERT INTO voter ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                [(*row[:3], row[3].isoformat(), *row[4:]) for row in batch],
+            )
+
+
+class _PostgresWriter:
+    """COPY is several times faster than INSERT for bulk rows."""
+
+    def __init__(self, session: Session) -> None:
+        self.raw = session.connection().connection.driver_connection
+
+    def clear(self, va_id: int) -> None:
+        with self.raw.cursor() as cur:
+            cur.execute("DELETE FROM voter WHERE voting_area_id = %s", (va_id,))
+
+    def write(self, batch: list[tuple]) -> None:
+        if not batch:
+            return
+        with self.raw.cursor() as cur, cur.copy(f"COPY voter ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in batch:
+                copy.write_row(row)
+
+
+def _writer(session: Session) -> _SqliteWriter | _PostgresWriter:
+    if session.get_bind().dialect.name == "postgresql":
+        return _PostgresWriter(session)
+    return _SqliteWriter(session)

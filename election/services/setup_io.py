@@ -1,0 +1,432 @@
+"""The setup workbook: read it into a domain ``Setup`` with located problems, and write it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+from zipfile import BadZipFile
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from election.domain.problems import Problem
+from election.domain.setup import (
+    CONTEST_CODES,
+    AreaDef,
+    CandidateDef,
+    ContestDef,
+    ElectionDef,
+    Setup,
+    UnitDef,
+    VoterCountDef,
+    VotingAreaDef,
+    check_setup,
+)
+
+INSTRUCTIONS_SHEET = "hướng dẫn"
+# Contract column order; voting_areas goes on with one column per contest code.
+SHEETS: dict[str, tuple[str, ...]] = {
+    "election": ("name", "date", "form_set"),
+    "areas": ("code", "name", "level", "parent"),
+    "contests": ("code", "name"),
+    "units": ("code", "contest", "name", "seats"),
+    "candidates": ("code", "unit", "order", "full_name", "date_of_birth", "gender"),
+    "voting_areas": ("code", "name", "area"),
+    "voters": ("voting_area", "contest", "voters"),
+}
+LABELS = {
+    "date": "Ngày bầu cử",
+    "seats": "Số đại biểu được bầu",
+    "order": "Thứ tự trên phiếu bầu",
+    "date_of_birth": "Ngày sinh",
+    "voters": "Số cử tri",
+}
+GUIDE: dict[str, tuple[str, dict[str, str]]] = {
+    "election": ("Thông tin chung của cuộc bầu cử (đúng một dòng)", {
+        "name": "Tên cuộc bầu cử",
+        "date": "Ngày bầu cử, dạng YYYY-MM-DD (ví dụ 2026-03-15)",
+        "form_set": "Bộ biểu mẫu áp dụng: 2021 hoặc 2026",
+    }),
+    "areas": ("Các đơn vị hành chính, từ thành phố đến xã, phường, thị trấn", {
+        "code": "Mã đơn vị hành chính, không trùng nhau",
+        "name": "Tên đơn vị hành chính",
+        "level": "Cấp: city (thành phố), district (quận, huyện), ward (xã, phường, thị trấn)",
+        "parent": "Mã đơn vị hành chính cấp trên; để trống với thành phố",
+    }),
+    "contests": ("Các cấp bầu cử được tổ chức", {
+        "code": "Mã cấp bầu cử: " + ", ".join(CONTEST_CODES),
+        "name": "Tên cuộc bầu cử ở cấp này, ví dụ «Đại biểu Quốc hội khóa XV»",
+    }),
+    "units": ("Các đơn vị bầu cử của từng cấp", {
+        "code": "Mã đơn vị bầu cử, không trùng nhau",
+        "contest": "Mã cấp bầu cử của đơn vị (cột code của trang contests)",
+        "name": "Tên đơn vị bầu cử, ví dụ «Đơn vị bầu cử số 1»",
+        "seats": "Số đại biểu được bầu (Quốc hội: 1 đến 3; Hội đồng nhân dân: 1 đến 5)",
+    }),
+    "candidates": ("Danh sách người ứng cử của từng đơn vị bầu cử", {
+        "code": "Mã người ứng cử, không trùng nhau",
+        "unit": "Mã đơn vị bầu cử (cột code của trang units)",
+        "order": "Thứ tự trên phiếu bầu: 1, 2, 3, …",
+        "full_name": "Họ và tên",
+        "date_of_birth": "Ngày sinh, dạng YYYY-MM-DD",
+        "gender": "Giới tính: Nam hoặc Nữ",
+    }),
+    "voting_areas": ("Các khu vực bỏ phiếu và đơn vị bầu cử của chúng ở từng cấp", {
+        "code": "Mã khu vực bỏ phiếu, không trùng nhau",
+        "name": "Tên khu vực bỏ phiếu",
+        "area": "Mã xã, phường, thị trấn có khu vực bỏ phiếu (cột code của trang areas)",
+        "QH, HDND_TINH, …": "Mỗi cấp bầu cử một cột, tên cột là mã cấp; ô ghi mã đơn vị bầu cử "
+        "của khu vực bỏ phiếu ở cấp đó; để trống nếu khu vực không bầu cấp đó",
+    }),
+    "voters": ("Số cử tri, dùng cho khu vực bỏ phiếu chưa nạp danh sách cử tri", {
+        "voting_area": "Mã khu vực bỏ phiếu (cột code của trang voting_areas)",
+        "contest": "Mã cấp bầu cử",
+        "voters": "Số cử tri trong danh sách, số nguyên không âm",
+    }),
+}
+GUIDE_NOTES = (
+    "Dòng đầu tiên của mỗi trang ghi tên cột đúng như mẫu; thứ tự cột có thể thay đổi.",
+    "Mỗi dòng tiếp theo là một bản ghi; mã không được trùng trong cùng một trang.",
+    "Ngày ghi theo dạng YYYY-MM-DD. Tệp có lỗi bị từ chối toàn bộ, kèm danh sách lỗi theo ô.",
+)
+_FORMULA_START = ("=", "+", "-", "@")
+_INVALID = object()
+
+
+def cell_of(problem: Problem, letter: str | None) -> str:
+    """``sheet!D5`` for a problem in column ``letter`` ('' when the problem has no place)."""
+    if problem.sheet is None:
+        return ""
+    return f"{problem.sheet}!{letter or 'A'}{problem.row or 1}"
+
+
+def problem_text(problem: Problem, letter: str | None) -> str:
+    """``sheet!D5: message`` (just the message when the problem has no place)."""
+    where = cell_of(problem, letter)
+    return f"{where}: {problem.message}" if where else problem.message
+
+
+def default_letter(sheet: str | None, field: str | None) -> str | None:
+    """The column letter of ``field`` in the contract layout of ``sheet``."""
+    keys = SHEETS.get(sheet or "", ())
+    if sheet == "voting_areas":
+        keys += CONTEST_CODES
+    return get_column_letter(keys.index(field) + 1) if field in keys else None
+
+
+@dataclass
+class SetupFile:
+    """A setup workbook as read: the definition, its parse problems and its header layout."""
+
+    setup: Setup
+    problems: list[Problem]
+    columns: dict[str, dict[str, str]]  # sheet → column key → column letter, as read
+
+    def locate(self, problem: Problem) -> str:
+        """``units!D5``: where ``problem`` is in this workbook ('' when nowhere)."""
+        return cell_of(problem, self._letter(problem))
+
+    def describe(self, problem: Problem) -> str:
+        """``units!D5: message``."""
+        return problem_text(problem, self._letter(problem))
+
+    def check(self) -> list[Problem]:
+        """Parse problems plus ``check_setup``'s, without echoes of them, in sheet order."""
+        cells = {(p.sheet, p.row, p.field) for p in self.problems}
+        gone = {(p.sheet, None) for p in self.problems if p.code == "sheet_missing"}
+        gone |= {(p.sheet, p.field) for p in self.problems if p.code == "column_missing"}
+        # A missing sheet or column, or an unreadable cell, would otherwise be reported again
+        # on every row as an empty value.
+        rules = [
+            p
+            for p in check_setup(self.setup)
+            if (p.sheet, p.row, p.field) not in cells
+            and (p.sheet, None) not in gone
+            and (p.sheet, p.field) not in gone
+        ]
+        return sorted(self.problems + rules, key=self._place)
+
+    def messages(self, problems: Iterable[Problem] | None = None) -> list[str]:
+        """``sheet!CELL: message`` lines for ``problems`` (default: ``check()``)."""
+        return [self.describe(p) for p in (self.check() if problems is None else problems)]
+
+    def _letter(self, problem: Problem) -> str | None:
+        layout = self.columns.get(problem.sheet or "", {})
+        return layout.get(problem.field or "") or default_letter(problem.sheet, problem.field)
+
+    def _place(self, problem: Problem) -> tuple[int, int, int]:
+        order = list(SHEETS)
+        sheet = order.index(problem.sheet) if problem.sheet in order else -1
+        column = column_index_from_string(self._letter(problem) or "A")
+        return sheet, problem.row or 0, column
+
+
+def read_setup(source: bytes | str | Path | BinaryIO) -> SetupFile:
+    """Read a setup workbook; types are parsed here, the rules are left to ``check()``."""
+    if isinstance(source, (str, Path)):
+        with open(source, "rb") as handle:
+            return read_setup(handle)
+    try:
+        data = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+        workbook = load_workbook(data, read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException, KeyError):
+        bad = Problem("file_invalid", "Tệp không phải là sổ tính Excel (.xlsx) hợp lệ")
+        return SetupFile(Setup(None, [], [], [], [], [], []), [bad], {})
+    problems: list[Problem] = []
+    columns: dict[str, dict[str, str]] = {}
+    try:
+        sheets = {name.strip().lower(): workbook[name] for name in workbook.sheetnames}
+
+        def table(sheet: str, extra: Mapping[str, str] = {}) -> list[_Row]:
+            return _table(sheets.get(sheet), sheet, extra, problems, columns)
+
+        election = None
+        for r in table("election"):
+            if election is None:
+                election = ElectionDef(r.text("name"), r.date("date"), r.text("form_set"), row=r.row)
+            else:
+                problems.append(Problem(
+                    "election_rows", "Trang election chỉ có một dòng dữ liệu",
+                    "election", r.row, "name",
+                ))
+        contests = [ContestDef(r.text("code"), r.text("name"), row=r.row) for r in table("contests")]
+        codes = [*CONTEST_CODES, *(c.code for c in contests if c.code)]
+        setup = Setup(
+            election=election,
+            areas=[
+                AreaDef(r.text("code"), r.text("name"), r.text("level"), r.text("parent"), r.row)
+                for r in table("areas")
+            ],
+            contests=contests,
+            units=[
+                UnitDef(r.text("code"), r.text("contest"), r.text("name"), r.int("seats"), r.row)
+                for r in table("units")
+            ],
+            candidates=[
+                CandidateDef(
+                    r.text("code"), r.text("unit"), r.int("order"), r.text("full_name"),
+                    r.date("date_of_birth"), r.text("gender"), r.row,
+                )
+                for r in table("candidates")
+            ],
+            voting_areas=[
+                VotingAreaDef(
+                    r.text("code"), r.text("name"), r.text("area"), r.units(), row=r.row
+                )
+                for r in table("voting_areas", {c.lower(): c for c in codes})
+            ],
+            voters=[
+                VoterCountDef(r.text("voting_area"), r.text("contest"), r.int("voters"), r.row)
+                for r in table("voters")
+            ],
+        )
+    finally:
+        workbook.close()
+    order = list(SHEETS)
+    # Sheets are read in dependency order; report them in workbook order.
+    problems.sort(key=lambda p: order.index(p.sheet) if p.sheet in order else -1)
+    return SetupFile(setup, problems, columns)
+
+
+class _Row:
+    """One data row of a sheet, parsing its cells and noting what it cannot parse."""
+
+    def __init__(self, sheet: str, row: int, cells: dict[str, Any], problems: list[Problem]):
+        self.sheet, self.row, self.cells, self.problems = sheet, row, cells, problems
+
+    def text(self, key: str) -> str | None:
+        return _text(self.cells.get(key))
+
+    def int(self, key: str) -> int | None:
+        value = _int(self.cells.get(key))
+        if value is _INVALID:
+            return self._bad(key, "integer_invalid", "{label} phải là số nguyên (đang là «{raw}»)")
+        return value
+
+    def date(self, key: str) -> dt.date | None:
+        value = _date(self.cells.get(key))
+        if value is _INVALID:
+            return self._bad(key, "date_invalid", "{label} «{raw}» không hợp lệ; dùng dạng YYYY-MM-DD")
+        return value
+
+    def units(self) -> dict[str, str]:
+        fixed = SHEETS["voting_areas"]
+        units = {key: _text(value) for key, value in self.cells.items() if key not in fixed}
+        return {contest: unit for contest, unit in units.items() if unit is not None}
+
+    def _bad(self, key: str, code: str, template: str) -> None:
+        raw = str(self.cells[key]).strip()
+        message = template.format(label=LABELS[key], raw=raw)
+        self.problems.append(Problem(code, message, self.sheet, self.row, key))
+
+
+def _table(ws, sheet, extra, problems, columns) -> list[_Row]:
+    """The data rows of a sheet, once its header is checked and recorded in ``columns``."""
+    if ws is None:
+        problems.append(Problem("sheet_missing", f"Thiếu trang tính «{sheet}»", sheet, 1))
+        return []
+    allowed = {key: key for key in SHEETS[sheet]} | dict(extra)
+    ws.reset_dimensions()  # a stale <dimension> would otherwise cut rows off
+    rows = ws.iter_rows(values_only=True)
+    layout: dict[str, str] = {}
+    keys: list[tuple[int, str]] = []
+    for index, raw in enumerate(next(rows, ())):
+        name, letter = _text(raw), get_column_letter(index + 1)
+        key = allowed.get(name.lower()) if name else None
+        if name is None:
+            continue
+        if key is None:
+            layout.setdefault(name, letter)
+            known = ", ".join(SHEETS[sheet]) + (", mã cấp bầu cử" if extra else "")
+            message = f"Cột «{name}» không dùng trong trang {sheet}; các cột: {known}"
+            problems.append(Problem("column_unknown", message, sheet, 1, name))
+        elif key in layout:
+            message = f"Cột «{key}» bị lặp (cột {layout[key]} và {letter})"
+            problems.append(Problem("column_duplicate", message, sheet, 1, key))
+        else:
+            layout[key] = letter
+            keys.append((index, key))
+    columns[sheet] = layout
+    for key in SHEETS[sheet]:
+        if key not in layout:
+            problems.append(Problem("column_missing", f"Thiếu cột «{key}»", sheet, 1, key))
+    out = []
+    for number, values in enumerate(rows, 2):
+        cells = {key: values[i] if i < len(values) else None for i, key in keys}
+        if any(_text(v) is not None for v in cells.values()):
+            out.append(_Row(sheet, number, cells, problems))
+    return out
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a code typed as a number, e.g. 101
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def _int(value: Any) -> Any:
+    if isinstance(value, bool):
+        return _INVALID
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else _INVALID
+    text = _text(value)
+    if text is None:
+        return None
+    digits = text[1:] if text[:1] == "-" else text
+    return int(text) if digits.isascii() and digits.isdigit() else _INVALID
+
+
+def _date(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value)
+    if text is None:
+        return None
+    return parse_date(text) or _INVALID
+
+
+def parse_date(text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` or ``DD/MM/YYYY`` as a date; None when it is neither."""
+    try:
+        if len(text) == 10 and text[4] == "-" == text[7]:
+            return dt.date.fromisoformat(text)
+        parts = text.split("/")
+        if len(parts) == 3 and len(parts[2]) == 4 and all(p.isascii() and p.isdigit() for p in parts):
+            return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        pass
+    return None
+
+
+def write_setup(setup: Setup) -> bytes:
+    """The setup workbook of ``setup``: instructions first, then one sheet per table."""
+    contests = [c.code for c in setup.contests if c.code]
+    for v in setup.voting_areas:  # keep units of contests missing from the contests sheet
+        contests += [c for c in v.units if c not in contests]
+    e = setup.election
+    tables = {
+        "election": [[e.name, _iso(e.date), e.form_set]] if e else [],
+        "areas": [[a.code, a.name, a.level, a.parent] for a in setup.areas],
+        "contests": [[c.code, c.name] for c in setup.contests],
+        "units": [[u.code, u.contest, u.name, u.seats] for u in setup.units],
+        "candidates": [
+            [c.code, c.unit, c.order, c.full_name, _iso(c.date_of_birth), c.gender]
+            for c in setup.candidates
+        ],
+        "voting_areas": [
+            [v.code, v.name, v.area, *(v.units.get(c) for c in contests)]
+            for v in setup.voting_areas
+        ],
+        "voters": [[c.voting_area, c.contest, c.voters] for c in setup.voters],
+    }
+    headers = {**SHEETS, "voting_areas": SHEETS["voting_areas"] + tuple(contests)}
+    return _workbook(headers, tables)
+
+
+def blank_template() -> bytes:
+    """The setup workbook with headers only (every contest column), to fill in by hand."""
+    headers = {**SHEETS, "voting_areas": SHEETS["voting_areas"] + CONTEST_CODES}
+    return _workbook(headers, {sheet: [] for sheet in SHEETS})
+
+
+def _workbook(headers: Mapping[str, Iterable[str]], tables: Mapping[str, list[list]]) -> bytes:
+    workbook = Workbook(write_only=True)
+    guide = [["Ghi chú", "", note] for note in GUIDE_NOTES]
+    for sheet, (about, fields) in GUIDE.items():
+        guide += [[sheet, "", about], *([sheet, key, text] for key, text in fields.items())]
+    _sheet(workbook, INSTRUCTIONS_SHEET, ["Trang", "Cột", "Ý nghĩa"], guide, wrap=True)
+    for sheet in SHEETS:
+        _sheet(workbook, sheet, list(headers[sheet]), tables[sheet])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], wrap=False):
+    ws = workbook.create_sheet(title)
+    ws.freeze_panes = "A2"
+    for index, key in enumerate(header):
+        width = max([len(key)] + [len(str(row[index])) for row in rows if row[index] is not None])
+        ws.column_dimensions[get_column_letter(index + 1)].width = min(max(width + 2, 10), 80)
+    bold = Font(bold=True)
+    ws.append([_cell(ws, key, font=bold) for key in header])
+    wrapped = Alignment(wrap_text=True, vertical="top") if wrap else None
+    for values in rows:
+        ws.append([_cell(ws, v, alignment=wrapped) for v in values])
+
+
+def _cell(ws, value: Any, **style) -> Any:
+    if value == "" or value is None:
+        return None
+    if not isinstance(value, str) and not any(style.values()):
+        return value
+    cell = WriteOnlyCell(ws, value)
+    for name, setting in style.items():
+        if setting is not None:
+            setattr(cell, name, setting)
+    if isinstance(value, str):
+        # A name like "=HYPERLINK(...)" must stay text, never become a formula.
+        cell.data_type = "s"
+        cell.quotePrefix = value.startswith(_FORMULA_START)
+    return cell
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+

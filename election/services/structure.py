@@ -1,0 +1,203 @@
+"""Reading the election's structure: areas, contests, units, voting areas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from election.domain.errors import Forbidden, NotFound
+from election.models import (
+    Area,
+    AreaLevel,
+    Candidate,
+    Contest,
+    Election,
+    TallyRecord,
+    Unit,
+    UnitVotingArea,
+    User,
+    VoterCount,
+    VotingArea,
+)
+
+
+def election(session: Session) -> Election | None:
+    return session.scalars(select(Election)).first()
+
+
+def root_area(session: Session) -> Area:
+    area = session.scalar(select(Area).where(Area.parent_id.is_(None)))
+    if area is None:
+        raise NotFound("Chưa có cuộc bầu cử nào được thiết lập")
+    return area
+
+
+def area_by_code(session: Session, code: str) -> Area:
+    area = session.scalar(select(Area).where(Area.code == code))
+    if area is None:
+        raise NotFound(f"Không có khu vực hành chính mã «{code}»")
+    return area
+
+
+def voting_area_by_code(session: Session, code: str) -> VotingArea:
+    va = session.scalar(select(VotingArea).where(VotingArea.code == code))
+    if va is None:
+        raise NotFound(f"Không có khu vực bỏ phiếu mã «{code}»")
+    return va
+
+
+@dataclass(frozen=True)
+class AreaView:
+    area: Area
+    parent: Area | None
+    children: list[tuple[str, str, str]]  # (code, name, level)
+    voting_areas: int
+
+
+def area_view(session: Session, code: str | None = None) -> AreaView:
+    """An area with its children; a lowest-level area's children are its voting areas."""
+    area = root_area(session) if code is None else area_by_code(session, code)
+    children = [
+        (c, n, level)
+        for c, n, level in session.execute(
+            select(Area.code, Area.name, AreaLevel.code)
+            .join(AreaLevel, Area.level_id == AreaLevel.id)
+            .where(Area.parent_id == area.id)
+            .order_by(Area.id)
+        )
+    ]
+    if not children:
+        children = [
+            (c, n, "voting_area")
+            for c, n in session.execute(
+                select(VotingArea.code, VotingArea.name)
+                .where(VotingArea.area_id == area.id)
+                .order_by(VotingArea.id)
+            )
+        ]
+    total = session.scalar(
+        select(func.count(VotingArea.id))
+        .join(Area, VotingArea.area_id == Area.id)
+        .where(Area.path.startswith(area.path, autoescape=True))
+    )
+    return AreaView(area, area.parent, children, total or 0)
+
+
+def contests_with_units(session: Session) -> list[tuple[Contest, list[tuple[Unit, int]]]]:
+    """Contests in order with their units and each unit's number of candidates."""
+    counts = dict(
+        session.execute(select(Candidate.unit_id, func.count()).group_by(Candidate.unit_id)).all()
+    )
+    units = session.scalars(select(Unit).order_by(Unit.id)).all()
+    by_contest: dict[int, list[tuple[Unit, int]]] = {}
+    for u in units:
+        by_contest.setdefault(u.contest_id, []).append((u, counts.get(u.id, 0)))
+    return [(c, by_contest.get(c.id, [])) for c in session.scalars(select(Contest).order_by(Contest.id))]
+
+
+@dataclass(frozen=True)
+class UnitView:
+    unit: Unit
+    candidates: list[Candidate]
+    voting_areas: list[str]
+
+
+def unit_view(session: Session, code: str) -> UnitView:
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(f"Không có đơn vị bầu cử mã «{code}»")
+    codes = session.scalars(
+        select(VotingArea.code)
+        .join(UnitVotingArea, UnitVotingArea.voting_area_id == VotingArea.id)
+        .where(UnitVotingArea.unit_id == unit.id)
+        .order_by(VotingArea.id)
+    ).all()
+    return UnitView(unit, list(unit.candidates), list(codes))
+
+
+@dataclass(frozen=True)
+class VotingAreaContest:
+    contest: Contest
+    unit: Unit
+    voters_on_roll: int | None
+    candidates: list[Candidate]
+    tally: TallyRecord | None
+
+
+@dataclass(frozen=True)
+class VotingAreaView:
+    voting_area: VotingArea
+    contests: list[VotingAreaContest]
+
+
+def can_read_voting_area(user: User, voting_area: VotingArea) -> bool:
+    """Officers read their own voting area; reviewers those inside their area; others all."""
+    if user.role == "officer":
+        return user.voting_area_id == voting_area.id
+    if user.role == "reviewer":
+        return user.area is not None and voting_area.area.path.startswith(user.area.path)
+    return True
+
+
+def voting_area_view(session: Session, code: str, user: User) -> VotingAreaView:
+    va = voting_area_by_code(session, code)
+    if not can_read_voting_area(user, va):
+        raise Forbidden("Khu vực bỏ phiếu này nằm ngoài phạm vi của bạn")
+    rows = session.execute(
+        select(Contest, Unit, VoterCount)
+        .join(UnitVotingArea, UnitVotingArea.contest_id == Contest.id)
+        .join(Unit, Unit.id == UnitVotingArea.unit_id)
+        .outerjoin(
+            VoterCount,
+            (VoterCount.voting_area_id == va.id) & (VoterCount.contest_id == Contest.id),
+        )
+        .where(UnitVotingArea.voting_area_id == va.id)
+        .order_by(Contest.id)
+    ).all()
+    tallies = {
+        t.contest_id: t
+        for t in session.scalars(
+            select(TallyRecord)
+            .where(TallyRecord.voting_area_id == va.id)
+            .order_by(TallyRecord.round_no)
+        )
+    }
+    contests = [
+        VotingAreaContest(
+            contest, unit, count.voters if count else None, list(unit.candidates), tallies.get(contest.id)
+        )
+        for contest, unit, count in rows
+    ]
+    return VotingAreaView(va, contests)
+
+
+@dataclass(frozen=True)
+class Overview:
+    areas: int
+    voting_areas: int
+    units: int
+    candidates: int
+    voters: dict[str, int]
+
+
+def overview(session: Session) -> Overview:
+    """Counts for a home page: how big the loaded election is."""
+    voters = dict(
+        session.execute(
+            select(
+                Contest.code,
+                func.sum(func.coalesce(VoterCount.roll_voters, VoterCount.setup_voters)),
+            )
+            .join(VoterCount, VoterCount.contest_id == Contest.id)
+            .group_by(Contest.code)
+        ).all()
+    )
+    return Overview(
+        areas=session.scalar(select(func.count(Area.id))) or 0,
+        voting_areas=session.scalar(select(func.count(VotingArea.id))) or 0,
+        units=session.scalar(select(func.count(Unit.id))) or 0,
+        candidates=session.scalar(select(func.count(Candidate.id))) or 0,
+        voters={k: int(v or 0) for k, v in voters.items()},
+    )

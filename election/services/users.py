@@ -1,0 +1,171 @@
+"""Users: creation, password login, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from election.db import begin_write
+from election.domain.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from election.models import ROLES, ApiToken, Area, User, VotingArea
+from election.services import audit
+from election.services.audit import Actor, utcnow
+from election.services.passwords import (
+    DUMMY_HASH,
+    MIN_PASSWORD_LENGTH,
+    check_password,
+    generate_password,
+    hash_password,
+    hash_token,
+    new_token,
+)
+
+USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,80}$")
+ROLE_NAMES = {
+    "officer": "Tổ bầu cử",
+    "reviewer": "Người kiểm tra",
+    "board": "Ủy ban bầu cử",
+    "admin": "Quản trị hệ thống",
+}
+# A token's last use is written at most this often, to keep reads cheap.
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user: User
+    password: str
+    token: str
+    generated_password: bool
+
+
+def create_user(
+    session: Session,
+    username: str,
+    role: str,
+    area_code: str | None = None,
+    password: str | None = None,
+    full_name: str = "",
+    actor: Actor = Actor(None, audit.SYSTEM),
+) -> NewUser:
+    """Create a user with one API token; the password and token are returned once."""
+    errors: dict[str, list[str]] = {}
+    if not USERNAME.match(username or ""):
+        errors["username"] = ["Tên đăng nhập gồm 3–80 ký tự: chữ không dấu, số, dấu chấm, gạch"]
+    if role not in ROLES:
+        errors["role"] = [f"Vai trò «{role}» không hợp lệ; chọn một trong: {', '.join(ROLES)}"]
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự"]
+    if role == "officer" and not area_code:
+        errors["area"] = ["Tổ bầu cử cần mã khu vực bỏ phiếu (--area)"]
+    if role == "reviewer" and not area_code:
+        errors["area"] = ["Người kiểm tra cần mã khu vực hành chính (--area)"]
+    if role in ("board", "admin") and area_code:
+        errors["area"] = ["Vai trò này có phạm vi toàn thành phố; không ghi --area"]
+    if errors:
+        raise InvalidInput("Thông tin người dùng không hợp lệ", errors)
+
+    begin_write(session)
+    voting_area_id = area_id = None
+    if role == "officer":
+        voting_area_id = session.scalar(select(VotingArea.id).where(VotingArea.code == area_code))
+        if voting_area_id is None:
+            raise NotFound(f"Không có khu vực bỏ phiếu mã «{area_code}»", {"area": ["Mã không tồn tại"]})
+    if role == "reviewer":
+        area_id = session.scalar(select(Area.id).where(Area.code == area_code))
+        if area_id is None:
+            raise NotFound(f"Không có khu vực hành chính mã «{area_code}»", {"area": ["Mã không tồn tại"]})
+
+    generated = password is None
+    password = password or generate_password()
+    now = utcnow()
+    user = User(
+        username=username,
+        full_name=full_name,
+        role=role,
+        voting_area_id=voting_area_id,
+        area_id=area_id,
+        password_hash=hash_password(password),
+        must_change_password=generated,
+        active=True,
+        session_epoch=0,
+        created_at=now,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(
+            f"Tên đăng nhập «{username}» đã có người dùng", {"username": ["Đã tồn tại"]}
+        ) from None
+    token = new_token()
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label="cli", created_at=now))
+    audit.append(
+        session,
+        actor,
+        "user.create",
+        "user",
+        user.username,
+        None,
+        {"username": username, "role": role, "area": area_code, "full_name": full_name},
+    )
+    session.commit()
+    return NewUser(user, password, token, generated)
+
+
+def authenticate(session: Session, username: str, password: str, address: str | None) -> User:
+    """The active user with this name and password; every attempt is audited."""
+    user = session.scalar(select(User).where(User.username == username))
+    session.commit()  # end the read before the slow hash; the audit write starts afresh
+    ok = check_password(user.password_hash if user else DUMMY_HASH, password)
+    ok = ok and user is not None and user.active
+    begin_write(session)
+    audit.append(
+        session,
+        Actor.of(user) if ok else Actor(None, audit.SYSTEM),
+        "login" if ok else "login.failed",
+        "user",
+        username[:80],
+        None,
+        {"address": address},
+    )
+    session.commit()
+    if not ok:
+        raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng")
+    return user
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user owning an unrevoked token, or None."""
+    row = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    ).scalar_one_or_none()
+    if row is None or not row.user.active:
+        return None
+    user, token_id, last = row.user, row.id, row.last_used_at
+    now = utcnow()
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    if last is None or now - last > TOKEN_TOUCH_INTERVAL:
+        session.commit()
+        begin_write(session)
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        session.commit()
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def require_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"Không có người dùng «{username}»")
+    return user

@@ -1,0 +1,7 @@
+"""The Vietnamese web pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("web", __name__)
+
+from election.web import views  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,79 @@
+"""Who may open a route. Every view declares its rule with one of these decorators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import g, redirect, request, session, url_for
+
+from election.domain.errors import Forbidden, Unauthorized
+from election.models import User
+from election.services import users
+from election.web.context import get_session
+
+PUBLIC = "public"
+
+
+def public(view: Callable) -> Callable:
+    """Anyone, signed in or not."""
+    view.access = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def signed_in_user() -> User | None:
+    """The user of the session cookie, if it is still valid."""
+    if "user" in g:
+        return g.user
+    user = None
+    uid = session.get("uid")
+    if uid is not None:
+        user = users.get_user(get_session(), uid)
+        if user is None or not user.active or session.get("epoch") != user.session_epoch:
+            session.clear()
+            user = None
+    g.user = user
+    return user
+
+
+def login_required(*roles: str) -> Callable[[Callable], Callable]:
+    """A signed-in user with one of ``roles`` (any role when none are named)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = signed_in_user()
+            if user is None:
+                return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+            if roles and user.role not in roles:
+                raise Forbidden("Vai trò của bạn không được mở trang này")
+            return view(*args, **kwargs)
+
+        wrapper.access = roles or ("officer", "reviewer", "board", "admin")  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def token_required(*roles: str) -> Callable[[Callable], Callable]:
+    """An API call with a valid ``Authorization: Bearer`` token of one of ``roles``."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized("Thiếu mã truy cập: gửi tiêu đề Authorization: Bearer <mã>")
+            user = users.user_for_token(get_session(), token.strip())
+            if user is None:
+                raise Unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi")
+            if roles and user.role not in roles:
+                raise Forbidden("Vai trò của bạn không được gọi thao tác này")
+            g.user = user
+            return view(*args, **kwargs)
+
+        wrapper.access = roles or ("officer", "reviewer", "board", "admin")  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -1,0 +1,28 @@
+"""Template filters and names shown on every page."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+
+from election.domain.numbers import fmt_date, fmt_int, fmt_pct
+from election.domain.setup import CONTEST_LABELS, LEVELS
+from election.services.users import ROLE_NAMES
+
+STATUS_NAMES = {"submitted": "Đã nộp", "verified": "Đã xác nhận", "returned": "Bị trả lại"}
+LEVEL_NAMES = {**LEVELS, "voting_area": "Khu vực bỏ phiếu"}
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(lambda n: "" if n is None else fmt_int(n), "num")
+    app.add_template_filter(fmt_pct, "pct")
+    app.add_template_filter(fmt_date, "date_vn")
+
+    @app.context_processor
+    def names() -> dict:
+        return {
+            "role_names": ROLE_NAMES,
+            "contest_labels": CONTEST_LABELS,
+            "level_names": LEVEL_NAMES,
+            "status_names": STATUS_NAMES,
+            "g": g,
+        }

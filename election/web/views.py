@@ -1,0 +1,111 @@
+"""Sign-in, sign-out and each role's home page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from election.domain.errors import Unauthorized
+from election.services import setup_io, structure, users
+from election.services.users import ROLE_NAMES
+from election.web import bp
+from election.web.access import login_required, public, signed_in_user
+from election.web.context import get_session
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Tên đăng nhập", validators=[DataRequired("Hãy nhập tên đăng nhập"), Length(max=80)]
+    )
+    password = PasswordField(
+        "Mật khẩu", validators=[DataRequired("Hãy nhập mật khẩu"), Length(max=200)]
+    )
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths, so the login page cannot bounce users elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = users.authenticate(
+                get_session(), form.username.data, form.password.data, request.remote_addr
+            )
+        except Unauthorized as exc:
+            error = exc.message
+        else:
+            # A fresh session on login: nothing from before sign-in carries over.
+            session.clear()
+            session["uid"] = user.id
+            session["epoch"] = user.session_epoch
+            session.permanent = False
+            return redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
+    status = 401 if error else 200
+    return render_template("login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    session.clear()
+    flash("Bạn đã đăng xuất.")
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/")
+@login_required()
+def home():
+    user = signed_in_user()
+    db = get_session()
+    context = {
+        "user": user,
+        "role_name": ROLE_NAMES[user.role],
+        "election": structure.election(db),
+        "overview": structure.overview(db),
+    }
+    if user.role == "officer":
+        context["voting_area"] = structure.voting_area_view(db, user.voting_area.code, user)
+    elif user.role == "reviewer":
+        context["area"] = structure.area_view(db, user.area.code)
+    else:
+        context["area"] = structure.area_view(db)
+    return render_template(f"home_{user.role}.html", **context)
+
+
+@bp.route("/setup/template.xlsx")
+@login_required("admin")
+def setup_template():
+    return Response(
+        setup_io.blank_template(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=mau-thiet-lap-bau-cu.xlsx"},
+    )
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    return {"status": "ok"}

@@ -1,0 +1,90 @@
+"""Fixtures: a fresh migrated database per test, on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from election import create_app, migrate
+from election.db import make_engine, make_sessionmaker
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "db_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_migrated() -> list[str]:
+    """Migrate the PostgreSQL test database once; returns its tables."""
+    engine = make_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate.upgrade(PG_URL)
+    engine = make_engine(PG_URL)
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    engine.dispose()
+    return tables
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> str:
+    """The URL of an empty, fully migrated database."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        return f"sqlite:///{path}"
+    tables = request.getfixturevalue("_pg_migrated")
+    engine = make_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
+    engine.dispose()
+    return PG_URL
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def session(sessions):
+    with sessions() as s:
+        yield s
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test-secret"})
+    yield app
+    app.extensions["election.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from election.domain.errors import DomainError
 
@@ -59,6 +59,7 @@ def db_revision(message: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--scale", type=click.Choice(["city", "nation"]), default="city", show_default=True)
 @click.option("--seed", type=int, default=2021, show_default=True)
 @click.option("--fill", type=click.IntRange(0, 100), default=None, help="Phần trăm khu vực bỏ phiếu có biên bản.")
@@ -81,6 +82,7 @@ def demo_command(scale: str, seed: int, fill: int | None, if_empty: bool) -> Non
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["officer", "reviewer", "board", "admin"]))
 @click.option("--area", "area", default=None, help="Mã khu vực bỏ phiếu (officer) hoặc khu vực hành chính (reviewer).")
@@ -102,6 +104,7 @@ def create_user_command(name: str, role: str, area: str | None, password: str | 
 
 
 @click.command("import-setup")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_setup_command(file: Path) -> None:
     """Load a whole election definition from a setup workbook, or nothing."""
@@ -116,6 +119,7 @@ def import_setup_command(file: Path) -> None:
 
 
 @click.command("export-setup")
+@with_appcontext
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_setup_command(file: Path) -> None:
     """Write the election definition as a setup workbook."""
@@ -127,6 +131,7 @@ def export_setup_command(file: Path) -> None:
 
 
 @click.command("import-roll")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_roll_command(file: Path) -> None:
     """Load voter rolls (.csv or .xlsx) and print the per-contest counts."""
@@ -143,6 +148,7 @@ def import_roll_command(file: Path) -> None:
 
 
 @click.command("verify-audit")
+@with_appcontext
 def verify_audit_command() -> None:
     """Check the whole audit chain."""
     from election.services import audit

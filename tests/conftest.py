@@ -7,6 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+# Cheap password hashing for the many users the tests create (see election.services.passwords).
+os.environ.setdefault("ELECTION_FAST_PASSWORD_HASH", "1")
 from sqlalchemy import inspect, text
 
 from election import create_app, migrate

@@ -23,7 +23,7 @@ class Demo:
 
     def roll_rows(self, voting_areas: Iterable[str] | None = None) -> Iterator[dict]:
         """Per-voter roll rows, by voting area then seq (optionally only some voting areas)."""
-        day = self.setup.election.date if self.setup.election else None
+        day = self.setup.election.date  # type: ignore[union-attr]  # generate() always sets it
         codes = self.roll_voting_areas if voting_areas is None else voting_areas
         for code in codes:
             yield from _plan_rows(self.plans[code], self.seed, day)

@@ -24,8 +24,7 @@ from . import names
 T = TypeVar("T")
 
 ELECTION_NAME_2021 = (
-    "Bầu cử đại biểu Quốc hội khóa XV và đại biểu Hội đồng nhân dân các cấp "
-    "nhiệm kỳ 2021 - 2026"
+    "Bầu cử đại biểu Quốc hội khóa XV và đại biểu Hội đồng nhân dân các cấp nhiệm kỳ 2021 - 2026"
 )
 ELECTION_DAY_2021 = dt.date(2021, 5, 23)
 # Most units have exactly the minimum number of candidates, some one or two more.
@@ -37,14 +36,14 @@ _unit_names: list[str] = []
 
 
 def voting_area_name(number: int) -> str:
-    """"Khu vực bỏ phiếu số N", one shared string per N to keep big setups small."""
+    """The name of voting area N, one shared string per N to keep big setups small."""
     while len(_va_names) < number:
         _va_names.append(f"Khu vực bỏ phiếu số {len(_va_names) + 1}")
     return _va_names[number - 1]
 
 
 def unit_name(number: int) -> str:
-    """"Đơn vị bầu cử số N", shared like voting_area_name."""
+    """The name of electoral unit N, shared like voting_area_name."""
     while len(_unit_names) < number:
         _unit_names.append(f"Đơn vị bầu cử số {len(_unit_names) + 1}")
     return _unit_names[number - 1]

@@ -4,30 +4,58 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
 import unicodedata
 from functools import cache
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """Parses "Name 3, Other 1.5" into {"Name": 3.0, "Other": 1.5}."""
+    pairs = (item.strip().rsplit(" ", 1) for item in text.split(","))
+    return {name: float(weight) for name, weight in pairs}
+
+
 # Rough shares of family names in northern Vietnam (percent).
-FAMILY_WEIGHTS = {
-    "Nguyễn": 31, "Trần": 11, "Lê": 9, "Phạm": 7, "Hoàng": 5, "Vũ": 5, "Đỗ": 3, "Bùi": 3,
-    "Đặng": 2.5, "Ngô": 2, "Phan": 1.5, "Đinh": 1.5, "Dương": 1.5, "Đào": 1.2, "Đoàn": 1.2,
-    "Lương": 1, "Mai": 1, "Hà": 1, "Trịnh": 0.9, "Cao": 0.8, "Hồ": 0.8, "Tạ": 0.6, "Tô": 0.6,
-    "Võ": 0.6, "Chu": 0.5, "Lưu": 0.5, "Phùng": 0.5, "Đồng": 0.4, "Kiều": 0.3, "Lại": 0.3,
-    "Nghiêm": 0.3, "Quách": 0.3, "Tăng": 0.3, "Vương": 0.3, "Khúc": 0.2, "Lã": 0.2, "Nhữ": 0.2,
-}
-MALE_MIDDLE = {
-    "Văn": 40, "Đức": 9, "Minh": 8, "Quang": 6, "Hữu": 5, "Xuân": 4, "Thanh": 4, "Công": 4,
-    "Ngọc": 3, "Mạnh": 3, "Duy": 3, "Tiến": 2, "Trung": 2, "Bá": 2, "Việt": 2, "Thế": 2,
-}
-FEMALE_MIDDLE = {
-    "Thị": 50, "Thu": 7, "Ngọc": 6, "Thanh": 6, "Minh": 4, "Phương": 4, "Hồng": 4, "Kim": 3,
-    "Thúy": 3, "Bích": 2, "Hoài": 2, "Hải": 2, "Khánh": 2, "Lan": 2, "Diệu": 2, "Quỳnh": 1,
-}
-MALE_GIVEN = ["Anh", "Bảo", "Bình", "Cường", "Chiến", "Công", "Dũng", "Duy", "Dương", "Đạt", "Định", "Đông", "Đức", "Giang", "Hải", "Hào", "Hiếu", "Hiệp", "Hòa", "Hoàng", "Hùng", "Hưng", "Huy", "Khải", "Khang", "Khánh", "Khoa", "Khôi", "Kiên", "Lâm", "Linh", "Long", "Lộc", "Luân", "Mạnh", "Minh", "Nam", "Nghĩa", "Phong", "Phúc", "Phương", "Quân", "Quang", "Quý", "Sơn", "Tài", "Tân", "Thái", "Thắng", "Thành", "Thịnh", "Thông", "Tiến", "Toàn", "Trọng", "Trung", "Tú", "Tuấn", "Tùng", "Vinh", "Việt", "Vũ"]
-FEMALE_GIVEN = ["Anh", "Ánh", "Bích", "Chi", "Châu", "Cúc", "Dung", "Duyên", "Giang", "Hà", "Hạnh", "Hằng", "Hảo", "Hiền", "Hoa", "Hồng", "Huệ", "Hương", "Huyền", "Lan", "Liên", "Liễu", "Linh", "Loan", "Lụa", "Mai", "My", "Nga", "Ngân", "Ngọc", "Nhàn", "Nhung", "Oanh", "Phượng", "Phương", "Quyên", "Quỳnh", "Tâm", "Thảo", "Thoa", "Thơm", "Thu", "Thủy", "Thúy", "Trang", "Tuyết", "Uyên", "Vân", "Xuân", "Yến"]
+FAMILY_WEIGHTS = parse_weights(
+    """Nguyễn 31, Trần 11, Lê 9, Phạm 7, Hoàng 5, Vũ 5, Đỗ 3, Bùi 3, Đặng 2.5, Ngô 2, Phan 1.5,
+    Đinh 1.5, Dương 1.5, Đào 1.2, Đoàn 1.2, Lương 1, Mai 1, Hà 1, Trịnh 0.9, Cao 0.8, Hồ 0.8,
+    Tạ 0.6, Tô 0.6, Võ 0.6, Chu 0.5, Lưu 0.5, Phùng 0.5, Đồng 0.4, Kiều 0.3, Lại 0.3,
+    Nghiêm 0.3, Quách 0.3, Tăng 0.3, Vương 0.3, Khúc 0.2, Lã 0.2, Nhữ 0.2"""
+)
+MALE_MIDDLE = parse_weights(
+    """Văn 40, Đức 9, Minh 8, Quang 6, Hữu 5, Xuân 4, Thanh 4, Công 4, Ngọc 3, Mạnh 3, Duy 3,
+    Tiến 2, Trung 2, Bá 2, Việt 2, Thế 2"""
+)
+FEMALE_MIDDLE = parse_weights(
+    """Thị 50, Thu 7, Ngọc 6, Thanh 6, Minh 4, Phương 4, Hồng 4, Kim 3, Thúy 3, Bích 2, Hoài 2,
+    Hải 2, Khánh 2, Lan 2, Diệu 2, Quỳnh 1"""
+)
+MALE_GIVEN = _words(
+    """Anh Bảo Bình Cường Chiến Công Dũng Duy Dương Đạt Định Đông Đức Giang Hải Hào Hiếu Hiệp
+    Hòa Hoàng Hùng Hưng Huy Khải Khang Khánh Khoa Khôi Kiên Lâm Linh Long Lộc Luân Mạnh Minh
+    Nam Nghĩa Phong Phúc Phương Quân Quang Quý Sơn Tài Tân Thái Thắng Thành Thịnh Thông Tiến
+    Toàn Trọng Trung Tú Tuấn Tùng Vinh Việt Vũ"""
+)
+FEMALE_GIVEN = _words(
+    """Anh Ánh Bích Chi Châu Cúc Dung Duyên Giang Hà Hạnh Hằng Hảo Hiền Hoa Hồng Huệ Hương
+    Huyền Lan Liên Liễu Linh Loan Lụa Mai My Nga Ngân Ngọc Nhàn Nhung Oanh Phượng Phương
+    Quyên Quỳnh Tâm Thảo Thoa Thơm Thu Thủy Thúy Trang Tuyết Uyên Vân Xuân Yến"""
+)
 # Two-word place names: first and second words, combined where they differ.
-PLACE_FIRST = ["An", "Bình", "Cẩm", "Cao", "Đại", "Đông", "Đức", "Gia", "Hải", "Hòa", "Hồng", "Hợp", "Hưng", "Kim", "Lạc", "Liên", "Long", "Lộc", "Minh", "Mỹ", "Nam", "Ngọc", "Phú", "Phúc", "Quang", "Quảng", "Sơn", "Tân", "Tây", "Thái", "Thanh", "Thạnh", "Thành", "Tiên", "Trung", "Văn", "Vĩnh", "Xuân", "Yên", "Bắc"]
-PLACE_SECOND = ["An", "Bình", "Châu", "Cường", "Dương", "Điền", "Định", "Đông", "Đức", "Giang", "Hà", "Hải", "Hiệp", "Hòa", "Hội", "Hưng", "Khánh", "Lâm", "Lập", "Lộc", "Lợi", "Long", "Minh", "Mỹ", "Nghĩa", "Phong", "Phú", "Quang", "Sơn", "Tân", "Tây", "Thắng", "Thành", "Thịnh", "Thọ", "Thuận", "Tiến", "Trung", "Vinh", "Xuân"]
+PLACE_FIRST = _words(
+    """An Bình Cẩm Cao Đại Đông Đức Gia Hải Hòa Hồng Hợp Hưng Kim Lạc Liên Long Lộc Minh Mỹ
+    Nam Ngọc Phú Phúc Quang Quảng Sơn Tân Tây Thái Thanh Thạnh Thành Tiên Trung Văn Vĩnh
+    Xuân Yên Bắc"""
+)
+PLACE_SECOND = _words(
+    """An Bình Châu Cường Dương Điền Định Đông Đức Giang Hà Hải Hiệp Hòa Hội Hưng Khánh Lâm
+    Lập Lộc Lợi Long Minh Mỹ Nghĩa Phong Phú Quang Sơn Tân Tây Thắng Thành Thịnh Thọ Thuận
+    Tiến Trung Vinh Xuân"""
+)
 PLACE_NAMES = tuple(f"{a} {b}" for a in PLACE_FIRST for b in PLACE_SECOND if a != b)
 
 TABLE_BITS = 12
@@ -47,7 +75,7 @@ def weighted_table(weights: dict[str, float], size: int = TABLE_SIZE) -> tuple[s
 
 
 def _middle_given(middles: dict[str, float], givens: list[str]) -> tuple[str, ...]:
-    """" Middle Given" strings weighted by the middle name; a name never repeats a word."""
+    """Weighted " Middle Given" strings (leading space); a name never repeats a word."""
     weights: dict[str, float] = {}
     for middle, w in middles.items():
         options = [g for g in givens if g != middle]
@@ -66,10 +94,9 @@ GENDER_BY_BIT = ("Nam", "Nữ")
 
 _ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 # Base letter + mark that make a distinct letter of the alphabet (not a tone).
-_LETTERS = {
-    "a\u0306": "ă", "a\u0302": "â", "e\u0302": "ê", "o\u0302": "ô", "o\u031b": "ơ",
-    "u\u031b": "ư",
-}
+_LETTERS = dict(
+    zip(_words("a\u0306 a\u0302 e\u0302 o\u0302 o\u031b u\u031b"), "ăâêôơư", strict=True)
+)
 _TONES = {"\u0300": 1, "\u0301": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}
 
 
@@ -109,6 +136,11 @@ def person_name(rng: random.Random) -> tuple[str, str]:
     return family + rest, GENDER_BY_BIT[sex]
 
 
+@cache
+def _date(ordinal: int) -> dt.date:
+    return dt.date.fromordinal(ordinal)
+
+
 def candidates(
     rng: random.Random, count: int, election_day: dt.date
 ) -> list[tuple[str, dt.date, str]]:
@@ -120,6 +152,6 @@ def candidates(
     while len(people) < count:
         name, gender = person_name(rng)
         if name not in people:
-            born = dt.date.fromordinal(rng.randint(oldest, youngest))
-            people[name] = (name, born, gender)
+            # Shared strings and dates: a nationwide setup has a quarter million candidates.
+            people[name] = (sys.intern(name), _date(rng.randint(oldest, youngest)), gender)
     return sorted(people.values(), key=lambda p: ballot_key(p[0]))

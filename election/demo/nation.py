@@ -7,28 +7,27 @@ import random
 from election.domain.setup import CONTEST_NAMES_2021, Setup
 
 from .builder import ELECTION_DAY_2021, ELECTION_NAME_2021, SetupBuilder, distribute, split
-from .names import PLACE_NAMES
+from .names import PLACE_NAMES, parse_weights
 
 FORM_SET = "2021"
 CITIES = ("Hà Nội", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Hồ Chí Minh")
 # Province and its population in thousands (2019 census, rounded).
-PROVINCES = (
-    ("Hà Nội", 8054), ("Hà Giang", 854), ("Cao Bằng", 530), ("Bắc Kạn", 314),
-    ("Tuyên Quang", 785), ("Lào Cai", 731), ("Điện Biên", 599), ("Lai Châu", 460),
-    ("Sơn La", 1248), ("Yên Bái", 822), ("Hòa Bình", 854), ("Thái Nguyên", 1287),
-    ("Lạng Sơn", 782), ("Quảng Ninh", 1320), ("Bắc Giang", 1804), ("Phú Thọ", 1464),
-    ("Vĩnh Phúc", 1152), ("Bắc Ninh", 1369), ("Hải Dương", 1893), ("Hải Phòng", 2029),
-    ("Hưng Yên", 1253), ("Thái Bình", 1861), ("Hà Nam", 853), ("Nam Định", 1781),
-    ("Ninh Bình", 983), ("Thanh Hóa", 3640), ("Nghệ An", 3327), ("Hà Tĩnh", 1289),
-    ("Quảng Bình", 896), ("Quảng Trị", 633), ("Thừa Thiên Huế", 1129), ("Đà Nẵng", 1135),
-    ("Quảng Nam", 1496), ("Quảng Ngãi", 1232), ("Bình Định", 1487), ("Phú Yên", 873),
-    ("Khánh Hòa", 1232), ("Ninh Thuận", 591), ("Bình Thuận", 1231), ("Kon Tum", 541),
-    ("Gia Lai", 1514), ("Đắk Lắk", 1870), ("Đắk Nông", 623), ("Lâm Đồng", 1297),
-    ("Bình Phước", 995), ("Tây Ninh", 1170), ("Bình Dương", 2456), ("Đồng Nai", 3097),
-    ("Bà Rịa - Vũng Tàu", 1149), ("Hồ Chí Minh", 8993), ("Long An", 1689),
-    ("Tiền Giang", 1765), ("Bến Tre", 1289), ("Trà Vinh", 1010), ("Vĩnh Long", 1023),
-    ("Đồng Tháp", 1600), ("An Giang", 1909), ("Kiên Giang", 1724), ("Cần Thơ", 1236),
-    ("Hậu Giang", 734), ("Sóc Trăng", 1200), ("Bạc Liêu", 908), ("Cà Mau", 1194),
+PROVINCES = tuple(
+    (name, int(pop))
+    for name, pop in parse_weights(
+        """Hà Nội 8054, Hà Giang 854, Cao Bằng 530, Bắc Kạn 314, Tuyên Quang 785, Lào Cai 731,
+        Điện Biên 599, Lai Châu 460, Sơn La 1248, Yên Bái 822, Hòa Bình 854, Thái Nguyên 1287,
+        Lạng Sơn 782, Quảng Ninh 1320, Bắc Giang 1804, Phú Thọ 1464, Vĩnh Phúc 1152,
+        Bắc Ninh 1369, Hải Dương 1893, Hải Phòng 2029, Hưng Yên 1253, Thái Bình 1861,
+        Hà Nam 853, Nam Định 1781, Ninh Bình 983, Thanh Hóa 3640, Nghệ An 3327, Hà Tĩnh 1289,
+        Quảng Bình 896, Quảng Trị 633, Thừa Thiên Huế 1129, Đà Nẵng 1135, Quảng Nam 1496,
+        Quảng Ngãi 1232, Bình Định 1487, Phú Yên 873, Khánh Hòa 1232, Ninh Thuận 591,
+        Bình Thuận 1231, Kon Tum 541, Gia Lai 1514, Đắk Lắk 1870, Đắk Nông 623, Lâm Đồng 1297,
+        Bình Phước 995, Tây Ninh 1170, Bình Dương 2456, Đồng Nai 3097, Bà Rịa - Vũng Tàu 1149,
+        Hồ Chí Minh 8993, Long An 1689, Tiền Giang 1765, Bến Tre 1289, Trà Vinh 1010,
+        Vĩnh Long 1023, Đồng Tháp 1600, An Giang 1909, Kiên Giang 1724, Cần Thơ 1236,
+        Hậu Giang 734, Sóc Trăng 1200, Bạc Liêu 908, Cà Mau 1194"""
+    ).items()
 )
 # Nationwide targets; each province gets a fixed base plus a share by population,
 # because small mountainous provinces still have many small communes.
@@ -37,16 +36,15 @@ WARDS = 10_500
 VOTING_AREAS = 85_000
 VOTER_SHARE = 0.72
 QH_SMALL = 5  # the least populous provinces elect 2 National Assembly units, the rest 3
-TINH_NAME = (
-    "Đại biểu Hội đồng nhân dân tỉnh, thành phố trực thuộc trung ương nhiệm kỳ 2021 - 2026"
-)
+TINH_NAME = "Đại biểu Hội đồng nhân dân tỉnh, thành phố trực thuộc trung ương nhiệm kỳ 2021 - 2026"
 
 Ward = tuple[str, list[str]]  # code, voting area codes
 
 
 def build(seed: int) -> Setup:
     """The nationwide setup; voters come as counts per voting area and contest."""
-    rng = random.Random(seed)
+    # Seeded by text (sha512): an int seed would make -n and n the same election.
+    rng = random.Random(f"demo-nation:{seed}")
     b = SetupBuilder(rng, ELECTION_NAME_2021, ELECTION_DAY_2021, FORM_SET)
     b.area("VN", "Cả nước", "country", None)
     for code, name in CONTEST_NAMES_2021.items():
@@ -104,8 +102,9 @@ def _province(
     b: SetupBuilder, rng: random.Random, p: int, name: str, share: float, voting_areas: int
 ) -> list[list[Ward]]:
     """One province's areas; returns its districts as lists of (ward, voting areas)."""
-    code = b.area(f"VN{p:02d}", f"{'Thành phố' if name in CITIES else 'Tỉnh'} {name}", "province",
-                  "VN")
+    code = b.area(
+        f"VN{p:02d}", f"{'Thành phố' if name in CITIES else 'Tỉnh'} {name}", "province", "VN"
+    )
     districts = round(DISTRICTS[0] + DISTRICTS[1] * share)
     wards = round(WARDS * (0.4 / len(PROVINCES) + 0.6 * share))
     per_ward = iter(distribute(voting_areas, wards, rng, minimum=2, spread=0.6))

@@ -118,18 +118,30 @@ class ChainReport:
 
 def verify_chain(session: Session) -> ChainReport:
     """Recompute every hash in order; name the first event that does not match."""
-    prev = GENESIS
-    expected_seq = 1
-    count = 0
-    rows = session.execute(
+    result = session.execute(
         select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
-    ).scalars()
-    for event in rows:
+    )
+    try:
+        report, prev, count = _walk(result.scalars())
+    finally:
+        result.close()  # a PostgreSQL server-side cursor must be closed even on early return
+    if report is not None:
+        return report
+    head = session.get(AuditHead, 1)
+    if head is None or head.seq != count or head.hash != prev:
+        return ChainReport(False, count, count or None, "đầu chuỗi không khớp")
+    return ChainReport(True, count, None, None)
+
+
+def _walk(events) -> tuple[ChainReport | None, str, int]:
+    prev = GENESIS
+    count = 0
+    for event in events:
         count += 1
-        if event.seq != expected_seq:
-            return ChainReport(False, count, expected_seq, f"thiếu sự kiện số {expected_seq}")
+        if event.seq != count:
+            return ChainReport(False, count, count, f"thiếu sự kiện số {count}"), prev, count
         if event.prev_hash != prev:
-            return ChainReport(False, count, event.seq, "mã băm trước không khớp")
+            return ChainReport(False, count, event.seq, "mã băm trước không khớp"), prev, count
         digest = chain_hash(
             prev,
             canonical(
@@ -144,10 +156,6 @@ def verify_chain(session: Session) -> ChainReport:
             ),
         )
         if digest != event.hash:
-            return ChainReport(False, count, event.seq, "nội dung sự kiện đã bị sửa")
+            return ChainReport(False, count, event.seq, "nội dung sự kiện đã bị sửa"), prev, count
         prev = event.hash
-        expected_seq += 1
-    head = session.get(AuditHead, 1)
-    if head is None or head.seq != expected_seq - 1 or head.hash != prev:
-        return ChainReport(False, count, expected_seq - 1 or None, "đầu chuỗi không khớp")
-    return ChainReport(True, count, None, None)
+    return None, prev, count

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# argon2id with the library's defaults (RFC 9106 low-memory profile). Test suites
+# may set ELECTION_FAST_PASSWORD_HASH=1 for a cheap profile; never in production.
+_hasher = (
+    PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    if os.environ.get("ELECTION_FAST_PASSWORD_HASH") == "1"
+    else PasswordHasher()
+)
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "hp_"
 

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 from zipfile import BadZipFile
@@ -97,63 +98,65 @@ class RollFile:
                 workbook.close()
 
     def _rows(self, opened: AbstractContextManager) -> Iterator[RollRow | list[Problem]]:
-        number = 0
+        number = 0  # the last row read, to place a decoding error
         try:
             with opened as records:
-                yield from self._parse(records, counter)
- = next(records, None)
-            if header is None:
-                yield [Problem("file_empty", "Tệp không có dữ liệu", self.name, 1)]
-                return
-            position: dict[str, int] = {}
-            for index, key in enumerate(header):
-                position.setdefault(key.strip().lower(), index)
-            self.columns = {
-                k: get_column_letter(i + 1) for k, i in position.items() if k in ROLL_COLUMNS
-            }
-            missing = [key for key in REQUIRED_COLUMNS if key not in position]
-            if missing:
-                message = "Thiếu cột: " + ", ".join(missing)
-                yield [Problem("column_missing", message, self.name, 1)]
-                return
-            # The hot loop: strict, cheap checks; anything unusual goes to _check_row.
-            index = {key: position[key] for key in ROLL_COLUMNS if key in position}
-            width = max(index.values()) + 1
-            if "note" not in index:
-                index["note"], width = width, width + 1  # padding then reads as an empty note
-            i_area, i_seq, i_name, i_born, i_gender, i_home, i_kind, i_note = index.values()
-            from_iso, genders = dt.date.fromisoformat, GENDERS
-            new = tuple.__new__  # skips the NamedTuple's Python-level __new__: a third faster
-            for number, record in enumerate(records, 2):
-                if len(record) < width:
-                    record = [*record, *[""] * (width - len(record))]
-                area, name = record[i_area].strip(), record[i_name].strip()
-                try:
-                    seq = int(record[i_seq])
-                except ValueError:
-                    seq = 0
-                born = record[i_born]
-                try:
-                    dob = from_iso(born) if len(born) == 10 and born[4] == "-" == born[7] else None
-                except ValueError:
-                    dob = None
-                gender, kind, note = record[i_gender], record[i_kind], record[i_note] or None
-                if (
-                    area and name and seq > 0 and dob and gender in genders
-                    and kind in RESIDENCE_TYPES and (note is None or note in NOTES)
-                ):
-                    home = record[i_home].strip()
-                    yield new(RollRow, (area, seq, name, dob, gender, home, kind, note, number))
-                else:
-                    checked = self._check_row(record, index, number)
-                    if checked is not None:
-                        yield checked
+                index = self._layout(next(records, None))
+                if isinstance(index, list):
+                    yield index
+                    return
+                width = max(index.values()) + 1
+                i_area, i_seq, i_name, i_born, i_gender, i_home, i_kind, i_note = index.values()
+                from_iso, genders, kinds, notes = dt.date.fromisoformat, GENDERS, RESIDENCE_TYPES, NOTES
+                new = tuple.__new__  # skips the NamedTuple's Python-level __new__: a third faster
+                # The hot loop: strict, cheap checks; anything unusual goes to _check_row.
+                for number, record in enumerate(records, 2):
+                    if len(record) < width:
+                        record = [*record, *[""] * (width - len(record))]
+                    area, name = record[i_area].strip(), record[i_name].strip()
+                    try:
+                        seq = int(record[i_seq])
+                    except ValueError:
+                        seq = 0
+                    born = record[i_born]
+                    try:
+                        dob = from_iso(born) if len(born) == 10 and born[4] == "-" == born[7] else None
+                    except ValueError:
+                        dob = None
+                    gender, kind, note = record[i_gender], record[i_kind], record[i_note] or None
+                    if (
+                        area and name and seq > 0 and dob and gender in genders
+                        and kind in kinds and (note is None or note in notes)
+                    ):
+                        home = record[i_home].strip()
+                        yield new(RollRow, (area, seq, name, dob, gender, home, kind, note, number))
+                    else:
+                        checked = self._check_row(record, index, number)
+                        if checked is not None:
+                            yield checked
         except (UnicodeDecodeError, csv.Error) as error:
+            # The decoder reads ahead in blocks, so the row is where reading stopped, roughly.
             message = f"Không đọc được tệp CSV mã UTF-8 ({error})"
             yield [Problem("file_invalid", message, self.name, number + 1)]
         except (BadZipFile, InvalidFileException, KeyError):
             message = "Tệp không phải là sổ tính Excel (.xlsx) hợp lệ"
             yield [Problem("file_invalid", message, self.name, 1)]
+
+    def _layout(self, header: list[str] | None) -> dict[str, int] | list[Problem]:
+        """Column index per key in ROLL_COLUMNS order, or the header's problem."""
+        if header is None:
+            return [Problem("file_empty", "Tệp không có dữ liệu", self.name, 1)]
+        position: dict[str, int] = {}
+        for i, key in enumerate(header):
+            position.setdefault(key.strip().lower(), i)
+        index = {key: position[key] for key in ROLL_COLUMNS if key in position}
+        self.columns = {key: get_column_letter(i + 1) for key, i in index.items()}
+        missing = [key for key in REQUIRED_COLUMNS if key not in index]
+        if missing:
+            return [Problem("column_missing", "Thiếu cột: " + ", ".join(missing), self.name, 1)]
+        # Without a note column, point past the row: the padding then reads as an empty note.
+        index.setdefault("note", max(index.values()) + 1)
+        return index
 
     def _check_row(
         self, record: Sequence[str], index: dict[str, int], number: int
@@ -164,44 +167,38 @@ class RollFile:
             return None
         problems: list[Problem] = []
 
-        def bad(code: str, key: str, message: str) -> None:
+        def bad(key: str, label: str, rule: str) -> None:
+            if value[key]:
+                code, message = f"{key}_invalid", f"{label} «{value[key]}» không hợp lệ; {rule}"
+            else:
+                code, message = "required", f"Thiếu {label[0].lower()}{label[1:]}"
             problems.append(Problem(code, message, self.name, number, key))
 
-        def shown(key: str, what: str) -> str:
-            return f"{what} «{value[key]}»"
-
-        area, name, text = value["voting_area"], value["full_name"], value["seq"]
+        area, name, home = value["voting_area"], value["full_name"], value["residence"]
         if not area:
-            bad("required", "voting_area", "Thiếu mã khu vực bỏ phiếu")
-        seq = int(text) if text.isascii() and text.isdigit() else 0
-        if not text:
-            bad("required", "seq", "Thiếu số thứ tự")
-        elif seq < 1:
-            bad("seq_invalid", "seq", shown("seq", "Số thứ tự") + " phải là số nguyên dương")
+            bad("voting_area", "Mã khu vực bỏ phiếu", "")
+        try:
+            seq = int(value["seq"])
+        except ValueError:
+            seq = 0
+        if seq < 1:
+            bad("seq", "Số thứ tự", "cần một số nguyên dương")
         if not name:
-            bad("required", "full_name", "Thiếu họ và tên cử tri")
+            bad("full_name", "Họ và tên", "")
         born = parse_date(value["date_of_birth"])
-        if not value["date_of_birth"]:
-            bad("required", "date_of_birth", "Thiếu ngày sinh")
-        elif born is None:
-            what = shown("date_of_birth", "Ngày sinh")
-            bad("date_invalid", "date_of_birth", what + " không hợp lệ; dùng YYYY-MM-DD hoặc DD/MM/YYYY")
+        if born is None:
+            bad("date_of_birth", "Ngày sinh", "dùng dạng YYYY-MM-DD hoặc DD/MM/YYYY")
         gender = _GENDER_OF.get(_fold(value["gender"]))
         if gender is None:
-            what = shown("gender", "Giới tính") if value["gender"] else "Thiếu giới tính"
-            bad("gender_invalid", "gender", what + "; dùng Nam hoặc Nữ")
+            bad("gender", "Giới tính", "dùng Nam hoặc Nữ")
         kind = _KIND_OF.get(_fold(value["residence_type"]))
         if kind is None:
-            what = shown("residence_type", "Loại cư trú")
-            what = what if value["residence_type"] else "Thiếu loại cư trú"
-            bad("residence_type_invalid", "residence_type", what + "; dùng " + ", ".join(_KIND_OF))
-        note = _NOTE_OF.get(_fold(value["note"])) if value["note"] else None
+            bad("residence_type", "Loại cư trú", "dùng một trong: " + ", ".join(_KIND_OF))
+        note = _NOTE_OF.get(_fold(value["note"]))
         if value["note"] and note is None:
-            what = shown("note", "Ghi chú") + "; để trống hoặc dùng "
-            bad("note_invalid", "note", what + ", ".join(_NOTE_OF))
+            bad("note", "Ghi chú", "để trống hoặc dùng " + ", ".join(_NOTE_OF))
         if problems:
             return problems
-        home = value["residence"]
         return RollRow(area, seq, name, born, gender, home, kind, note, number)
 
 
@@ -231,6 +228,7 @@ def _fold(text: str) -> str:
 _GENDER_OF = {_fold(g): g for g in GENDERS}
 _KIND_OF = {_fold(k): k for k in RESIDENCE_TYPES}
 _NOTE_OF = {_fold(n): n for n in NOTES}
+
 
 def _cell_text(value: Any) -> str:
     if value is None:

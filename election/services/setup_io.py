@@ -41,6 +41,8 @@ SHEETS: dict[str, tuple[str, ...]] = {
     "voting_areas": ("code", "name", "area"),
     "voters": ("voting_area", "contest", "voters"),
 }
+INTEGER_COLUMNS = ("seats", "order", "voters")
+# Typed columns, by their label in messages; the others hold text.
 LABELS = {
     "date": "Ngày bầu cử",
     "seats": "Số đại biểu được bầu",
@@ -48,56 +50,52 @@ LABELS = {
     "date_of_birth": "Ngày sinh",
     "voters": "Số cử tri",
 }
-GUIDE: dict[str, tuple[str, dict[str, str]]] = {
-    "election": ("Thông tin chung của cuộc bầu cử (đúng một dòng)", {
-        "name": "Tên cuộc bầu cử",
-        "date": "Ngày bầu cử, dạng YYYY-MM-DD (ví dụ 2026-03-15)",
-        "form_set": "Bộ biểu mẫu áp dụng: 2021 hoặc 2026",
-    }),
-    "areas": ("Các đơn vị hành chính, từ thành phố đến xã, phường, thị trấn", {
-        "code": "Mã đơn vị hành chính, không trùng nhau",
-        "name": "Tên đơn vị hành chính",
-        "level": "Cấp: city (thành phố), district (quận, huyện), ward (xã, phường, thị trấn)",
-        "parent": "Mã đơn vị hành chính cấp trên; để trống với thành phố",
-    }),
-    "contests": ("Các cấp bầu cử được tổ chức", {
-        "code": "Mã cấp bầu cử: " + ", ".join(CONTEST_CODES),
-        "name": "Tên cuộc bầu cử ở cấp này, ví dụ «Đại biểu Quốc hội khóa XV»",
-    }),
-    "units": ("Các đơn vị bầu cử của từng cấp", {
-        "code": "Mã đơn vị bầu cử, không trùng nhau",
-        "contest": "Mã cấp bầu cử của đơn vị (cột code của trang contests)",
-        "name": "Tên đơn vị bầu cử, ví dụ «Đơn vị bầu cử số 1»",
-        "seats": "Số đại biểu được bầu (Quốc hội: 1 đến 3; Hội đồng nhân dân: 1 đến 5)",
-    }),
-    "candidates": ("Danh sách người ứng cử của từng đơn vị bầu cử", {
-        "code": "Mã người ứng cử, không trùng nhau",
-        "unit": "Mã đơn vị bầu cử (cột code của trang units)",
-        "order": "Thứ tự trên phiếu bầu: 1, 2, 3, …",
-        "full_name": "Họ và tên",
-        "date_of_birth": "Ngày sinh, dạng YYYY-MM-DD",
-        "gender": "Giới tính: Nam hoặc Nữ",
-    }),
-    "voting_areas": ("Các khu vực bỏ phiếu và đơn vị bầu cử của chúng ở từng cấp", {
-        "code": "Mã khu vực bỏ phiếu, không trùng nhau",
-        "name": "Tên khu vực bỏ phiếu",
-        "area": "Mã xã, phường, thị trấn có khu vực bỏ phiếu (cột code của trang areas)",
-        "QH, HDND_TINH, …": "Mỗi cấp bầu cử một cột, tên cột là mã cấp; ô ghi mã đơn vị bầu cử "
-        "của khu vực bỏ phiếu ở cấp đó; để trống nếu khu vực không bầu cấp đó",
-    }),
-    "voters": ("Số cử tri, dùng cho khu vực bỏ phiếu chưa nạp danh sách cử tri", {
-        "voting_area": "Mã khu vực bỏ phiếu (cột code của trang voting_areas)",
-        "contest": "Mã cấp bầu cử",
-        "voters": "Số cử tri trong danh sách, số nguyên không âm",
-    }),
-}
-GUIDE_NOTES = (
-    "Dòng đầu tiên của mỗi trang ghi tên cột đúng như mẫu; thứ tự cột có thể thay đổi.",
-    "Mỗi dòng tiếp theo là một bản ghi; mã không được trùng trong cùng một trang.",
-    "Ngày ghi theo dạng YYYY-MM-DD. Tệp có lỗi bị từ chối toàn bộ, kèm danh sách lỗi theo ô.",
+# The instructions sheet: (sheet, column, meaning); an empty column describes the sheet.
+GUIDE = (
+    ("", "", "Dòng đầu tiên của mỗi trang ghi tên cột như mẫu; thứ tự cột có thể thay đổi."),
+    ("", "", "Mỗi dòng tiếp theo là một bản ghi; mã không được trùng trong cùng một trang."),
+    ("", "", "Ngày ghi dạng YYYY-MM-DD. Tệp có lỗi bị từ chối toàn bộ, kèm danh sách lỗi theo ô."),
+    ("election", "", "Thông tin chung của cuộc bầu cử (đúng một dòng)"),
+    ("election", "name", "Tên cuộc bầu cử"),
+    ("election", "date", "Ngày bầu cử, dạng YYYY-MM-DD (ví dụ 2026-03-15)"),
+    ("election", "form_set", "Bộ biểu mẫu áp dụng: 2021 hoặc 2026"),
+    ("areas", "", "Các đơn vị hành chính, từ thành phố đến xã, phường, thị trấn"),
+    ("areas", "code", "Mã đơn vị hành chính, không trùng nhau"),
+    ("areas", "name", "Tên đơn vị hành chính"),
+    ("areas", "level", "Cấp: city (thành phố), district (quận, huyện), ward (xã, phường, thị trấn)"),
+    ("areas", "parent", "Mã đơn vị hành chính cấp trên; để trống với thành phố"),
+    ("contests", "", "Các cấp bầu cử được tổ chức"),
+    ("contests", "code", "Mã cấp bầu cử: " + ", ".join(CONTEST_CODES)),
+    ("contests", "name", "Tên cuộc bầu cử ở cấp này, ví dụ «Đại biểu Quốc hội khóa XV»"),
+    ("units", "", "Các đơn vị bầu cử của từng cấp"),
+    ("units", "code", "Mã đơn vị bầu cử, không trùng nhau"),
+    ("units", "contest", "Mã cấp bầu cử của đơn vị (cột code của trang contests)"),
+    ("units", "name", "Tên đơn vị bầu cử, ví dụ «Đơn vị bầu cử số 1»"),
+    ("units", "seats", "Số đại biểu được bầu (Quốc hội: 1 đến 3; Hội đồng nhân dân: 1 đến 5)"),
+    ("candidates", "", "Danh sách người ứng cử của từng đơn vị bầu cử"),
+    ("candidates", "code", "Mã người ứng cử, không trùng nhau"),
+    ("candidates", "unit", "Mã đơn vị bầu cử (cột code của trang units)"),
+    ("candidates", "order", "Thứ tự trên phiếu bầu: 1, 2, 3, …"),
+    ("candidates", "full_name", "Họ và tên"),
+    ("candidates", "date_of_birth", "Ngày sinh, dạng YYYY-MM-DD"),
+    ("candidates", "gender", "Giới tính: Nam hoặc Nữ"),
+    ("voting_areas", "", "Các khu vực bỏ phiếu và đơn vị bầu cử của chúng ở từng cấp"),
+    ("voting_areas", "code", "Mã khu vực bỏ phiếu, không trùng nhau"),
+    ("voting_areas", "name", "Tên khu vực bỏ phiếu"),
+    ("voting_areas", "area", "Mã xã, phường, thị trấn có khu vực bỏ phiếu (trang areas)"),
+    ("voting_areas", "QH, HDND_TINH, …", "Mỗi cấp bầu cử một cột mang mã cấp; ô ghi mã đơn vị "
+     "bầu cử của khu vực ở cấp đó; để trống nếu khu vực không bầu cấp đó"),
+    ("voters", "", "Số cử tri, dùng cho khu vực bỏ phiếu chưa nạp danh sách cử tri"),
+    ("voters", "voting_area", "Mã khu vực bỏ phiếu (cột code của trang voting_areas)"),
+    ("voters", "contest", "Mã cấp bầu cử"),
+    ("voters", "voters", "Số cử tri trong danh sách, số nguyên không âm"),
 )
 _FORMULA_START = ("=", "+", "-", "@")
 _INVALID = object()
+# The dataclass of each sheet's rows; their fields follow the sheet's columns.
+_DEFS = dict(zip(SHEETS, (
+    ElectionDef, AreaDef, ContestDef, UnitDef, CandidateDef, VotingAreaDef, VoterCountDef
+), strict=True))
 
 
 def cell_of(problem: Problem, letter: str | None) -> str:
@@ -139,6 +137,8 @@ class SetupFile:
 
     def check(self) -> list[Problem]:
         """Parse problems plus ``check_setup``'s, without echoes of them, in sheet order."""
+        if any(p.sheet is None for p in self.problems):
+            return list(self.problems)  # not a workbook at all: nothing else is worth saying
         cells = {(p.sheet, p.row, p.field) for p in self.problems}
         gone = {(p.sheet, None) for p in self.problems if p.code == "sheet_missing"}
         gone |= {(p.sheet, p.field) for p in self.problems if p.code == "column_missing"}
@@ -181,94 +181,26 @@ def read_setup(source: bytes | str | Path | BinaryIO) -> SetupFile:
         return SetupFile(Setup(None, [], [], [], [], [], []), [bad], {})
     problems: list[Problem] = []
     columns: dict[str, dict[str, str]] = {}
+    read: dict[str, list] = {}
     try:
         sheets = {name.strip().lower(): workbook[name] for name in workbook.sheetnames}
-
-        def table(sheet: str, extra: Mapping[str, str] = {}) -> list[_Row]:
-            return _table(sheets.get(sheet), sheet, extra, problems, columns)
-
-        election = None
-        for r in table("election"):
-            if election is None:
-                election = ElectionDef(r.text("name"), r.date("date"), r.text("form_set"), row=r.row)
-            else:
-                problems.append(Problem(
-                    "election_rows", "Trang election chỉ có một dòng dữ liệu",
-                    "election", r.row, "name",
-                ))
-        contests = [ContestDef(r.text("code"), r.text("name"), row=r.row) for r in table("contests")]
-        codes = [*CONTEST_CODES, *(c.code for c in contests if c.code)]
-        setup = Setup(
-            election=election,
-            areas=[
-                AreaDef(r.text("code"), r.text("name"), r.text("level"), r.text("parent"), r.row)
-                for r in table("areas")
-            ],
-            contests=contests,
-            units=[
-                UnitDef(r.text("code"), r.text("contest"), r.text("name"), r.int("seats"), r.row)
-                for r in table("units")
-            ],
-            candidates=[
-                CandidateDef(
-                    r.text("code"), r.text("unit"), r.int("order"), r.text("full_name"),
-                    r.date("date_of_birth"), r.text("gender"), r.row,
-                )
-                for r in table("candidates")
-            ],
-            voting_areas=[
-                VotingAreaDef(
-                    r.text("code"), r.text("name"), r.text("area"), r.units(), row=r.row
-                )
-                for r in table("voting_areas", {c.lower(): c for c in codes})
-            ],
-            voters=[
-                VoterCountDef(r.text("voting_area"), r.text("contest"), r.int("voters"), r.row)
-                for r in table("voters")
-            ],
-        )
+        for sheet in SHEETS:  # contests come before voting_areas, which needs their codes
+            codes = [*CONTEST_CODES, *(c.code for c in read.get("contests", []) if c.code)]
+            extra = {c.lower(): c for c in codes} if sheet == "voting_areas" else {}
+            rows = _table(sheets.get(sheet), sheet, extra, problems, columns)
+            read[sheet] = [_DEFS[sheet](*values, row=row) for row, values in rows]
     finally:
         workbook.close()
-    order = list(SHEETS)
-    # Sheets are read in dependency order; report them in workbook order.
-    problems.sort(key=lambda p: order.index(p.sheet) if p.sheet in order else -1)
-    return SetupFile(setup, problems, columns)
+    elections = read.pop("election")
+    for other in elections[1:]:
+        message = "Trang election chỉ có một dòng dữ liệu"
+        problems.append(Problem("election_rows", message, "election", other.row, "name"))
+    problems.sort(key=lambda p: list(SHEETS).index(p.sheet))  # the election rows above
+    return SetupFile(Setup(elections[0] if elections else None, **read), problems, columns)
 
 
-class _Row:
-    """One data row of a sheet, parsing its cells and noting what it cannot parse."""
-
-    def __init__(self, sheet: str, row: int, cells: dict[str, Any], problems: list[Problem]):
-        self.sheet, self.row, self.cells, self.problems = sheet, row, cells, problems
-
-    def text(self, key: str) -> str | None:
-        return _text(self.cells.get(key))
-
-    def int(self, key: str) -> int | None:
-        value = _int(self.cells.get(key))
-        if value is _INVALID:
-            return self._bad(key, "integer_invalid", "{label} phải là số nguyên (đang là «{raw}»)")
-        return value
-
-    def date(self, key: str) -> dt.date | None:
-        value = _date(self.cells.get(key))
-        if value is _INVALID:
-            return self._bad(key, "date_invalid", "{label} «{raw}» không hợp lệ; dùng dạng YYYY-MM-DD")
-        return value
-
-    def units(self) -> dict[str, str]:
-        fixed = SHEETS["voting_areas"]
-        units = {key: _text(value) for key, value in self.cells.items() if key not in fixed}
-        return {contest: unit for contest, unit in units.items() if unit is not None}
-
-    def _bad(self, key: str, code: str, template: str) -> None:
-        raw = str(self.cells[key]).strip()
-        message = template.format(label=LABELS[key], raw=raw)
-        self.problems.append(Problem(code, message, self.sheet, self.row, key))
-
-
-def _table(ws, sheet, extra, problems, columns) -> list[_Row]:
-    """The data rows of a sheet, once its header is checked and recorded in ``columns``."""
+def _table(ws, sheet, extra, problems, columns) -> list[tuple[int, list]]:
+    """(row number, values in dataclass order) per data row, once the header is checked."""
     if ws is None:
         problems.append(Problem("sheet_missing", f"Thiếu trang tính «{sheet}»", sheet, 1))
         return []
@@ -299,10 +231,30 @@ def _table(ws, sheet, extra, problems, columns) -> list[_Row]:
             problems.append(Problem("column_missing", f"Thiếu cột «{key}»", sheet, 1, key))
     out = []
     for number, values in enumerate(rows, 2):
-        cells = {key: values[i] if i < len(values) else None for i, key in keys}
-        if any(_text(v) is not None for v in cells.values()):
-            out.append(_Row(sheet, number, cells, problems))
+        cells = {key: values[i] for i, key in keys if i < len(values)}
+        texts = {key: _text(value) for key, value in cells.items()}
+        if not any(texts.values()):
+            continue
+        parsed = [_value(cells.get(key), key, sheet, number, problems) for key in SHEETS[sheet]]
+        if extra:  # the contest columns of voting_areas: contest code → unit code
+            parsed.append({k: t for k, t in texts.items() if t and k not in SHEETS[sheet]})
+        out.append((number, parsed))
     return out
+
+
+def _value(value: Any, key: str, sheet: str, row: int, problems: list[Problem]) -> Any:
+    """The cell parsed for column ``key``; None, with a problem noted, when it cannot be."""
+    if key in INTEGER_COLUMNS:
+        parsed, code, rule = _int(value), "integer_invalid", "phải là số nguyên (đang là «{}»)"
+    elif key in LABELS:
+        parsed, code, rule = _date(value), "date_invalid", "«{}» không hợp lệ; dùng dạng YYYY-MM-DD"
+    else:
+        return _text(value)
+    if parsed is _INVALID:
+        message = LABELS[key] + " " + rule.format(str(value).strip())
+        problems.append(Problem(code, message, sheet, row, key))
+        return None
+    return parsed
 
 
 def _text(value: Any) -> str | None:
@@ -387,9 +339,7 @@ def blank_template() -> bytes:
 
 def _workbook(headers: Mapping[str, Iterable[str]], tables: Mapping[str, list[list]]) -> bytes:
     workbook = Workbook(write_only=True)
-    guide = [["Ghi chú", "", note] for note in GUIDE_NOTES]
-    for sheet, (about, fields) in GUIDE.items():
-        guide += [[sheet, "", about], *([sheet, key, text] for key, text in fields.items())]
+    guide = [list(line) for line in GUIDE]
     _sheet(workbook, INSTRUCTIONS_SHEET, ["Trang", "Cột", "Ý nghĩa"], guide, wrap=True)
     for sheet in SHEETS:
         _sheet(workbook, sheet, list(headers[sheet]), tables[sheet])
@@ -412,10 +362,9 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], 
 
 
 def _cell(ws, value: Any, **style) -> Any:
-    if value == "" or value is None:
-        return None
-    if not isinstance(value, str) and not any(style.values()):
-        return value
+    formula_like = isinstance(value, str) and value.startswith(_FORMULA_START)
+    if value == "" or value is None or not (formula_like or any(style.values())):
+        return value if value != "" else None
     cell = WriteOnlyCell(ws, value)
     for name, setting in style.items():
         if setting is not None:
@@ -423,7 +372,7 @@ def _cell(ws, value: Any, **style) -> Any:
     if isinstance(value, str):
         # A name like "=HYPERLINK(...)" must stay text, never become a formula.
         cell.data_type = "s"
-        cell.quotePrefix = value.startswith(_FORMULA_START)
+        cell.quotePrefix = formula_like
     return cell
 
 

@@ -1,0 +1,120 @@
+"""CONTRACT §2 commands through Flask's CLI runner."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from election.models import ApiToken
+from election.services import setup_io
+from election.services.passwords import hash_token
+from election.services.roll_io import write_roll_csv
+from tests.factories import small_setup
+
+
+def _run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def _setup_file(tmp_path):
+    path = tmp_path / "setup.xlsx"
+    path.write_bytes(setup_io.write_setup(small_setup()))
+    return path
+
+
+def test_db_upgrade_is_safe_to_run_again(app):
+    result = _run(app, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert "phiên bản mới nhất" in result.output
+
+
+def test_import_setup_then_export_setup_round_trips(app, tmp_path):
+    result = _run(app, "import-setup", str(_setup_file(tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert "6 khu vực bỏ phiếu" in result.output
+    out = tmp_path / "out.xlsx"
+    assert _run(app, "export-setup", str(out)).exit_code == 0
+    assert setup_io.read_setup(out).setup == small_setup()
+
+
+def test_import_setup_refuses_a_bad_file_naming_cells(app, tmp_path):
+    bad = small_setup()
+    bad.units[0].seats = 4
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(setup_io.write_setup(bad))
+    result = _run(app, "import-setup", str(path))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Lỗi: Thiết lập có 2 lỗi; không có dữ liệu nào được lưu",
+        "units!A2: Đơn vị bầu cử «QH1» bầu 4 đại biểu nên cần ít nhất 6 người ứng cử (đang có 5)",
+        "units!D2: Số đại biểu được bầu của đơn vị «QH1» phải từ 1 đến 3 (đang là 4)",
+    ]
+
+
+def test_create_user_prints_the_token_last_and_stores_only_its_hash(app, tmp_path):
+    _run(app, "import-setup", str(_setup_file(tmp_path)))
+    result = _run(app, "create-user", "to1", "--role", "officer", "--area", "T1A-1", "--password", "mat-khau-dai-du")
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    with app.extensions["election.sessions"]() as session:
+        assert session.scalar(select(ApiToken.token_hash)) == hash_token(token)
+    client = app.test_client()
+    response = client.get("/api/v1/voting-areas/T1A-1", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_create_user_refuses_an_officer_without_a_voting_area(app, tmp_path):
+    _run(app, "import-setup", str(_setup_file(tmp_path)))
+    result = _run(app, "create-user", "to1", "--role", "officer", "--password", "mat-khau-dai-du")
+    assert result.exit_code == 1
+    assert "area: Tổ bầu cử cần mã khu vực bỏ phiếu (--area)" in result.output
+
+
+def test_create_user_refuses_a_short_password_and_a_duplicate_name(app, tmp_path):
+    _run(app, "import-setup", str(_setup_file(tmp_path)))
+    short = _run(app, "create-user", "bb", "--role", "board", "--password", "ngan")
+    assert short.exit_code == 1
+    assert "Mật khẩu phải có ít nhất 10 ký tự" in short.output
+    assert _run(app, "create-user", "bb1", "--role", "board").exit_code == 0
+    again = _run(app, "create-user", "bb1", "--role", "board")
+    assert again.exit_code == 1
+    assert "Tên đăng nhập «bb1» đã có người dùng" in again.output
+
+
+def test_a_generated_password_is_printed_once(app, tmp_path):
+    result = _run(app, "create-user", "ubbc", "--role", "board")
+    lines = result.output.strip().splitlines()
+    assert lines[1].startswith("Mật khẩu tạm thời: ")
+    assert lines[-1].startswith("hp_")
+
+
+def test_import_roll_prints_the_counts_per_contest(app, tmp_path):
+    _run(app, "import-setup", str(_setup_file(tmp_path)))
+    path = tmp_path / "roll.csv"
+    born = dt.date(1990, 1, 1)
+    write_roll_csv(
+        [
+            ("T1A-1", 1, "Lê Văn Một", born, "Nam", "Tổ 1", "thuong_tru", ""),
+            ("T1A-1", 2, "Lê Thị Hai", born, "Nữ", "Tổ 1", "tam_tru_duoi_12", ""),
+        ],
+        path,
+    )
+    result = _run(app, "import-roll", str(path))
+    assert result.exit_code == 0, result.output
+    assert "Đã nạp 2 cử tri của 1 khu vực bỏ phiếu." in result.output
+    assert "T1A-1: QH 2, HDND_TINH 2, HDND_HUYEN 2, HDND_XA 1" in result.output
+
+
+def test_verify_audit_reports_ok_with_the_number_of_events(app, tmp_path):
+    _run(app, "import-setup", str(_setup_file(tmp_path)))
+    _run(app, "create-user", "ubbc", "--role", "board")
+    result = _run(app, "verify-audit")
+    assert result.exit_code == 0
+    assert result.output.strip() == "OK 2 events"
+
+
+def test_demo_fill_is_refused_until_tally_entry_exists(app):
+    result = _run(app, "demo", "--fill", "50")
+    assert result.exit_code == 1
+    assert "Chưa thể dùng --fill" in result.output

@@ -1,0 +1,120 @@
+"""The web shell: the Vietnamese login form with CSRF, sessions, each role's home page."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from election.models import AuditEvent
+from tests.api.conftest import PASSWORD
+
+
+def _csrf(client, path="/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def _login(client, username, password=PASSWORD, **extra):
+    data = {"username": username, "password": password, "csrf_token": _csrf(client)}
+    return client.post("/login", data=data, **extra)
+
+
+def test_login_page_is_a_vietnamese_form_with_the_contract_fields(client, logins):
+    response = client.get("/login")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="vi">' in html
+    assert "<h1>Đăng nhập</h1>" in html
+    for field in ("username", "password", "csrf_token"):
+        assert f'name="{field}"' in html
+    assert '<label for="username">Tên đăng nhập</label>' in html
+    assert '<label for="password">Mật khẩu</label>' in html
+
+
+def test_a_post_without_a_csrf_token_is_refused_with_400(client, logins):
+    response = client.post("/login", data={"username": "board", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "mã CSRF" in response.get_data(as_text=True)
+
+
+def test_a_wrong_password_is_refused_and_audited(app, client, logins):
+    response = _login(client, "board", "sai-mat-khau")
+    assert response.status_code == 401
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.get_data(as_text=True)
+    with app.extensions["election.sessions"]() as session:
+        event = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert (event.action, event.object_id, event.actor_id) == ("login.failed", "board", None)
+
+
+def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(client, logins):
+    response = _login(client, "khong-co-ai", "sai-mat-khau")
+    assert response.status_code == 401
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("who", "heading", "says"),
+    [
+        ("officer", "<h1>Tổ bầu cử — Khu vực bỏ phiếu số 1</h1>", "nhập biên bản kết quả kiểm phiếu"),
+        ("reviewer", "<h1>Kiểm tra biên bản — Quận Một</h1>", "4 khu vực bỏ phiếu"),
+        ("board", "<h1>Ủy ban bầu cử thành phố</h1>", "xác nhận kết quả bầu cử"),
+        ("admin", "<h1>Quản trị hệ thống</h1>", "không nhập hay sửa biên bản"),
+    ],
+)
+def test_each_role_lands_on_its_own_home_page(client, logins, who, heading, says):
+    response = _login(client, who)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    html = client.get("/").get_data(as_text=True)
+    assert heading in html
+    assert says in html
+
+
+def test_the_officer_home_lists_the_contests_with_voters_in_vietnamese_format(client, logins):
+    _login(client, "officer")
+    html = client.get("/").get_data(as_text=True)
+    assert html.count("Chưa nhập") == 4
+    assert '<td class="num">1.000</td>' in html
+    assert '<td class="num">993</td>' in html
+
+
+def test_pages_need_a_signed_in_user(client, logins):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_login_never_redirects_to_another_site(client, logins):
+    response = _login(client, "board", query_string={"next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+    response = _login(client, "board", query_string={"next": "//evil.example/"})
+    assert response.headers["Location"] == "/"
+
+
+def test_logout_ends_the_session(client, logins):
+    _login(client, "board")
+    token = _csrf(client, "/")
+    client.post("/logout", data={"csrf_token": token})
+    assert client.get("/").status_code == 302
+
+
+def test_the_admin_downloads_a_blank_setup_template(client, logins):
+    _login(client, "admin")
+    response = client.get("/setup/template.xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert {"election", "areas", "contests", "units", "candidates", "voting_areas", "voters"} <= set(
+        workbook.sheetnames
+    )
+    assert [c.value for c in workbook["units"][1]] == ["code", "contest", "name", "seats"]
+
+
+def test_other_roles_cannot_download_the_template(client, logins):
+    _login(client, "officer")
+    response = client.get("/setup/template.xlsx")
+    assert response.status_code == 403
+    assert "Vai trò của bạn không được mở trang này" in response.get_data(as_text=True)

@@ -30,8 +30,12 @@ def load(
     seed: int = 2021,
     fill: int | None = None,
     echo: Callable[[str], None] = lambda _line: None,
+    roll_voting_areas: list[str] | None = None,
 ) -> str:
-    """Generate, check and store the demo election, its rolls and its logins."""
+    """Generate, check and store the demo election, its rolls and its logins.
+
+    ``roll_voting_areas`` limits the per-voter rolls to those voting areas (tests).
+    """
     if fill:
         raise InvalidInput(
             "Chưa thể dùng --fill: dịch vụ nộp biên bản kiểm phiếu chưa được xây dựng, "
@@ -42,9 +46,10 @@ def load(
     demo = generator.generate(scale, seed)
     setup.store_setup(session, demo.setup, actor)
     echo(setup.summary(demo.setup))
-    if demo.roll_voting_areas:
+    wanted = demo.roll_voting_areas if roll_voting_areas is None else roll_voting_areas
+    if wanted:
         report = rolls.import_rows(
-            session, _roll_rows(demo.roll_rows()), lambda p: p.message, actor, "demo-roll"
+            session, _roll_rows(demo.roll_rows(wanted)), lambda p: p.message, actor, "demo-roll"
         )
         line = (
             f"Danh sách cử tri: {fmt_int(report.voters)} cử tri, "

@@ -63,6 +63,11 @@ def test_a_voter_votes_in_the_contests_their_residence_and_note_allow(
     )
 
 
+@pytest.mark.parametrize("residence_type", FULL)
+def test_a_full_voter_votes_in_every_contest_a_2026_voting_area_can_hold(residence_type):
+    assert contests_of_voter(residence_type, None, "2026") >= ALL_2026
+
+
 @pytest.mark.parametrize("residence_type", RESTRICTED)
 def test_a_restricted_voter_votes_for_the_district_council_in_2021_only(residence_type):
     assert "HDND_HUYEN" in contests_of_voter(residence_type, None, "2021")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 
@@ -27,7 +27,8 @@ def fmt_pct(value: Decimal | None) -> str:
     """Decimal('99.85') → '99,85%'."""
     if value is None:
         return "—"
-    return f"{value:.2f}".replace(".", ",") + "%"
+    rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{rounded:.2f}".replace(".", ",") + "%"
 
 
 def fmt_date(value: dt.date) -> str:

@@ -26,11 +26,11 @@ def contests_of_voter(residence_type: str, note: str | None, form_set: str) -> f
         return frozenset()
     if note == "den_bo_phieu":
         return frozenset({"QH", "HDND_TINH"})
+    # District councils were elected in 2021 only; districts were abolished in 2025.
+    district = {"HDND_HUYEN"} if form_set == "2021" else set()
     if residence_type in FULL_VOTERS:
-        return frozenset({"QH", "HDND_TINH", "HDND_HUYEN", "HDND_XA"})
-    if form_set == "2021":
-        return frozenset({"QH", "HDND_TINH", "HDND_HUYEN"})
-    return frozenset({"QH", "HDND_TINH"})
+        return frozenset({"QH", "HDND_TINH", "HDND_XA", *district})
+    return frozenset({"QH", "HDND_TINH", *district})
 
 
 def count_roll(

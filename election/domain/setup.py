@@ -224,7 +224,7 @@ def check_setup(setup: Setup) -> list[Problem]:
         add(Problem("areas_missing", "Chưa có khu vực hành chính nào", "areas", 2, "code"))
     for a in _cycle_members(setup.areas):
         add(Problem("area_cycle", f"Khu vực «{a.code}» nằm trong một vòng lặp khu vực cha", "areas", a.row, "parent"))
-    has_children = {a.parent for a in setup.areas if a.parent}
+    has_children = {a.parent for a in setup.areas if a.parent and a.parent != a.code}
 
     # -- contests
     _check_codes(setup.contests, "contests", "cấp bầu cử", add)
@@ -316,7 +316,7 @@ def check_setup(setup: Setup) -> list[Problem]:
                     )
                 )
     for u in setup.units:
-        if u.code is None or u.seats is None or u.contest not in CONTEST_CODES:
+        if not u.code or u.seats is None or u.contest not in CONTEST_CODES:
             continue
         have = len(per_unit.get(u.code, []))
         need = minimum_candidates(u.contest, u.seats)
@@ -385,6 +385,7 @@ def check_setup(setup: Setup) -> list[Problem]:
                 membership[(v.code, contest)] = (unit_code, v)
             unit_members[unit_code].append(v)
     parent_of = {a.code: a.parent for a in setup.areas if a.code}
+    level_of = {a.code: a.level for a in setup.areas if a.code}
     for u in setup.units:
         members = unit_members.get(u.code or "", [])
         if u.code and not members:
@@ -392,7 +393,11 @@ def check_setup(setup: Setup) -> list[Problem]:
         # A commune's People's Council unit lies inside its commune, a district's inside its district.
         if u.contest in ("HDND_XA", "HDND_HUYEN") and members:
             up = 0 if u.contest == "HDND_XA" else 1
-            homes = {_ancestor(m.area, up, parent_of) for m in members if m.area in areas}
+            homes = {
+                m.area if up == 0 else _district_of(m.area, parent_of, level_of)
+                for m in members
+                if m.area in areas
+            }
             if len(homes) > 1:
                 add(
                     Problem(
@@ -484,7 +489,14 @@ def _cycle_members(areas: list[AreaDef]) -> list[AreaDef]:
     return [a for a in areas if a.code in looping]
 
 
-def _ancestor(code: str | None, up: int, parent_of: dict[str, str | None]) -> str | None:
-    for _ in range(up):
-        code = parent_of.get(code or "")
-    return code
+def _district_of(
+    code: str | None, parent_of: dict[str, str | None], level_of: dict[str, str | None]
+) -> str | None:
+    """The district an area lies in (itself for a district without wards)."""
+    seen = set()
+    while code is not None and code not in seen:
+        if level_of.get(code) == "district":
+            return code
+        seen.add(code)
+        code = parent_of.get(code)
+    return None

@@ -2,7 +2,8 @@
 
 Iterating a ``RollFile`` yields one item per data row, in file order: a ``RollRow`` when
 the row is valid, else the non-empty ``list[Problem]`` of everything wrong with it. A
-header or file problem comes as one list at row 1 and ends the iteration. Whether the
+header or file problem comes as one list at row 1 and ends the iteration. Columns other
+than ROLL_COLUMNS are ignored (rolls often carry more, an ID number for one). Whether the
 voting area exists and whether ``seq`` is unique are for the caller, who has the database.
 """
 
@@ -23,14 +24,20 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from election.domain.problems import Problem
 from election.domain.rolls import NOTES, RESIDENCE_TYPES
+from election.domain.setup import GENDERS
 from election.services.setup_io import INSTRUCTIONS_SHEET, cell_of, parse_date, problem_text
 
 ROLL_COLUMNS = (
-    "voting_area", "seq", "full_name", "date_of_birth",
-    "gender", "residence", "residence_type", "note",
+    "voting_area",
+    "seq",
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "residence",
+    "residence_type",
+    "note",
 )
 REQUIRED_COLUMNS = ROLL_COLUMNS[:-1]  # a roll without notes may leave the column out
-GENDERS = ("Nam", "Nữ")
 
 
 class RollRow(NamedTuple):
@@ -107,7 +114,7 @@ class RollFile:
                     return
                 width = max(index.values()) + 1
                 i_area, i_seq, i_name, i_born, i_gender, i_home, i_kind, i_note = index.values()
-                from_iso, genders, kinds, notes = dt.date.fromisoformat, GENDERS, RESIDENCE_TYPES, NOTES
+                from_iso = dt.date.fromisoformat
                 new = tuple.__new__  # skips the NamedTuple's Python-level __new__: a third faster
                 # The hot loop: strict, cheap checks; anything unusual goes to _check_row.
                 for number, record in enumerate(records, 2):
@@ -120,13 +127,19 @@ class RollFile:
                         seq = 0
                     born = record[i_born]
                     try:
-                        dob = from_iso(born) if len(born) == 10 and born[4] == "-" == born[7] else None
+                        iso = len(born) == 10 and born[4] == "-" == born[7]
+                        dob = from_iso(born) if iso else None
                     except ValueError:
                         dob = None
                     gender, kind, note = record[i_gender], record[i_kind], record[i_note] or None
                     if (
-                        area and name and seq > 0 and dob and gender in genders
-                        and kind in kinds and (note is None or note in notes)
+                        area
+                        and name
+                        and seq > 0
+                        and dob
+                        and gender in GENDERS
+                        and kind in RESIDENCE_TYPES
+                        and (note is None or note in NOTES)
                     ):
                         home = record[i_home].strip()
                         yield new(RollRow, (area, seq, name, dob, gender, home, kind, note, number))
@@ -202,9 +215,7 @@ class RollFile:
         return RollRow(area, seq, name, born, gender, home, kind, note, number)
 
 
-def iter_roll_file(
-    path: str | Path, name: str | None = None
-) -> Iterator[RollRow | list[Problem]]:
+def iter_roll_file(path: str | Path, name: str | None = None) -> Iterator[RollRow | list[Problem]]:
     """Stream a roll file: a ``RollRow`` or a row's problems per data row (see the module)."""
     return iter(RollFile(path, name))
 

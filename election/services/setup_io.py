@@ -62,7 +62,11 @@ GUIDE = (
     ("areas", "", "Các đơn vị hành chính, từ thành phố đến xã, phường, thị trấn"),
     ("areas", "code", "Mã đơn vị hành chính, không trùng nhau"),
     ("areas", "name", "Tên đơn vị hành chính"),
-    ("areas", "level", "Cấp: city (thành phố), district (quận, huyện), ward (xã, phường, thị trấn)"),
+    (
+        "areas",
+        "level",
+        "Cấp: city (thành phố), district (quận, huyện), ward (xã, phường, thị trấn)",
+    ),
     ("areas", "parent", "Mã đơn vị hành chính cấp trên; để trống với thành phố"),
     ("contests", "", "Các cấp bầu cử được tổ chức"),
     ("contests", "code", "Mã cấp bầu cử: " + ", ".join(CONTEST_CODES)),
@@ -83,8 +87,12 @@ GUIDE = (
     ("voting_areas", "code", "Mã khu vực bỏ phiếu, không trùng nhau"),
     ("voting_areas", "name", "Tên khu vực bỏ phiếu"),
     ("voting_areas", "area", "Mã xã, phường, thị trấn có khu vực bỏ phiếu (trang areas)"),
-    ("voting_areas", "QH, HDND_TINH, …", "Mỗi cấp bầu cử một cột mang mã cấp; ô ghi mã đơn vị "
-     "bầu cử của khu vực ở cấp đó; để trống nếu khu vực không bầu cấp đó"),
+    (
+        "voting_areas",
+        "QH, HDND_TINH, …",
+        "Mỗi cấp bầu cử một cột mang mã cấp; ô ghi mã đơn vị "
+        "bầu cử của khu vực ở cấp đó; để trống nếu khu vực không bầu cấp đó",
+    ),
     ("voters", "", "Số cử tri, dùng cho khu vực bỏ phiếu chưa nạp danh sách cử tri"),
     ("voters", "voting_area", "Mã khu vực bỏ phiếu (cột code của trang voting_areas)"),
     ("voters", "contest", "Mã cấp bầu cử"),
@@ -93,9 +101,13 @@ GUIDE = (
 _FORMULA_START = ("=", "+", "-", "@")
 _INVALID = object()
 # The dataclass of each sheet's rows; their fields follow the sheet's columns.
-_DEFS = dict(zip(SHEETS, (
-    ElectionDef, AreaDef, ContestDef, UnitDef, CandidateDef, VotingAreaDef, VoterCountDef
-), strict=True))
+_DEFS = dict(
+    zip(
+        SHEETS,
+        (ElectionDef, AreaDef, ContestDef, UnitDef, CandidateDef, VotingAreaDef, VoterCountDef),
+        strict=True,
+    )
+)
 
 
 def cell_of(problem: Problem, letter: str | None) -> str:
@@ -299,7 +311,11 @@ def parse_date(text: str) -> dt.date | None:
         if len(text) == 10 and text[4] == "-" == text[7]:
             return dt.date.fromisoformat(text)
         parts = text.split("/")
-        if len(parts) == 3 and len(parts[2]) == 4 and all(p.isascii() and p.isdigit() for p in parts):
+        if (
+            len(parts) == 3
+            and len(parts[2]) == 4
+            and all(p.isascii() and p.isdigit() for p in parts)
+        ):
             return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
     except ValueError:
         pass
@@ -351,6 +367,9 @@ def _workbook(headers: Mapping[str, Iterable[str]], tables: Mapping[str, list[li
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], wrap=False):
     ws = workbook.create_sheet(title)
     ws.freeze_panes = "A2"
+    # A write-only sheet leaves out <dimension>, so readers (openpyxl's read-only mode among
+    # them) scan the whole sheet to size it; the size is known here.
+    ws.calculate_dimension = lambda: f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
     for index, key in enumerate(header):
         width = max([len(key)] + [len(str(row[index])) for row in rows if row[index] is not None])
         ws.column_dimensions[get_column_letter(index + 1)].width = min(max(width + 2, 10), 80)
@@ -378,4 +397,3 @@ def _cell(ws, value: Any, **style) -> Any:
 
 def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
-

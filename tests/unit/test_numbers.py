@@ -110,11 +110,6 @@ def test_fmt_pct_writes_a_percent_straight_from_percent():
     assert fmt_pct(percent(0, 9)) == "0,00%"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fmt_pct formats with f'{value:.2f}', which rounds a Decimal half to even: "
-    "Decimal('22.565') is shown as '22,56%'",
-)
 def test_fmt_pct_rounds_a_third_decimal_half_up():
     assert fmt_pct(Decimal("22.565")) == "22,57%"
 

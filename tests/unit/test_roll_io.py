@@ -18,7 +18,7 @@ from election.services.roll_io import (
 )
 
 HEADER = ",".join(ROLL_COLUMNS)
-GOOD = "KV1,1,Nguyễn Văn An,1980-01-02,Nam,\"Tổ 1, phường Dư Hàng\",thuong_tru,"
+GOOD = 'KV1,1,Nguyễn Văn An,1980-01-02,Nam,"Tổ 1, phường Dư Hàng",thuong_tru,'
 GOOD_2 = "KV1,2,Trần Thị Bình,1999-12-31,Nữ,Tổ 2,tam_tru_12,bo_phieu_noi_khac"
 
 
@@ -47,10 +47,28 @@ def xlsx_file(tmp_path: Path, rows: list[list], guide_first: bool = False) -> Pa
 def test_reads_a_csv_with_a_byte_order_mark(tmp_path: Path):
     roll = RollFile(csv_file(tmp_path, HEADER, GOOD, GOOD_2, bom=True))
     assert list(roll) == [
-        RollRow("KV1", 1, "Nguyễn Văn An", dt.date(1980, 1, 2), "Nam",
-                "Tổ 1, phường Dư Hàng", "thuong_tru", None, 2),
-        RollRow("KV1", 2, "Trần Thị Bình", dt.date(1999, 12, 31), "Nữ",
-                "Tổ 2", "tam_tru_12", "bo_phieu_noi_khac", 3),
+        RollRow(
+            "KV1",
+            1,
+            "Nguyễn Văn An",
+            dt.date(1980, 1, 2),
+            "Nam",
+            "Tổ 1, phường Dư Hàng",
+            "thuong_tru",
+            None,
+            2,
+        ),
+        RollRow(
+            "KV1",
+            2,
+            "Trần Thị Bình",
+            dt.date(1999, 12, 31),
+            "Nữ",
+            "Tổ 2",
+            "tam_tru_12",
+            "bo_phieu_noi_khac",
+            3,
+        ),
     ]
     assert roll.columns["voting_area"] == "A"
 
@@ -83,8 +101,12 @@ def test_a_bad_row_lists_all_its_problems_and_good_rows_go_on(tmp_path: Path):
         "required", "Thiếu mã khu vực bỏ phiếu", "roll.csv", 4, "voting_area"
     )
     assert [p.code for p in items[1]] == [
-        "seq_invalid", "required", "date_of_birth_invalid", "gender_invalid",
-        "residence_type_invalid", "note_invalid",
+        "seq_invalid",
+        "required",
+        "date_of_birth_invalid",
+        "gender_invalid",
+        "residence_type_invalid",
+        "note_invalid",
     ]
 
 
@@ -98,8 +120,9 @@ def test_unusual_but_clear_values_are_accepted(tmp_path: Path):
     nu = unicodedata.normalize("NFD", "nữ")  # some keyboards type decomposed Vietnamese
     line = f" KV1 , 7 , Đỗ Thị Hoa , 02/01/1980 ,{nu}, Tổ 5 , THUONG_TRU , Den_Bo_Phieu "
     [row] = list(iter_roll_file(csv_file(tmp_path, HEADER, line)))
-    assert row == RollRow("KV1", 7, "Đỗ Thị Hoa", dt.date(1980, 1, 2), "Nữ", "Tổ 5",
-                          "thuong_tru", "den_bo_phieu", 2)
+    assert row == RollRow(
+        "KV1", 7, "Đỗ Thị Hoa", dt.date(1980, 1, 2), "Nữ", "Tổ 5", "thuong_tru", "den_bo_phieu", 2
+    )
 
 
 def test_header_keys_may_come_in_any_order_and_case_and_problems_follow_them(tmp_path: Path):
@@ -109,14 +132,22 @@ def test_header_keys_may_come_in_any_order_and_case_and_problems_follow_them(tmp
     [problems] = list(roll)
     assert [roll.locate(p) for p in problems] == ["roll.csv!B2"]
     assert roll.columns == {
-        "voting_area": "C", "seq": "B", "full_name": "A", "date_of_birth": "E",
-        "gender": "D", "residence": "G", "residence_type": "F", "note": "H",
+        "voting_area": "C",
+        "seq": "B",
+        "full_name": "A",
+        "date_of_birth": "E",
+        "gender": "D",
+        "residence": "G",
+        "residence_type": "F",
+        "note": "H",
     }
 
 
 def test_the_note_column_may_be_left_out(tmp_path: Path):
     header = ",".join(ROLL_COLUMNS[:-1])
-    [row] = list(iter_roll_file(csv_file(tmp_path, header, "KV1,1,An,1980-01-02,Nam,Tổ 1,tam_giam")))
+    [row] = list(
+        iter_roll_file(csv_file(tmp_path, header, "KV1,1,An,1980-01-02,Nam,Tổ 1,tam_giam"))
+    )
     assert row.note is None and row.residence_type == "tam_giam"
 
 
@@ -180,10 +211,20 @@ def test_reads_an_xlsx_roll_with_typed_cells(tmp_path: Path):
     roll = RollFile(xlsx_file(tmp_path, rows, guide_first=True))
     items = list(roll)
     assert items[:2] == [
-        RollRow("KV1", 1, "Nguyễn Văn An", dt.date(1980, 1, 2), "Nam", "Tổ 1",
-                "thuong_tru", None, 2),
-        RollRow("101", 2, "Bùi Thị Lan", dt.date(1990, 3, 4), "Nữ", "Tổ 2",
-                "tam_tru_duoi_12", "den_bo_phieu", 3),
+        RollRow(
+            "KV1", 1, "Nguyễn Văn An", dt.date(1980, 1, 2), "Nam", "Tổ 1", "thuong_tru", None, 2
+        ),
+        RollRow(
+            "101",
+            2,
+            "Bùi Thị Lan",
+            dt.date(1990, 3, 4),
+            "Nữ",
+            "Tổ 2",
+            "tam_tru_duoi_12",
+            "den_bo_phieu",
+            3,
+        ),
     ]
     assert [roll.describe(p) for p in items[2]] == [
         "roll.xlsx!B5: Số thứ tự «3.5» không hợp lệ; cần một số nguyên dương",
@@ -195,13 +236,16 @@ def test_reads_an_xlsx_roll_with_typed_cells(tmp_path: Path):
 def test_rows_stream_one_at_a_time(tmp_path: Path):
     path = tmp_path / "big.csv"
     write_roll_csv(
-        (("KV1", i, f"Cử tri {i}", dt.date(1980, 1, 1), "Nam", "Tổ 1", "thuong_tru", None)
-         for i in range(1, 5001)),
+        (
+            ("KV1", i, f"Cử tri {i}", dt.date(1980, 1, 1), "Nam", "Tổ 1", "thuong_tru", None)
+            for i in range(1, 5001)
+        ),
         path,
     )
     rows = iter_roll_file(path)
     first = next(rows)
-    assert first == RollRow("KV1", 1, "Cử tri 1", dt.date(1980, 1, 1), "Nam", "Tổ 1",
-                            "thuong_tru", None, 2)
+    assert first == RollRow(
+        "KV1", 1, "Cử tri 1", dt.date(1980, 1, 1), "Nam", "Tổ 1", "thuong_tru", None, 2
+    )
     rows.close()  # stopping early closes the file
     assert sum(1 for _ in iter_roll_file(path)) == 5000

@@ -16,11 +16,6 @@ BY_RESIDENCE = {
     **dict.fromkeys(FULL, (ALL_2021, ALL_2026)),
     **dict.fromkeys(RESTRICTED, (UPPER | {"HDND_HUYEN"}, UPPER)),
 }
-FULL_VOTER_2026_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="contests_of_voter gives a full voter HDND_HUYEN in 2026 too, a contest abolished "
-    "that year",
-)
 
 
 def expected_contests(residence_type: str, note: str | None, form_set: str) -> frozenset[str]:
@@ -37,16 +32,13 @@ def test_the_tables_below_cover_every_residence_type_and_note():
 
 
 def matrix() -> list:
-    """Every residence type × note × form set; a full voter in 2026 shows the bug."""
+    """Every residence type × note × form set."""
     return [
         pytest.param(
             residence_type,
             note,
             form_set,
             id=f"{form_set}-{residence_type}-{note or 'no_note'}",
-            marks=[FULL_VOTER_2026_BUG]
-            if form_set == "2026" and residence_type in FULL and note is None
-            else [],
         )
         for form_set in ("2021", "2026")
         for residence_type in RESIDENCE_TYPES

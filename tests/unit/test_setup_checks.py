@@ -204,19 +204,12 @@ TAKEN = {
 }
 
 
-BLANK_UNIT_CODE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="check_setup skips the candidate count only for a unit code of None; a unit with "
-    "code '' also gets candidates_too_few for «»",
-)
-
-
 @pytest.mark.parametrize(
     ("sheet", "code"),
     [
         *((sheet, None) for sheet in NEW_ROWS),
         *(
-            pytest.param(sheet, "", marks=[BLANK_UNIT_CODE_BUG] if sheet == "units" else [])
+            pytest.param(sheet, "")
             for sheet in NEW_ROWS
         ),
     ],
@@ -285,11 +278,6 @@ def test_refuses_an_area_that_is_its_own_parent():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check_setup counts a self-parent area as its own child (has_children), so its "
-    "voting areas are also reported as area_not_lowest",
-)
 def test_reports_only_the_self_parent_of_a_ward_that_holds_voting_areas():
     setup = fresh()
     find(setup.areas, "T2A").parent = "T2A"

@@ -170,7 +170,13 @@ def test_blank_template_has_headers_only_and_explains_every_column():
     assert book.sheetnames == [INSTRUCTIONS_SHEET, *SHEETS]
     assert all(book[name].max_row == 1 for name in SHEETS)
     assert [c.value for c in book["voting_areas"][1]] == [
-        "code", "name", "area", "QH", "HDND_TINH", "HDND_HUYEN", "HDND_XA",
+        "code",
+        "name",
+        "area",
+        "QH",
+        "HDND_TINH",
+        "HDND_HUYEN",
+        "HDND_XA",
     ]
     guide = [tuple(r) for r in book[INSTRUCTIONS_SHEET].iter_rows(values_only=True)]
     assert guide[0] == ("Trang", "Cột", "Ý nghĩa")

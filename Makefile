@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.txt
 run: venv
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
-	@$(BIN)/python -m election.demo_logins
+	@PORT=$(PORT) $(BIN)/python -m election.demo_logins
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 test: venv

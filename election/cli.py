@@ -34,7 +34,9 @@ def db_upgrade(revision: str) -> None:
     from election import migrate
 
     url = current_app.config["DATABASE_URL"]
-    if (url.startswith("sqlite:///") and not url.startswith("sqlite:////")) or url.startswith("sqlite:////"):
+    if (url.startswith("sqlite:///") and not url.startswith("sqlite:////")) or url.startswith(
+        "sqlite:////"
+    ):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(url, revision)
     click.echo("Lược đồ cơ sở dữ liệu đã ở phiên bản mới nhất.")
@@ -62,7 +64,12 @@ def db_revision(message: str) -> None:
 @with_appcontext
 @click.option("--scale", type=click.Choice(["city", "nation"]), default="city", show_default=True)
 @click.option("--seed", type=int, default=2021, show_default=True)
-@click.option("--fill", type=click.IntRange(0, 100), default=None, help="Phần trăm khu vực bỏ phiếu có biên bản.")
+@click.option(
+    "--fill",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Phần trăm khu vực bỏ phiếu có biên bản.",
+)
 @click.option("--if-empty", is_flag=True, help="Không làm gì nếu cơ sở dữ liệu đã có cuộc bầu cử.")
 def demo_command(scale: str, seed: int, fill: int | None, if_empty: bool) -> None:
     """Load a synthetic election into an empty database."""
@@ -85,10 +92,21 @@ def demo_command(scale: str, seed: int, fill: int | None, if_empty: bool) -> Non
 @with_appcontext
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["officer", "reviewer", "board", "admin"]))
-@click.option("--area", "area", default=None, help="Mã khu vực bỏ phiếu (officer) hoặc khu vực hành chính (reviewer).")
-@click.option("--password", default=None, help="Bỏ trống để sinh mật khẩu ngẫu nhiên (phải đổi khi đăng nhập).")
+@click.option(
+    "--area",
+    "area",
+    default=None,
+    help="Mã khu vực bỏ phiếu (officer) hoặc khu vực hành chính (reviewer).",
+)
+@click.option(
+    "--password",
+    default=None,
+    help="Bỏ trống để sinh mật khẩu ngẫu nhiên (phải đổi khi đăng nhập).",
+)
 @click.option("--full-name", default="", help="Họ và tên.")
-def create_user_command(name: str, role: str, area: str | None, password: str | None, full_name: str) -> None:
+def create_user_command(
+    name: str, role: str, area: str | None, password: str | None, full_name: str
+) -> None:
     """Create a user; the API token is printed on the last line."""
     from election.services import users
 

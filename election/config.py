@@ -26,9 +26,7 @@ def _secret_key() -> str:
 def from_environment() -> dict:
     """The settings of a running service."""
     return {
-        "DATABASE_URL": os.environ.get(
-            "DATABASE_URL", f"sqlite:///{INSTANCE / 'election.db'}"
-        ),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'election.db'}"),
         "SECRET_KEY": _secret_key(),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

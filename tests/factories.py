@@ -81,7 +81,9 @@ def small_setup() -> Setup:
     for i, v in enumerate(voting_areas):
         base = 1000 + 100 * i
         for contest in v.units:
-            voters.append(VoterCountDef(v.code, contest, base - (0 if contest in ("QH", "HDND_TINH") else 7)))
+            voters.append(
+                VoterCountDef(v.code, contest, base - (0 if contest in ("QH", "HDND_TINH") else 7))
+            )
     setup = Setup(
         ElectionDef("Bầu cử thử nghiệm", ELECTION_DAY, "2021"),
         areas,

@@ -27,7 +27,9 @@ def _error_responses(*codes: str) -> dict:
     }
 
 
-def _get(summary: str, schema: str, many: bool = False, params: list[dict] | None = None, errors=("401",)):
+def _get(
+    summary: str, schema: str, many: bool = False, params: list[dict] | None = None, errors=("401",)
+):
     ref = {"$ref": f"#/components/schemas/{schema}"}
     return {
         "get": {
@@ -38,7 +40,9 @@ def _get(summary: str, schema: str, many: bool = False, params: list[dict] | Non
                 "200": {
                     "description": "OK",
                     "content": {
-                        "application/json": {"schema": {"type": "array", "items": ref} if many else ref}
+                        "application/json": {
+                            "schema": {"type": "array", "items": ref} if many else ref
+                        }
                     },
                 },
                 **_error_responses(*errors),
@@ -73,12 +77,20 @@ def build_spec() -> dict:
     ):
         spec.components.schema(name, schema=schema)
     spec.path("/areas", operations=_get("Khu vực gốc (thành phố)", "Area", errors=("401", "404")))
-    spec.path("/areas/{code}", operations=_get("Một khu vực hành chính", "Area", params=CODE, errors=("401", "404")))
+    spec.path(
+        "/areas/{code}",
+        operations=_get("Một khu vực hành chính", "Area", params=CODE, errors=("401", "404")),
+    )
     spec.path("/contests", operations=_get("Các cấp bầu cử và đơn vị bầu cử", "Contest", many=True))
-    spec.path("/units/{code}", operations=_get("Một đơn vị bầu cử", "Unit", params=CODE, errors=("401", "404")))
+    spec.path(
+        "/units/{code}",
+        operations=_get("Một đơn vị bầu cử", "Unit", params=CODE, errors=("401", "404")),
+    )
     spec.path(
         "/voting-areas/{code}",
-        operations=_get("Một khu vực bỏ phiếu", "VotingArea", params=CODE, errors=("401", "403", "404")),
+        operations=_get(
+            "Một khu vực bỏ phiếu", "VotingArea", params=CODE, errors=("401", "403", "404")
+        ),
     )
     return spec.to_dict()
 

@@ -190,7 +190,15 @@ def check_setup(setup: Setup) -> list[Problem]:
                 )
             )
         elif a.parent == a.code:
-            add(Problem("area_cycle", f"Khu vực «{a.code}» là cha của chính nó", "areas", a.row, "parent"))
+            add(
+                Problem(
+                    "area_cycle",
+                    f"Khu vực «{a.code}» là cha của chính nó",
+                    "areas",
+                    a.row,
+                    "parent",
+                )
+            )
         else:
             parent = areas[a.parent]
             if (
@@ -209,7 +217,15 @@ def check_setup(setup: Setup) -> list[Problem]:
                 )
     if setup.areas and len(roots) != 1:
         if not roots:
-            add(Problem("root_missing", "Cần đúng một khu vực gốc (cột parent để trống)", "areas", 2, "parent"))
+            add(
+                Problem(
+                    "root_missing",
+                    "Cần đúng một khu vực gốc (cột parent để trống)",
+                    "areas",
+                    2,
+                    "parent",
+                )
+            )
         for a in roots[1:]:
             add(
                 Problem(
@@ -223,7 +239,15 @@ def check_setup(setup: Setup) -> list[Problem]:
     if not setup.areas:
         add(Problem("areas_missing", "Chưa có khu vực hành chính nào", "areas", 2, "code"))
     for a in _cycle_members(setup.areas):
-        add(Problem("area_cycle", f"Khu vực «{a.code}» nằm trong một vòng lặp khu vực cha", "areas", a.row, "parent"))
+        add(
+            Problem(
+                "area_cycle",
+                f"Khu vực «{a.code}» nằm trong một vòng lặp khu vực cha",
+                "areas",
+                a.row,
+                "parent",
+            )
+        )
     has_children = {a.parent for a in setup.areas if a.parent and a.parent != a.code}
 
     # -- contests
@@ -234,7 +258,8 @@ def check_setup(setup: Setup) -> list[Problem]:
             add(
                 Problem(
                     "contest_unknown",
-                    f"Cấp bầu cử «{c.code}» không hợp lệ; dùng một trong: " + ", ".join(CONTEST_CODES),
+                    f"Cấp bầu cử «{c.code}» không hợp lệ; dùng một trong: "
+                    + ", ".join(CONTEST_CODES),
                     "contests",
                     c.row,
                     "code",
@@ -258,7 +283,15 @@ def check_setup(setup: Setup) -> list[Problem]:
     units = {u.code: u for u in setup.units if u.code}
     for u in setup.units:
         if u.contest not in contests:
-            add(Problem("unknown_code", f"Không có cấp bầu cử mã «{u.contest or ''}»", "units", u.row, "contest"))
+            add(
+                Problem(
+                    "unknown_code",
+                    f"Không có cấp bầu cử mã «{u.contest or ''}»",
+                    "units",
+                    u.row,
+                    "contest",
+                )
+            )
         if not u.name:
             add(Problem("required", "Thiếu tên đơn vị bầu cử", "units", u.row, "name"))
         if u.seats is None:
@@ -281,16 +314,46 @@ def check_setup(setup: Setup) -> list[Problem]:
     per_unit: dict[str, list[CandidateDef]] = defaultdict(list)
     for c in setup.candidates:
         if c.unit not in units:
-            add(Problem("unknown_code", f"Không có đơn vị bầu cử mã «{c.unit or ''}»", "candidates", c.row, "unit"))
+            add(
+                Problem(
+                    "unknown_code",
+                    f"Không có đơn vị bầu cử mã «{c.unit or ''}»",
+                    "candidates",
+                    c.row,
+                    "unit",
+                )
+            )
         else:
             per_unit[c.unit].append(c)
         if c.order is None or c.order < 1:
-            add(Problem("order_invalid", "Thứ tự trên phiếu bầu phải là số nguyên dương", "candidates", c.row, "order"))
+            add(
+                Problem(
+                    "order_invalid",
+                    "Thứ tự trên phiếu bầu phải là số nguyên dương",
+                    "candidates",
+                    c.row,
+                    "order",
+                )
+            )
         if not c.full_name:
-            add(Problem("required", "Thiếu họ và tên người ứng cử", "candidates", c.row, "full_name"))
+            add(
+                Problem(
+                    "required", "Thiếu họ và tên người ứng cử", "candidates", c.row, "full_name"
+                )
+            )
         if c.date_of_birth is None:
-            add(Problem("date_invalid", "Thiếu ngày sinh hoặc ngày sinh không hợp lệ (YYYY-MM-DD)", "candidates", c.row, "date_of_birth"))
-        elif election_date is not None and age_on(c.date_of_birth, election_date) < MIN_CANDIDATE_AGE:
+            add(
+                Problem(
+                    "date_invalid",
+                    "Thiếu ngày sinh hoặc ngày sinh không hợp lệ (YYYY-MM-DD)",
+                    "candidates",
+                    c.row,
+                    "date_of_birth",
+                )
+            )
+        elif (
+            election_date is not None and age_on(c.date_of_birth, election_date) < MIN_CANDIDATE_AGE
+        ):
             add(
                 Problem(
                     "candidate_too_young",
@@ -301,7 +364,15 @@ def check_setup(setup: Setup) -> list[Problem]:
                 )
             )
         if c.gender not in GENDERS:
-            add(Problem("gender_invalid", f"Giới tính «{c.gender or ''}» không hợp lệ; dùng Nam hoặc Nữ", "candidates", c.row, "gender"))
+            add(
+                Problem(
+                    "gender_invalid",
+                    f"Giới tính «{c.gender or ''}» không hợp lệ; dùng Nam hoặc Nữ",
+                    "candidates",
+                    c.row,
+                    "gender",
+                )
+            )
     for code, members in per_unit.items():
         orders = Counter(c.order for c in members if c.order is not None)
         for c in members:
@@ -339,7 +410,15 @@ def check_setup(setup: Setup) -> list[Problem]:
         if not v.name:
             add(Problem("required", "Thiếu tên khu vực bỏ phiếu", "voting_areas", v.row, "name"))
         if v.area not in areas:
-            add(Problem("unknown_code", f"Không có khu vực hành chính mã «{v.area or ''}»", "voting_areas", v.row, "area"))
+            add(
+                Problem(
+                    "unknown_code",
+                    f"Không có khu vực hành chính mã «{v.area or ''}»",
+                    "voting_areas",
+                    v.row,
+                    "area",
+                )
+            )
         elif v.area in has_children:
             add(
                 Problem(
@@ -353,10 +432,26 @@ def check_setup(setup: Setup) -> list[Problem]:
         for contest, unit_code in v.units.items():
             unit = units.get(unit_code)
             if contest not in contests:
-                add(Problem("unknown_code", f"Không có cấp bầu cử mã «{contest}»", "voting_areas", v.row, contest))
+                add(
+                    Problem(
+                        "unknown_code",
+                        f"Không có cấp bầu cử mã «{contest}»",
+                        "voting_areas",
+                        v.row,
+                        contest,
+                    )
+                )
                 continue
             if unit is None:
-                add(Problem("unknown_code", f"Không có đơn vị bầu cử mã «{unit_code}»", "voting_areas", v.row, contest))
+                add(
+                    Problem(
+                        "unknown_code",
+                        f"Không có đơn vị bầu cử mã «{unit_code}»",
+                        "voting_areas",
+                        v.row,
+                        contest,
+                    )
+                )
                 continue
             if unit.contest != contest:
                 add(
@@ -389,7 +484,15 @@ def check_setup(setup: Setup) -> list[Problem]:
     for u in setup.units:
         members = unit_members.get(u.code or "", [])
         if u.code and not members:
-            add(Problem("unit_empty", f"Đơn vị bầu cử «{u.code}» chưa có khu vực bỏ phiếu nào", "units", u.row, "code"))
+            add(
+                Problem(
+                    "unit_empty",
+                    f"Đơn vị bầu cử «{u.code}» chưa có khu vực bỏ phiếu nào",
+                    "units",
+                    u.row,
+                    "code",
+                )
+            )
         # A commune's People's Council unit lies inside its commune, a district's inside its district.
         if u.contest in ("HDND_XA", "HDND_HUYEN") and members:
             up = 0 if u.contest == "HDND_XA" else 1
@@ -416,11 +519,37 @@ def check_setup(setup: Setup) -> list[Problem]:
     seen_counts: set[tuple[str, str]] = set()
     voting_area_codes = {v.code for v in setup.voting_areas if v.code}
     for c in setup.voters:
+        if c.voters is None or c.voters < 0:
+            add(
+                Problem(
+                    "count_invalid",
+                    "Số cử tri phải là số nguyên không âm",
+                    "voters",
+                    c.row,
+                    "voters",
+                )
+            )
         if c.voting_area not in voting_area_codes:
-            add(Problem("unknown_code", f"Không có khu vực bỏ phiếu mã «{c.voting_area or ''}»", "voters", c.row, "voting_area"))
+            add(
+                Problem(
+                    "unknown_code",
+                    f"Không có khu vực bỏ phiếu mã «{c.voting_area or ''}»",
+                    "voters",
+                    c.row,
+                    "voting_area",
+                )
+            )
             continue
         if c.contest not in contests:
-            add(Problem("unknown_code", f"Không có cấp bầu cử mã «{c.contest or ''}»", "voters", c.row, "contest"))
+            add(
+                Problem(
+                    "unknown_code",
+                    f"Không có cấp bầu cử mã «{c.contest or ''}»",
+                    "voters",
+                    c.row,
+                    "contest",
+                )
+            )
             continue
         if (c.voting_area, c.contest) not in membership:
             add(
@@ -444,8 +573,6 @@ def check_setup(setup: Setup) -> list[Problem]:
                 )
             )
         seen_counts.add(key)
-        if c.voters is None or c.voters < 0:
-            add(Problem("count_invalid", "Số cử tri phải là số nguyên không âm", "voters", c.row, "voters"))
 
     return problems
 
@@ -483,7 +610,7 @@ def _cycle_members(areas: list[AreaDef]) -> list[AreaDef]:
             walk.append(node)
             node = parent[node]
         if node in parent and state.get(node) == 1 and parent[node] != node:
-            looping.update(walk[walk.index(node):])
+            looping.update(walk[walk.index(node) :])
         for n in walk:
             state[n] = 2
     return [a for a in areas if a.code in looping]

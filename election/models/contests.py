@@ -44,9 +44,7 @@ class Contest(Base):
     name: Mapped[str] = mapped_column(String(200))
 
     __table_args__ = (
-        CheckConstraint(
-            "code IN ('QH', 'HDND_TINH', 'HDND_HUYEN', 'HDND_XA')", name="code_known"
-        ),
+        CheckConstraint("code IN ('QH', 'HDND_TINH', 'HDND_HUYEN', 'HDND_XA')", name="code_known"),
     )
 
 
@@ -80,9 +78,7 @@ class UnitVotingArea(Base):
     __tablename__ = "unit_voting_area"
 
     unit_id: Mapped[int] = mapped_column(primary_key=True)
-    voting_area_id: Mapped[int] = mapped_column(
-        ForeignKey("voting_area.id"), primary_key=True
-    )
+    voting_area_id: Mapped[int] = mapped_column(ForeignKey("voting_area.id"), primary_key=True)
     contest_id: Mapped[int]
 
     __table_args__ = (

@@ -49,9 +49,7 @@ class VoterCount(Base):
 
     __tablename__ = "voter_count"
 
-    voting_area_id: Mapped[int] = mapped_column(
-        ForeignKey("voting_area.id"), primary_key=True
-    )
+    voting_area_id: Mapped[int] = mapped_column(ForeignKey("voting_area.id"), primary_key=True)
     contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
     setup_voters: Mapped[int | None]
     roll_voters: Mapped[int | None]

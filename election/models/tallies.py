@@ -53,9 +53,7 @@ class TallyRecord(Base):
         UniqueConstraint(
             "voting_area_id", "contest_id", "round_no", name="uq_tally_record_one_active"
         ),
-        CheckConstraint(
-            "status IN ('submitted', 'verified', 'returned')", name="status_known"
-        ),
+        CheckConstraint("status IN ('submitted', 'verified', 'returned')", name="status_known"),
         CheckConstraint("round_no >= 1", name="round_positive"),
         CheckConstraint("current_version >= 1", name="version_positive"),
         Index("ix_tally_record_contest_status", "contest_id", "status"),

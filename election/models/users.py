@@ -34,9 +34,7 @@ class User(Base):
     area: Mapped[Area | None] = relationship()
 
     __table_args__ = (
-        CheckConstraint(
-            "role IN ('officer', 'reviewer', 'board', 'admin')", name="role_known"
-        ),
+        CheckConstraint("role IN ('officer', 'reviewer', 'board', 'admin')", name="role_known"),
         CheckConstraint(
             "(role = 'officer') = (voting_area_id IS NOT NULL)", name="officer_has_voting_area"
         ),

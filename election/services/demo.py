@@ -51,9 +51,8 @@ def load(
         report = rolls.import_rows(
             session, _roll_rows(demo.roll_rows(wanted)), lambda p: p.message, actor, "demo-roll"
         )
-        line = (
-            f"Danh sách cử tri: {fmt_int(report.voters)} cử tri, "
-            + ", ".join(f"{c} {fmt_int(n)}" for c, n in report.totals().items())
+        line = f"Danh sách cử tri: {fmt_int(report.voters)} cử tri, " + ", ".join(
+            f"{c} {fmt_int(n)}" for c, n in report.totals().items()
         )
         echo(line)
     if scale != "city":

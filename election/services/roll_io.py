@@ -40,6 +40,10 @@ ROLL_COLUMNS = (
 REQUIRED_COLUMNS = ROLL_COLUMNS[:-1]  # a roll without notes may leave the column out
 
 
+class _Unreadable(Exception):
+    """The file cannot be opened as what its name says it is."""
+
+
 class RollRow(NamedTuple):
     """One voter on a roll; ``row`` is the 1-based row (the header is row 1)."""
 
@@ -95,7 +99,10 @@ class RollFile:
     @contextmanager
     def _xlsx_records(self) -> Iterator[Iterator[list[str]]]:
         with open(self.path, "rb") as f:
-            workbook = load_workbook(f, read_only=True, data_only=True)
+            try:
+                workbook = load_workbook(f, read_only=True, data_only=True)
+            except (BadZipFile, InvalidFileException, KeyError) as error:
+                raise _Unreadable("Tệp không phải là sổ tính Excel (.xlsx) hợp lệ") from error
             try:
                 names = [n for n in workbook.sheetnames if n.strip().lower() != INSTRUCTIONS_SHEET]
                 ws = workbook[names[0] if names else workbook.sheetnames[0]]
@@ -151,9 +158,8 @@ class RollFile:
             # The decoder reads ahead in blocks, so the row is where reading stopped, roughly.
             message = f"Không đọc được tệp CSV mã UTF-8 ({error})"
             yield [Problem("file_invalid", message, self.name, number + 1)]
-        except (BadZipFile, InvalidFileException, KeyError):
-            message = "Tệp không phải là sổ tính Excel (.xlsx) hợp lệ"
-            yield [Problem("file_invalid", message, self.name, 1)]
+        except _Unreadable as error:
+            yield [Problem("file_invalid", str(error), self.name, 1)]
 
     def _layout(self, header: list[str] | None) -> dict[str, int] | list[Problem]:
         """Column index per key in ROLL_COLUMNS order, or the header's problem."""

@@ -62,7 +62,9 @@ class RollReport:
         return "\n".join(lines)
 
 
-def import_file(session: Session, path: Path, actor: Actor = Actor(None, audit.SYSTEM)) -> RollReport:
+def import_file(
+    session: Session, path: Path, actor: Actor = Actor(None, audit.SYSTEM)
+) -> RollReport:
     """Load a .csv or .xlsx roll file."""
     roll = RollFile(path)
     return import_rows(session, roll, roll.describe, actor, roll.name)
@@ -107,7 +109,13 @@ def import_rows(
         va_id = va_ids.get(item.voting_area)
         if va_id is None:
             problems.append(
-                Problem("unknown_code", f"Không có khu vực bỏ phiếu mã «{item.voting_area}»", source, item.row, "voting_area")
+                Problem(
+                    "unknown_code",
+                    f"Không có khu vực bỏ phiếu mã «{item.voting_area}»",
+                    source,
+                    item.row,
+                    "voting_area",
+                )
             )
             continue
         seen = seqs.get(va_id)
@@ -205,11 +213,21 @@ def _store_counts(
                 before.setdefault(va_id, {})[contest] = existing[key]
                 updates.append({"va": va_id, "c": key[1], "n": n})
             else:
-                inserts.append({"voting_area_id": va_id, "contest_id": key[1], "roll_voters": n, "setup_voters": None})
+                inserts.append(
+                    {
+                        "voting_area_id": va_id,
+                        "contest_id": key[1],
+                        "roll_voters": n,
+                        "setup_voters": None,
+                    }
+                )
     if updates:
         session.connection().execute(
             update(VoterCount)
-            .where(VoterCount.voting_area_id == bindparam("va"), VoterCount.contest_id == bindparam("c"))
+            .where(
+                VoterCount.voting_area_id == bindparam("va"),
+                VoterCount.contest_id == bindparam("c"),
+            )
             .values(roll_voters=bindparam("n")),
             updates,
         )
@@ -246,7 +264,10 @@ class _PostgresWriter:
     def write(self, batch: list[tuple]) -> None:
         if not batch:
             return
-        with self.raw.cursor() as cur, cur.copy(f"COPY voter ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        with (
+            self.raw.cursor() as cur,
+            cur.copy(f"COPY voter ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+        ):
             for row in batch:
                 copy.write_row(row)
 

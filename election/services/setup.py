@@ -84,16 +84,19 @@ def store_setup(session: Session, setup: Setup, actor: Actor) -> None:
         raise _refuse(plain_messages(problems))
     begin_write(session)
     if session.scalar(select(func.count()).select_from(Election)):
-        raise Conflict("Cơ sở dữ liệu đã có một cuộc bầu cử; chỉ nạp thiết lập vào cơ sở dữ liệu trống")
+        raise Conflict(
+            "Cơ sở dữ liệu đã có một cuộc bầu cử; chỉ nạp thiết lập vào cơ sở dữ liệu trống"
+        )
     _insert(session, setup)
     audit.append(
         session,
         actor,
         "setup.import",
         "election",
-        setup.election.name if setup.election else None,
+        1,
         None,
         {
+            "name": setup.election.name if setup.election else None,
             "areas": len(setup.areas),
             "contests": len(setup.contests),
             "units": len(setup.units),
@@ -107,7 +110,9 @@ def store_setup(session: Session, setup: Setup, actor: Actor) -> None:
 def _insert(session: Session, setup: Setup) -> None:
     assert setup.election is not None
     e = setup.election
-    session.execute(insert(Election), [{"id": 1, "name": e.name, "date": e.date, "form_set": e.form_set}])
+    session.execute(
+        insert(Election), [{"id": 1, "name": e.name, "date": e.date, "form_set": e.form_set}]
+    )
 
     used = sorted({a.level for a in setup.areas}, key=LEVEL_RANK.__getitem__)
     level_id = {code: i + 1 for i, code in enumerate(used)}
@@ -145,13 +150,22 @@ def _insert(session: Session, setup: Setup) -> None:
     contest_id = {c.code: i + 1 for i, c in enumerate(setup.contests)}
     session.execute(
         insert(Contest),
-        [{"id": contest_id[c.code], "election_id": 1, "code": c.code, "name": c.name} for c in setup.contests],
+        [
+            {"id": contest_id[c.code], "election_id": 1, "code": c.code, "name": c.name}
+            for c in setup.contests
+        ],
     )
     unit_id = {u.code: i + 1 for i, u in enumerate(setup.units)}
     session.execute(
         insert(Unit),
         [
-            {"id": unit_id[u.code], "code": u.code, "contest_id": contest_id[u.contest], "name": u.name, "seats": u.seats}
+            {
+                "id": unit_id[u.code],
+                "code": u.code,
+                "contest_id": contest_id[u.contest],
+                "name": u.name,
+                "seats": u.seats,
+            }
             for u in setup.units
         ],
     )
@@ -173,7 +187,10 @@ def _insert(session: Session, setup: Setup) -> None:
     va_id = {v.code: i + 1 for i, v in enumerate(setup.voting_areas)}
     session.execute(
         insert(VotingArea),
-        [{"id": va_id[v.code], "code": v.code, "name": v.name, "area_id": area_id[v.area]} for v in setup.voting_areas],
+        [
+            {"id": va_id[v.code], "code": v.code, "name": v.name, "area_id": area_id[v.area]}
+            for v in setup.voting_areas
+        ],
     )
     memberships = [
         {"unit_id": unit_id[u], "voting_area_id": va_id[v.code], "contest_id": contest_id[c]}
@@ -216,7 +233,9 @@ def read_setup(session: Session) -> Setup:
         .order_by(Area.id)
     ).all()
     area_code = {row[4]: row[0] for row in areas}
-    contests = session.execute(select(Contest.id, Contest.code, Contest.name).order_by(Contest.id)).all()
+    contests = session.execute(
+        select(Contest.id, Contest.code, Contest.name).order_by(Contest.id)
+    ).all()
     contest_code = {cid: code for cid, code, _ in contests}
     units = session.execute(
         select(Unit.id, Unit.code, Unit.contest_id, Unit.name, Unit.seats).order_by(Unit.id)
@@ -233,7 +252,9 @@ def read_setup(session: Session) -> Setup:
         ).order_by(Candidate.id)
     ).all()
     voting_areas = session.execute(
-        select(VotingArea.id, VotingArea.code, VotingArea.name, VotingArea.area_id).order_by(VotingArea.id)
+        select(VotingArea.id, VotingArea.code, VotingArea.name, VotingArea.area_id).order_by(
+            VotingArea.id
+        )
     ).all()
     va_code = {v[0]: v[1] for v in voting_areas}
     units_of: dict[int, dict[str, str]] = {}
@@ -254,7 +275,9 @@ def read_setup(session: Session) -> Setup:
             AreaDef(code, name, level, area_code.get(parent) if parent else None, row=i + rows)
             for i, (code, name, level, parent, _) in enumerate(areas)
         ],
-        contests=[ContestDef(code, name, row=i + rows) for i, (_, code, name) in enumerate(contests)],
+        contests=[
+            ContestDef(code, name, row=i + rows) for i, (_, code, name) in enumerate(contests)
+        ],
         units=[
             UnitDef(code, contest_code[cid], name, seats, row=i + rows)
             for i, (_, code, cid, name, seats) in enumerate(units)

@@ -101,13 +101,15 @@ GUIDE = (
 _FORMULA_START = ("=", "+", "-", "@")
 _INVALID = object()
 # The dataclass of each sheet's rows; their fields follow the sheet's columns.
-_DEFS = dict(
-    zip(
-        SHEETS,
-        (ElectionDef, AreaDef, ContestDef, UnitDef, CandidateDef, VotingAreaDef, VoterCountDef),
-        strict=True,
-    )
-)
+_DEFS = {
+    "election": ElectionDef,
+    "areas": AreaDef,
+    "contests": ContestDef,
+    "units": UnitDef,
+    "candidates": CandidateDef,
+    "voting_areas": VotingAreaDef,
+    "voters": VoterCountDef,
+}
 
 
 def cell_of(problem: Problem, letter: str | None) -> str:
@@ -195,11 +197,12 @@ def read_setup(source: bytes | str | Path | BinaryIO) -> SetupFile:
     columns: dict[str, dict[str, str]] = {}
     read: dict[str, list] = {}
     try:
-        sheets = {name.strip().lower(): workbook[name] for name in workbook.sheetnames}
+        names = {name.strip().lower(): name for name in workbook.sheetnames}
         for sheet in SHEETS:  # contests come before voting_areas, which needs their codes
             codes = [*CONTEST_CODES, *(c.code for c in read.get("contests", []) if c.code)]
             extra = {c.lower(): c for c in codes} if sheet == "voting_areas" else {}
-            rows = _table(sheets.get(sheet), sheet, extra, problems, columns)
+            ws = workbook[names[sheet]] if sheet in names else None
+            rows = _table(ws, sheet, extra, problems, columns)
             read[sheet] = [_DEFS[sheet](*values, row=row) for row, values in rows]
     finally:
         workbook.close()
@@ -365,6 +368,7 @@ def _workbook(headers: Mapping[str, Iterable[str]], tables: Mapping[str, list[li
 
 
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], wrap=False):
+    """One sheet: bold frozen header, widths fitted to the content."""
     ws = workbook.create_sheet(title)
     ws.freeze_panes = "A2"
     # A write-only sheet leaves out <dimension>, so readers (openpyxl's read-only mode among
@@ -381,9 +385,11 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list], 
 
 
 def _cell(ws, value: Any, **style) -> Any:
+    if value is None or value == "":
+        return None
     formula_like = isinstance(value, str) and value.startswith(_FORMULA_START)
-    if value == "" or value is None or not (formula_like or any(style.values())):
-        return value if value != "" else None
+    if not formula_like and not any(style.values()):
+        return value
     cell = WriteOnlyCell(ws, value)
     for name, setting in style.items():
         if setting is not None:

@@ -94,7 +94,9 @@ def contests_with_units(session: Session) -> list[tuple[Contest, list[tuple[Unit
     by_contest: dict[int, list[tuple[Unit, int]]] = {}
     for u in units:
         by_contest.setdefault(u.contest_id, []).append((u, counts.get(u.id, 0)))
-    return [(c, by_contest.get(c.id, [])) for c in session.scalars(select(Contest).order_by(Contest.id))]
+    return [
+        (c, by_contest.get(c.id, [])) for c in session.scalars(select(Contest).order_by(Contest.id))
+    ]
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,11 @@ def voting_area_view(session: Session, code: str, user: User) -> VotingAreaView:
     }
     contests = [
         VotingAreaContest(
-            contest, unit, count.voters if count else None, list(unit.candidates), tallies.get(contest.id)
+            contest,
+            unit,
+            count.voters if count else None,
+            list(unit.candidates),
+            tallies.get(contest.id),
         )
         for contest, unit, count in rows
     ]

@@ -75,11 +75,15 @@ def create_user(
     if role == "officer":
         voting_area_id = session.scalar(select(VotingArea.id).where(VotingArea.code == area_code))
         if voting_area_id is None:
-            raise NotFound(f"Không có khu vực bỏ phiếu mã «{area_code}»", {"area": ["Mã không tồn tại"]})
+            raise NotFound(
+                f"Không có khu vực bỏ phiếu mã «{area_code}»", {"area": ["Mã không tồn tại"]}
+            )
     if role == "reviewer":
         area_id = session.scalar(select(Area.id).where(Area.code == area_code))
         if area_id is None:
-            raise NotFound(f"Không có khu vực hành chính mã «{area_code}»", {"area": ["Mã không tồn tại"]})
+            raise NotFound(
+                f"Không có khu vực hành chính mã «{area_code}»", {"area": ["Mã không tồn tại"]}
+            )
 
     generated = password is None
     password = password or generate_password()
@@ -105,7 +109,9 @@ def create_user(
             f"Tên đăng nhập «{username}» đã có người dùng", {"username": ["Đã tồn tại"]}
         ) from None
     token = new_token()
-    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label="cli", created_at=now))
+    session.add(
+        ApiToken(user_id=user.id, token_hash=hash_token(token), label="cli", created_at=now)
+    )
     audit.append(
         session,
         actor,
@@ -144,7 +150,9 @@ def authenticate(session: Session, username: str, password: str, address: str | 
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user owning an unrevoked token, or None."""
     row = session.execute(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+        )
     ).scalar_one_or_none()
     if row is None or not row.user.active:
         return None

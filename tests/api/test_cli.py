@@ -54,13 +54,25 @@ def test_import_setup_refuses_a_bad_file_naming_cells(app, tmp_path):
 
 def test_create_user_prints_the_token_last_and_stores_only_its_hash(app, tmp_path):
     _run(app, "import-setup", str(_setup_file(tmp_path)))
-    result = _run(app, "create-user", "to1", "--role", "officer", "--area", "T1A-1", "--password", "mat-khau-dai-du")
+    result = _run(
+        app,
+        "create-user",
+        "to1",
+        "--role",
+        "officer",
+        "--area",
+        "T1A-1",
+        "--password",
+        "mat-khau-dai-du",
+    )
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
     with app.extensions["election.sessions"]() as session:
         assert session.scalar(select(ApiToken.token_hash)) == hash_token(token)
     client = app.test_client()
-    response = client.get("/api/v1/voting-areas/T1A-1", headers={"Authorization": f"Bearer {token}"})
+    response = client.get(
+        "/api/v1/voting-areas/T1A-1", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200
 
 

@@ -48,7 +48,9 @@ def test_the_city_has_its_fifteen_districts_in_order(client, city):
 def test_the_city_has_217_wards(app, client, city):
     wards = 0
     for district in client.get("/api/v1/areas", headers=city).get_json()["children"]:
-        children = client.get(f"/api/v1/areas/{district['code']}", headers=city).get_json()["children"]
+        children = client.get(f"/api/v1/areas/{district['code']}", headers=city).get_json()[
+            "children"
+        ]
         wards += sum(1 for c in children if c["level"] == "ward")
     assert wards == 217
 

@@ -58,7 +58,9 @@ def test_a_voting_area_shows_each_contest_with_voters_and_no_tally_yet(client, l
     body = client.get("/api/v1/voting-areas/T1A-1", headers=logins.headers("officer")).get_json()
     assert body["code"] == "T1A-1"
     assert body["area"] == "T1A"
-    assert [(c["contest"], c["unit"]["code"], c["voters_on_roll"], c["tally"]) for c in body["contests"]] == [
+    assert [
+        (c["contest"], c["unit"]["code"], c["voters_on_roll"], c["tally"]) for c in body["contests"]
+    ] == [
         ("QH", "QH1", 1000, None),
         ("HDND_TINH", "TP1", 1000, None),
         ("HDND_HUYEN", "Q1", 993, None),
@@ -91,7 +93,14 @@ def test_voting_areas_are_read_only_inside_the_callers_scope(client, logins, who
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/areas", "/api/v1/areas/T1", "/api/v1/contests", "/api/v1/units/QH1", "/api/v1/voting-areas/T1A-1"]
+    "path",
+    [
+        "/api/v1/areas",
+        "/api/v1/areas/T1",
+        "/api/v1/contests",
+        "/api/v1/units/QH1",
+        "/api/v1/voting-areas/T1A-1",
+    ],
 )
 @pytest.mark.parametrize("header", [None, "Bearer", "Bearer not-a-token", "Basic abc"])
 def test_no_or_bad_token_is_401_with_the_envelope(client, logins, path, header):
@@ -151,7 +160,13 @@ def test_wrong_method_is_405_with_the_envelope(client, logins):
 def test_openapi_document_lists_the_structure_paths(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"] == "3.0.3"
-    assert set(spec["paths"]) == {"/areas", "/areas/{code}", "/contests", "/units/{code}", "/voting-areas/{code}"}
+    assert set(spec["paths"]) == {
+        "/areas",
+        "/areas/{code}",
+        "/contests",
+        "/units/{code}",
+        "/voting-areas/{code}",
+    }
     assert set(spec["components"]["schemas"]["Area"]["properties"]) == {
         "code",
         "name",

@@ -59,7 +59,11 @@ def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(client, logins
 @pytest.mark.parametrize(
     ("who", "heading", "says"),
     [
-        ("officer", "<h1>Tổ bầu cử — Khu vực bỏ phiếu số 1</h1>", "nhập biên bản kết quả kiểm phiếu"),
+        (
+            "officer",
+            "<h1>Tổ bầu cử — Khu vực bỏ phiếu số 1</h1>",
+            "nhập biên bản kết quả kiểm phiếu",
+        ),
         ("reviewer", "<h1>Kiểm tra biên bản — Quận Một</h1>", "4 khu vực bỏ phiếu"),
         ("board", "<h1>Ủy ban bầu cử thành phố</h1>", "xác nhận kết quả bầu cử"),
         ("admin", "<h1>Quản trị hệ thống</h1>", "không nhập hay sửa biên bản"),
@@ -107,9 +111,15 @@ def test_the_admin_downloads_a_blank_setup_template(client, logins):
     response = client.get("/setup/template.xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))
-    assert {"election", "areas", "contests", "units", "candidates", "voting_areas", "voters"} <= set(
-        workbook.sheetnames
-    )
+    assert {
+        "election",
+        "areas",
+        "contests",
+        "units",
+        "candidates",
+        "voting_areas",
+        "voters",
+    } <= set(workbook.sheetnames)
     assert [c.value for c in workbook["units"][1]] == ["code", "contest", "name", "seats"]
 
 

@@ -26,7 +26,10 @@ def loaded(session):
 
 def _roll(path, rows):
     write_roll_csv(
-        [(va, seq, f"Cử tri {seq}", BORN, "Nam", "Tổ 1", kind, note) for va, seq, kind, note in rows],
+        [
+            (va, seq, f"Cử tri {seq}", BORN, "Nam", "Tổ 1", kind, note)
+            for va, seq, kind, note in rows
+        ],
         path,
     )
     return path
@@ -69,7 +72,12 @@ def test_counts_each_voter_in_the_contests_the_law_gives_them(loaded, tmp_path):
     assert report.voters == 10
     assert _voters(loaded, "T1A-1") == {"QH": 7, "HDND_TINH": 7, "HDND_HUYEN": 6, "HDND_XA": 3}
     # A voting area without a roll keeps the counts of the setup's voters sheet.
-    assert _voters(loaded, "T1A-2") == {"QH": 1100, "HDND_TINH": 1100, "HDND_HUYEN": 1093, "HDND_XA": 1093}
+    assert _voters(loaded, "T1A-2") == {
+        "QH": 1100,
+        "HDND_TINH": 1100,
+        "HDND_HUYEN": 1093,
+        "HDND_XA": 1093,
+    }
 
 
 def test_report_text_lists_the_totals_per_contest(loaded, tmp_path):
@@ -119,7 +127,9 @@ def test_a_roll_import_is_one_audit_event_with_before_and_after(loaded, tmp_path
     rolls.import_file(loaded, _roll(tmp_path / "roll.csv", MIXED[:2]))
     event = loaded.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
     assert (event.action, event.object_type, event.object_id) == ("roll.import", "roll", "roll.csv")
-    assert event.before == {"counts": {"T1A-1": {"QH": None, "HDND_TINH": None, "HDND_HUYEN": None, "HDND_XA": None}}}
+    assert event.before == {
+        "counts": {"T1A-1": {"QH": None, "HDND_TINH": None, "HDND_HUYEN": None, "HDND_XA": None}}
+    }
     assert event.after == {
         "voters": 2,
         "counts": {"T1A-1": {"QH": 2, "HDND_TINH": 2, "HDND_HUYEN": 2, "HDND_XA": 2}},

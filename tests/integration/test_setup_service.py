@@ -51,7 +51,9 @@ def test_area_paths_make_subtrees_one_prefix(session):
     }
 
 
-def test_export_then_import_into_an_empty_database_gives_the_same_election(session, sessions, tmp_path):
+def test_export_then_import_into_an_empty_database_gives_the_same_election(
+    session, sessions, tmp_path
+):
     setup.store_setup(session, small_setup(), SYSTEM)
     exported = setup.export_workbook(session)
     # A second, empty database built by the same migrations.
@@ -101,6 +103,7 @@ def test_storing_a_setup_writes_one_audit_event(session):
     events = session.scalars(select(AuditEvent)).all()
     assert [(e.seq, e.action, e.actor) for e in events] == [(1, "setup.import", "system")]
     assert events[0].after == {
+        "name": "Bầu cử thử nghiệm",
         "areas": 6,
         "contests": 4,
         "units": 7,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -249,3 +251,17 @@ def test_rows_stream_one_at_a_time(tmp_path: Path):
     )
     rows.close()  # stopping early closes the file
     assert sum(1 for _ in iter_roll_file(path)) == 5000
+
+
+def test_a_stale_sheet_dimension_does_not_cut_rows_off(tmp_path: Path):
+    good = ["KV1", 1, "An", "1980-01-02", "Nam", "Tổ 1", "thuong_tru", None]
+    path = xlsx_file(tmp_path, [list(ROLL_COLUMNS), good, [*good[:1], 2, *good[2:]]])
+    # Some writers leave a wrong <dimension>; openpyxl's read-only mode would trust it.
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:H2"', parts[sheet])
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert [row.seq for row in iter_roll_file(path)] == [1, 2]

@@ -208,10 +208,7 @@ TAKEN = {
     ("sheet", "code"),
     [
         *((sheet, None) for sheet in NEW_ROWS),
-        *(
-            pytest.param(sheet, "")
-            for sheet in NEW_ROWS
-        ),
+        *(pytest.param(sheet, "") for sheet in NEW_ROWS),
     ],
 )
 def test_refuses_a_row_without_a_code(sheet, code):

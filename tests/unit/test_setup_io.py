@@ -206,6 +206,13 @@ def test_columns_may_come_in_any_order_and_case():
     assert read.locate(problem) == "units!A3"
 
 
+def test_sheet_names_may_differ_in_case_and_spacing():
+    sheets = {name.title() + " ": rows for name, rows in tables().items()}
+    read = read_setup(workbook(sheets))
+    assert read.problems == []
+    assert read.setup == valid_setup()
+
+
 def test_numbers_typed_into_text_cells_become_codes():
     sheets = tables()
     sheets["areas"][3][0] = 101

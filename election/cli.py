@@ -169,10 +169,10 @@ def import_roll_command(file: Path) -> None:
 @with_appcontext
 def verify_audit_command() -> None:
     """Check the whole audit chain."""
-    from election.services import audit
+    from election.services import audit_check
 
     with _session() as session:
-        report = audit.verify_chain(session)
+        report = audit_check.verify(session)
     if report.ok:
         click.echo(f"OK {report.events} events")
         return

@@ -12,6 +12,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from election.api.body import UnsupportedMediaType
 from election.domain.errors import (
     Conflict,
     DomainError,
@@ -26,6 +27,7 @@ from election.domain.errors import (
 log = logging.getLogger(__name__)
 
 STATUS = {
+    UnsupportedMediaType: 415,
     NotFound: 404,
     Forbidden: 403,
     Unauthorized: 401,

@@ -47,12 +47,24 @@ class RuleBroken(DomainError):
 
     code = "rule_broken"
 
-    def __init__(self, message: str, problems: list[Problem]) -> None:
-        errors: dict[str, list[str]] = {}
-        for p in problems:
-            errors.setdefault(p.field or "_", []).append(p.message)
+    def __init__(
+        self,
+        message: str,
+        problems: list[Problem],
+        errors: dict[str, list[str]] | None = None,
+        details: dict | None = None,
+    ) -> None:
+        if errors is None:
+            errors = {}
+            for p in problems:
+                errors.setdefault(p.field or "_", []).append(p.message)
         super().__init__(message, errors)
         self.problems = problems
+        self.details = details or {}
+
+    @classmethod
+    def single(cls, code: str, message: str, field: str) -> RuleBroken:
+        return cls(message, [Problem(code, message, field=field)])
 
 
 class FileInvalid(DomainError):

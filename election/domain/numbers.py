@@ -34,3 +34,11 @@ def fmt_pct(value: Decimal | None) -> str:
 def fmt_date(value: dt.date) -> str:
     """2021-05-23 → '23/05/2021'."""
     return value.strftime("%d/%m/%Y")
+
+
+def iso_utc(at: dt.datetime) -> str:
+    """A stored time as ISO 8601 UTC with microseconds ('2021-05-23T12:00:00.000000Z')."""
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

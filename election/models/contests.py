@@ -29,8 +29,14 @@ class Election(Base):
     name: Mapped[str] = mapped_column(String(300))
     date: Mapped[dt.date] = mapped_column(Date)
     form_set: Mapped[str] = mapped_column(String(10))
+    # A tally with a larger share of invalid ballots is flagged for reviewers (domain.md §5),
+    # in hundredths of a percent (1000 = 10,00%) so it stays an exact integer everywhere.
+    invalid_warning_bp: Mapped[int] = mapped_column(default=1000, server_default="1000")
 
-    __table_args__ = (CheckConstraint("form_set IN ('2021', '2026')", name="form_set_known"),)
+    __table_args__ = (
+        CheckConstraint("form_set IN ('2021', '2026')", name="form_set_known"),
+        CheckConstraint("invalid_warning_bp BETWEEN 0 AND 10000", name="invalid_warning_range"),
+    )
 
 
 class Contest(Base):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from election.domain.numbers import iso_utc as timestamp
 from election.models import AuditEvent, AuditHead, User
 
 GENESIS = "0" * 64
@@ -32,13 +33,6 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _timestamp(at: dt.datetime) -> str:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def canonical(
     seq: int,
     at: dt.datetime,
@@ -52,7 +46,7 @@ def canonical(
     """The bytes an event's hash covers: sorted-key JSON, UTF-8."""
     content = {
         "seq": seq,
-        "at": _timestamp(at),
+        "at": timestamp(at),
         "actor": actor,
         "action": action,
         "object_type": object_type,
@@ -159,3 +153,39 @@ def _walk(events) -> tuple[ChainReport | None, str, int]:
             return ChainReport(False, count, event.seq, "nội dung sự kiện đã bị sửa"), prev, count
         prev = event.hash
     return None, prev, count
+
+
+def page(
+    session: Session,
+    after: int = 0,
+    limit: int = 100,
+    action: str | None = None,
+    actor: str | None = None,
+    object_type: str | None = None,
+    object_ids: list[str] | None = None,
+) -> list[AuditEvent]:
+    """Events after ``after`` in sequence order, optionally filtered."""
+    query = select(AuditEvent).where(AuditEvent.seq > after)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if object_type:
+        query = query.where(AuditEvent.object_type == object_type)
+    if object_ids is not None:
+        query = query.where(AuditEvent.object_id.in_(object_ids))
+    return list(session.scalars(query.order_by(AuditEvent.seq).limit(limit)))
+
+
+def as_dict(event: AuditEvent) -> dict:
+    return {
+        "seq": event.seq,
+        "at": timestamp(event.at),
+        "actor": event.actor,
+        "action": event.action,
+        "object": {"type": event.object_type, "id": event.object_id},
+        "before": event.before,
+        "after": event.after,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }

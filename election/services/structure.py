@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from election.domain.errors import Forbidden, NotFound
+from election.domain.errors import NotFound
 from election.models import (
     Area,
     AreaLevel,
@@ -21,6 +21,7 @@ from election.models import (
     VoterCount,
     VotingArea,
 )
+from election.services import scope
 
 
 def election(session: Session) -> Election | None:
@@ -134,19 +135,9 @@ class VotingAreaView:
     contests: list[VotingAreaContest]
 
 
-def can_read_voting_area(user: User, voting_area: VotingArea) -> bool:
-    """Officers read their own voting area; reviewers those inside their area; others all."""
-    if user.role == "officer":
-        return user.voting_area_id == voting_area.id
-    if user.role == "reviewer":
-        return user.area is not None and voting_area.area.path.startswith(user.area.path)
-    return True
-
-
 def voting_area_view(session: Session, code: str, user: User) -> VotingAreaView:
     va = voting_area_by_code(session, code)
-    if not can_read_voting_area(user, va):
-        raise Forbidden("Khu vực bỏ phiếu này nằm ngoài phạm vi của bạn")
+    scope.require_inside(user, va)
     rows = session.execute(
         select(Contest, Unit, VoterCount)
         .join(UnitVotingArea, UnitVotingArea.contest_id == Contest.id)

@@ -43,9 +43,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("date", sa.Date(), nullable=False),
         sa.Column("form_set", sa.String(length=10), nullable=False),
-        sa.CheckConstraint(
-            "form_set IN ('2021', '2026')", name=op.f("ck_election_form_set_known")
-        ),
+        sa.CheckConstraint("form_set IN ('2021', '2026')", name=op.f("ck_election_form_set_known")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_election")),
     )
     op.create_table(
@@ -62,9 +60,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["level_id"], ["area_level.id"], name=op.f("fk_area_level_id_area_level")
         ),
-        sa.ForeignKeyConstraint(
-            ["parent_id"], ["area.id"], name=op.f("fk_area_parent_id_area")
-        ),
+        sa.ForeignKeyConstraint(["parent_id"], ["area.id"], name=op.f("fk_area_parent_id_area")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_area")),
         sa.UniqueConstraint("code", name=op.f("uq_area_code")),
     )
@@ -114,9 +110,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("area_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["area_id"], ["area.id"], name=op.f("fk_voting_area_area_id_area")
-        ),
+        sa.ForeignKeyConstraint(["area_id"], ["area.id"], name=op.f("fk_voting_area_area_id_area")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_voting_area")),
         sa.UniqueConstraint("code", name=op.f("uq_voting_area_code")),
     )
@@ -148,9 +142,7 @@ def upgrade() -> None:
             "role IN ('officer', 'reviewer', 'board', 'admin')",
             name=op.f("ck_app_user_role_known"),
         ),
-        sa.ForeignKeyConstraint(
-            ["area_id"], ["area.id"], name=op.f("fk_app_user_area_id_area")
-        ),
+        sa.ForeignKeyConstraint(["area_id"], ["area.id"], name=op.f("fk_app_user_area_id_area")),
         sa.ForeignKeyConstraint(
             ["voting_area_id"],
             ["voting_area.id"],
@@ -168,15 +160,9 @@ def upgrade() -> None:
         sa.Column("full_name", sa.String(length=200), nullable=False),
         sa.Column("date_of_birth", sa.Date(), nullable=False),
         sa.Column("gender", sa.String(length=5), nullable=False),
-        sa.CheckConstraint(
-            "gender IN ('Nam', 'Nữ')", name=op.f("ck_candidate_gender_known")
-        ),
-        sa.CheckConstraint(
-            "ballot_order >= 1", name=op.f("ck_candidate_order_positive")
-        ),
-        sa.ForeignKeyConstraint(
-            ["unit_id"], ["unit.id"], name=op.f("fk_candidate_unit_id_unit")
-        ),
+        sa.CheckConstraint("gender IN ('Nam', 'Nữ')", name=op.f("ck_candidate_gender_known")),
+        sa.CheckConstraint("ballot_order >= 1", name=op.f("ck_candidate_order_positive")),
+        sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_candidate_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_candidate")),
         sa.UniqueConstraint("code", name=op.f("uq_candidate_code")),
         sa.UniqueConstraint("unit_id", "ballot_order", name="uq_candidate_unit_order"),
@@ -195,12 +181,8 @@ def upgrade() -> None:
             "status IN ('submitted', 'verified', 'returned')",
             name=op.f("ck_tally_record_status_known"),
         ),
-        sa.CheckConstraint(
-            "current_version >= 1", name=op.f("ck_tally_record_version_positive")
-        ),
-        sa.CheckConstraint(
-            "round_no >= 1", name=op.f("ck_tally_record_round_positive")
-        ),
+        sa.CheckConstraint("current_version >= 1", name=op.f("ck_tally_record_version_positive")),
+        sa.CheckConstraint("round_no >= 1", name=op.f("ck_tally_record_round_positive")),
         sa.ForeignKeyConstraint(
             ["contest_id"],
             ["contest.id"],
@@ -239,12 +221,8 @@ def upgrade() -> None:
             ["voting_area.id"],
             name=op.f("fk_unit_voting_area_voting_area_id_voting_area"),
         ),
-        sa.PrimaryKeyConstraint(
-            "unit_id", "voting_area_id", name=op.f("pk_unit_voting_area")
-        ),
-        sa.UniqueConstraint(
-            "voting_area_id", "contest_id", name="uq_unit_voting_area_one_unit"
-        ),
+        sa.PrimaryKeyConstraint("unit_id", "voting_area_id", name=op.f("pk_unit_voting_area")),
+        sa.UniqueConstraint("voting_area_id", "contest_id", name="uq_unit_voting_area_one_unit"),
     )
     op.create_table(
         "voter",
@@ -298,9 +276,7 @@ def upgrade() -> None:
             ["voting_area.id"],
             name=op.f("fk_voter_count_voting_area_id_voting_area"),
         ),
-        sa.PrimaryKeyConstraint(
-            "voting_area_id", "contest_id", name=op.f("pk_voter_count")
-        ),
+        sa.PrimaryKeyConstraint("voting_area_id", "contest_id", name=op.f("pk_voter_count")),
     )
     op.create_table(
         "api_token",
@@ -342,9 +318,7 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index("ix_audit_event_action", ["action"], unique=False)
         batch_op.create_index("ix_audit_event_actor_id", ["actor_id"], unique=False)
-        batch_op.create_index(
-            "ix_audit_event_object", ["object_type", "object_id"], unique=False
-        )
+        batch_op.create_index("ix_audit_event_object", ["object_type", "object_id"], unique=False)
 
     op.create_table(
         "idempotency_key",
@@ -411,9 +385,7 @@ def upgrade() -> None:
             "complaints_settled >= 0",
             name=op.f("ck_tally_version_complaints_settled_not_negative"),
         ),
-        sa.CheckConstraint(
-            "version >= 1", name=op.f("ck_tally_version_version_positive")
-        ),
+        sa.CheckConstraint("version >= 1", name=op.f("ck_tally_version_version_positive")),
         sa.CheckConstraint(
             "voters_on_roll >= 0",
             name=op.f("ck_tally_version_voters_on_roll_not_negative"),
@@ -432,9 +404,7 @@ def upgrade() -> None:
             name=op.f("fk_tally_version_record_id_tally_record"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tally_version")),
-        sa.UniqueConstraint(
-            "record_id", "version", name="uq_tally_version_record_version"
-        ),
+        sa.UniqueConstraint("record_id", "version", name="uq_tally_version_record_version"),
     )
     op.create_table(
         "tally_vote",
@@ -452,9 +422,7 @@ def upgrade() -> None:
             ["tally_version.id"],
             name=op.f("fk_tally_vote_version_id_tally_version"),
         ),
-        sa.PrimaryKeyConstraint(
-            "version_id", "candidate_id", name=op.f("pk_tally_vote")
-        ),
+        sa.PrimaryKeyConstraint("version_id", "candidate_id", name=op.f("pk_tally_vote")),
     )
 
     # The audit chain starts from a fixed genesis head; appends lock this row.

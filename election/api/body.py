@@ -1,0 +1,80 @@
+"""Reading JSON request bodies strictly: one error envelope for every malformed body."""
+
+from __future__ import annotations
+
+import json
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from election.domain.errors import InvalidInput
+
+
+class BodyError(InvalidInput):
+    code = "bad_request"
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise BodyError(f"Khóa «{key}» xuất hiện hai lần trong JSON", {key: ["Bị lặp lại"]})
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> object:
+    raise BodyError(f"JSON không hợp lệ: {name} không phải là số")
+
+
+def json_body() -> object:
+    """The parsed body; 415 for another content type, 400 for anything not plain JSON."""
+    if not request.is_json:
+        raise UnsupportedMediaType()
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+        )
+    except BodyError:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BodyError("Nội dung không phải là JSON hợp lệ (UTF-8)") from None
+
+
+class UnsupportedMediaType(InvalidInput):
+    code = "unsupported_media_type"
+
+    def __init__(self) -> None:
+        super().__init__("Nội dung phải là JSON (Content-Type: application/json)")
+
+
+def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as ``{"votes.A": [...]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = (
+                prefix if key == "value" and prefix else f"{prefix}.{key}" if prefix else str(key)
+            )
+            for k, v in flatten(value, name).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(messages, list):
+        out[prefix or "_"] = [str(m) for m in messages]
+    else:
+        out[prefix or "_"] = [str(messages)]
+    return out
+
+
+def load(schema: Schema) -> dict:
+    """The body validated by ``schema``; 400 with field-level errors otherwise."""
+    data = json_body()
+    try:
+        return schema.load(data)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        errors = flatten(exc.messages)
+        if "_schema" in errors and not isinstance(data, dict):
+            errors = {"_": errors.pop("_schema")}
+        raise BodyError("Dữ liệu gửi lên không hợp lệ; xem lỗi từng trường", errors) from None

@@ -1,0 +1,254 @@
+"""What entry, review and reading share: inputs, places, checks, versions, snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from election.domain import tally as rules
+from election.domain.errors import Conflict, NotFound, RuleBroken
+from election.models import (
+    Candidate,
+    Contest,
+    Election,
+    TallyRecord,
+    TallyVersion,
+    TallyVote,
+    Unit,
+    UnitVotingArea,
+    User,
+    VoterCount,
+    VotingArea,
+)
+from election.services.audit import utcnow
+
+FIGURES = (
+    "voters_on_roll",
+    "voters_voted",
+    "ballots_issued",
+    "ballots_received",
+    "ballots_valid",
+    "ballots_invalid",
+)
+COMPLAINTS = ("complaints_received", "complaints_settled", "complaints_forwarded")
+SUBMITTERS = ("officer",)
+CORRECTORS = ("officer", "reviewer")
+
+
+@dataclass(frozen=True)
+class TallyInput:
+    """A count record as entered: the figures, the votes by candidate code, the extras."""
+
+    figures: rules.TallyFigures
+    complaints: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: Mapping) -> TallyInput:
+        names_kept = data.get("names_kept")
+        return cls(
+            rules.TallyFigures(
+                **{name: data[name] for name in FIGURES},
+                votes=dict(data["votes"]),
+                names_kept=tuple(names_kept) if names_kept is not None else None,
+                comment=data.get("comment") or None,
+            ),
+            {name: data.get(name, 0) or 0 for name in COMPLAINTS},
+        )
+
+
+@dataclass(frozen=True)
+class Receipt:
+    id: int
+    version: int
+    status: str
+    warnings: list[dict]
+
+    def body(self) -> dict:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "status": self.status,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a record belongs: the voting area, the contest and its unit's candidates."""
+
+    voting_area: VotingArea
+    contest: Contest
+    unit: Unit
+    candidates: list[Candidate]
+
+
+def _place(session: Session, voting_area_code: str, contest_code: str) -> Place:
+    va = session.scalar(select(VotingArea).where(VotingArea.code == voting_area_code))
+    if va is None:
+        raise NotFound(
+            f"Không có khu vực bỏ phiếu mã «{voting_area_code}»",
+            {"voting_area": ["Mã không tồn tại"]},
+        )
+    contest = session.scalar(select(Contest).where(Contest.code == contest_code))
+    if contest is None:
+        raise NotFound(
+            f"Không có cấp bầu cử mã «{contest_code}»", {"contest": ["Mã không tồn tại"]}
+        )
+    unit = session.scalar(
+        select(Unit)
+        .join(UnitVotingArea, UnitVotingArea.unit_id == Unit.id)
+        .where(UnitVotingArea.voting_area_id == va.id, UnitVotingArea.contest_id == contest.id)
+    )
+    if unit is None:
+        raise NotFound(
+            f"Khu vực bỏ phiếu «{va.code}» không bầu cấp {contest.code}",
+            {"contest": ["Khu vực bỏ phiếu không tham gia cấp bầu cử này"]},
+        )
+    candidates = list(
+        session.scalars(
+            select(Candidate).where(Candidate.unit_id == unit.id).order_by(Candidate.ballot_order)
+        )
+    )
+    return Place(va, contest, unit, candidates)
+
+
+def _context(session: Session, place: Place) -> rules.TallyContext:
+    """The roll count and the other contests' voters of the voting area, and the thresholds."""
+    counts = {
+        code: (roll if roll is not None else setup_)
+        for code, setup_, roll in session.execute(
+            select(Contest.code, VoterCount.setup_voters, VoterCount.roll_voters)
+            .join(VoterCount, VoterCount.contest_id == Contest.id)
+            .where(VoterCount.voting_area_id == place.voting_area.id)
+        )
+    }
+    roll = counts.pop(place.contest.code, None)
+    # Another contest's record, where there is one, says what its team counted.
+    for code, voters in session.execute(
+        select(Contest.code, TallyVersion.voters_on_roll)
+        .join(TallyRecord, TallyRecord.contest_id == Contest.id)
+        .join(
+            TallyVersion,
+            (TallyVersion.record_id == TallyRecord.id)
+            & (TallyVersion.version == TallyRecord.current_version),
+        )
+        .where(
+            TallyRecord.voting_area_id == place.voting_area.id,
+            TallyRecord.contest_id != place.contest.id,
+            TallyRecord.round_no == 1,
+        )
+    ):
+        counts[code] = voters
+    bp = session.scalar(select(Election.invalid_warning_bp)) or 1000
+    return rules.TallyContext(
+        contest=place.contest.code,
+        seats=place.unit.seats,
+        candidates=tuple(rules.Candidate(c.code, c.full_name) for c in place.candidates),
+        roll_voters=roll,
+        other_voters=counts,
+        invalid_warning_pct=Decimal(bp) / 100,
+    )
+
+
+def _checked(session: Session, place: Place, entry: TallyInput) -> list[dict]:
+    """Refuse a record that breaks a hard rule (422, every rule named); return its warnings."""
+    findings = rules.check_tally(entry.figures, _context(session, place))
+    broken = rules.errors(findings)
+    if broken:
+        errors: dict[str, list[str]] = {}
+        for f in broken:
+            for name in f.fields:
+                errors.setdefault(name, []).append(f.message)
+        raise RuleBroken(
+            f"Biên bản vi phạm {len(broken)} quy định; chưa được lưu",
+            [],
+            errors,
+            {
+                "problems": [
+                    {"code": f.code, "fields": list(f.fields), "message": f.message} for f in broken
+                ]
+            },
+        )
+    return [{"code": f.code, "message": f.message} for f in rules.warnings(findings)]
+
+
+def snapshot(
+    record: TallyRecord,
+    version: TallyVersion,
+    votes: Mapping[str, int],
+    place_codes: tuple[str, str],
+) -> dict:
+    """A version's content as the audit log records it (and verification compares)."""
+    return {
+        "record": record.id,
+        "voting_area": place_codes[0],
+        "contest": place_codes[1],
+        "round": record.round_no,
+        "version": version.version,
+        "figures": {name: getattr(version, name) for name in (*FIGURES, *COMPLAINTS)},
+        "votes": dict(votes),
+        "names_kept": list(version.names_kept) if version.names_kept is not None else None,
+        "comment": version.comment,
+        "reason": version.reason,
+        "warnings": [w["code"] for w in version.warnings],
+        "actor": version.actor_id,
+    }
+
+
+def _write_version(
+    session: Session,
+    record: TallyRecord,
+    number: int,
+    place: Place,
+    entry: TallyInput,
+    warnings: list[dict],
+    user: User,
+    reason: str | None,
+) -> TallyVersion:
+    f = entry.figures
+    version = TallyVersion(
+        record_id=record.id,
+        version=number,
+        **{name: getattr(f, name) for name in FIGURES},
+        **{name: entry.complaints.get(name, 0) for name in COMPLAINTS},
+        names_kept=list(f.names_kept) if f.names_kept is not None else None,
+        warnings=warnings,
+        comment=f.comment,
+        reason=reason,
+        actor_id=user.id,
+        created_at=utcnow(),
+    )
+    session.add(version)
+    session.flush()
+    ids = {c.code: c.id for c in place.candidates}
+    session.execute(
+        insert(TallyVote),
+        [
+            {"version_id": version.id, "candidate_id": ids[code], "votes": f.votes[code]}
+            for code in ids
+        ],
+    )
+    return version
+
+
+def _official_votes(place: Place, entry: TallyInput) -> dict[str, int]:
+    return {c.code: entry.figures.votes[c.code] for c in place.candidates}
+
+
+def _record_for_update(session: Session, record_id: int) -> TallyRecord:
+    record = session.get(TallyRecord, record_id)
+    if record is None:
+        raise NotFound(f"Không có biên bản số {record_id}")
+    return record
+
+
+def _stale(record: TallyRecord, expected: int) -> Conflict:
+    return Conflict(
+        f"Biên bản đã được cập nhật lên phiên bản {record.current_version} (bạn đang sửa phiên bản "
+        f"{expected}); hãy tải lại và thử lại",
+        current_version=record.current_version,
+    )

@@ -1,0 +1,193 @@
+"""Submitting and correcting records: each a new immutable version, checked and audited."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from election.db import begin_write
+from election.domain.errors import Conflict, Forbidden, RuleBroken
+from election.models import (
+    Contest,
+    TallyRecord,
+    User,
+    VotingArea,
+)
+from election.services import audit, idempotency, scope
+from election.services.audit import Actor, utcnow
+from election.services.idempotency import Key
+from election.services.tallies.common import (
+    CORRECTORS,
+    SUBMITTERS,
+    Place,
+    Receipt,
+    TallyInput,
+    _checked,
+    _official_votes,
+    _place,
+    _record_for_update,
+    _stale,
+    _write_version,
+    snapshot,
+)
+
+
+def submit(
+    session: Session,
+    user: User,
+    voting_area_code: str,
+    contest_code: str,
+    entry: TallyInput,
+    key: Key | None = None,
+) -> tuple[int, dict]:
+    """Store a first record; (201, receipt). 409 if the voting area already has one."""
+    begin_write(session)
+    stored = idempotency.replay(session, user, key)
+    if stored is not None:
+        return stored.status, stored.body
+    scope.require_role(user, SUBMITTERS, "nộp biên bản kiểm phiếu")
+    place = _place(session, voting_area_code, contest_code)
+    scope.require_inside(user, place.voting_area)
+    existing = _existing(session, place)
+    if existing is not None:
+        raise _duplicate(existing)
+    warnings = _checked(session, place, entry)
+    now = utcnow()
+    record = TallyRecord(
+        voting_area_id=place.voting_area.id,
+        contest_id=place.contest.id,
+        round_no=1,
+        status="submitted",
+        current_version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(record)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another submission won the race between our check and our insert.
+        session.rollback()
+        return _after_race(session, user, key, place)
+    version = _write_version(session, record, 1, place, entry, warnings, user, None)
+    receipt = Receipt(record.id, 1, "submitted", warnings).body()
+    audit.append(
+        session,
+        Actor.of(user),
+        "tally.submit",
+        "tally",
+        record.id,
+        None,
+        snapshot(
+            record,
+            version,
+            _official_votes(place, entry),
+            (place.voting_area.code, place.contest.code),
+        ),
+    )
+    idempotency.remember(session, user, key, 201, receipt)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return _after_race(session, user, key, place)
+    return 201, receipt
+
+
+def _existing(session: Session, place: Place) -> int | None:
+    return session.scalar(
+        select(TallyRecord.id).where(
+            TallyRecord.voting_area_id == place.voting_area.id,
+            TallyRecord.contest_id == place.contest.id,
+            TallyRecord.round_no == 1,
+        )
+    )
+
+
+def _duplicate(record_id: int) -> Conflict:
+    return Conflict(
+        "Khu vực bỏ phiếu đã có biên bản cho cấp bầu cử này; hãy gửi bản sửa (corrections)",
+        id=record_id,
+    )
+
+
+def _after_race(session: Session, user: User, key: Key | None, place: Place) -> tuple[int, dict]:
+    """A concurrent twin committed first: replay its answer if it was ours, else 409."""
+    stored = idempotency.replay(session, user, key)
+    session.rollback()
+    if stored is not None:
+        return stored.status, stored.body
+    existing = _existing(session, place)
+    session.rollback()
+    raise (
+        _duplicate(existing)
+        if existing is not None
+        else Conflict("Xung đột khi ghi biên bản; hãy thử lại")
+    )
+
+
+def correct(
+    session: Session,
+    user: User,
+    record_id: int,
+    entry: TallyInput,
+    reason: str,
+    expected_version: int,
+    key: Key | None = None,
+    place: tuple[str | None, str | None] = (None, None),
+) -> tuple[int, dict]:
+    """A new version with a reason; the old one stays. (201, receipt); 409 on a stale version.
+
+    ``place`` is the (voting area, contest) the client says it corrects, if it says so.
+    """
+    begin_write(session)
+    stored = idempotency.replay(session, user, key)
+    if stored is not None:
+        return stored.status, stored.body
+    scope.require_role(user, CORRECTORS, "sửa biên bản kiểm phiếu")
+    record = _record_for_update(session, record_id)
+    va = session.get(VotingArea, record.voting_area_id)
+    scope.require_inside(user, va)
+    if user.role == "officer" and record.status == "verified":
+        raise Forbidden("Biên bản đã được xác nhận; Tổ bầu cử không thể sửa nữa")
+    contest = session.get(Contest, record.contest_id)
+    for name, given, actual in (
+        ("voting_area", place[0], va.code),
+        ("contest", place[1], contest.code),
+    ):
+        if given is not None and given != actual:
+            raise RuleBroken.single(
+                "wrong_record",
+                f"Biên bản số {record.id} thuộc «{actual}», không phải «{given}»",
+                name,
+            )
+    where = _place(session, va.code, contest.code)
+    warnings = _checked(session, where, entry)
+    new = expected_version + 1
+    now = utcnow()
+    before = {"version": record.current_version, "status": record.status}
+    moved = session.execute(
+        update(TallyRecord)
+        .where(TallyRecord.id == record.id, TallyRecord.current_version == expected_version)
+        .values(current_version=new, status="submitted", updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        session.rollback()
+        raise _stale(_record_for_update(session, record_id), expected_version)
+    session.refresh(record)
+    version = _write_version(session, record, new, where, entry, warnings, user, reason)
+    receipt = Receipt(record.id, new, "submitted", warnings).body()
+    audit.append(
+        session,
+        Actor.of(user),
+        "tally.correct",
+        "tally",
+        record.id,
+        before,
+        snapshot(record, version, _official_votes(where, entry), (va.code, contest.code)),
+    )
+    idempotency.remember(session, user, key, 201, receipt)
+    session.commit()
+    return 201, receipt

@@ -1,0 +1,191 @@
+"""Reading records: one with its history, the review queue, previews and receipts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from election.domain import tally as rules
+from election.domain.errors import NotFound
+from election.models import (
+    Area,
+    AuditEvent,
+    Candidate,
+    Contest,
+    TallyRecord,
+    TallyVersion,
+    TallyVote,
+    Unit,
+    User,
+    VotingArea,
+)
+from election.services import scope
+from election.services.tallies.common import (
+    TallyInput,
+    _context,
+    _place,
+)
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version: TallyVersion
+    votes: dict[str, int]
+    actor: str
+
+
+@dataclass(frozen=True)
+class RecordView:
+    record: TallyRecord
+    voting_area: VotingArea
+    contest: Contest
+    unit: Unit
+    candidates: list[Candidate]
+    versions: list[VersionView]
+
+    @property
+    def current(self) -> VersionView:
+        return self.versions[-1]
+
+
+def read(session: Session, user: User, record_id: int) -> RecordView:
+    """A record with all its versions, if the user may see its voting area."""
+    record = session.get(TallyRecord, record_id)
+    if record is None:
+        raise NotFound(f"Không có biên bản số {record_id}")
+    va = session.get(VotingArea, record.voting_area_id)
+    scope.require_inside(user, va)
+    contest = session.get(Contest, record.contest_id)
+    place = _place(session, va.code, contest.code)
+    code_of = {c.id: c.code for c in place.candidates}
+    versions = list(
+        session.scalars(
+            select(TallyVersion)
+            .where(TallyVersion.record_id == record.id)
+            .order_by(TallyVersion.version)
+        )
+    )
+    votes: dict[int, dict[str, int]] = {v.id: {} for v in versions}
+    for version_id, candidate_id, n in session.execute(
+        select(TallyVote.version_id, TallyVote.candidate_id, TallyVote.votes).where(
+            TallyVote.version_id.in_([v.id for v in versions])
+        )
+    ):
+        votes[version_id][code_of[candidate_id]] = n
+    names = dict(
+        session.execute(
+            select(User.id, User.username).where(User.id.in_({v.actor_id for v in versions}))
+        ).all()
+    )
+    order = [c.code for c in place.candidates]
+    return RecordView(
+        record,
+        va,
+        contest,
+        place.unit,
+        place.candidates,
+        [
+            VersionView(
+                v,
+                {code: votes[v.id][code] for code in order if code in votes[v.id]},
+                names[v.actor_id],
+            )
+            for v in versions
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: int
+    voting_area: str
+    voting_area_name: str
+    area_name: str
+    contest: str
+    status: str
+    version: int
+    warnings: list[dict]
+    updated_at: object
+    by: str
+
+
+def queue(
+    session: Session, user: User, status: str | None = "submitted", limit: int = 200
+) -> list[QueueItem]:
+    """Records in the user's scope, those with warnings first, then the oldest first."""
+    query = (
+        select(
+            TallyRecord.id,
+            VotingArea.code,
+            VotingArea.name,
+            Area.name,
+            Contest.code,
+            TallyRecord.status,
+            TallyRecord.current_version,
+            TallyVersion.warnings,
+            TallyRecord.updated_at,
+            User.username,
+        )
+        .join(VotingArea, VotingArea.id == TallyRecord.voting_area_id)
+        .join(Area, Area.id == VotingArea.area_id)
+        .join(Contest, Contest.id == TallyRecord.contest_id)
+        .join(
+            TallyVersion,
+            (TallyVersion.record_id == TallyRecord.id)
+            & (TallyVersion.version == TallyRecord.current_version),
+        )
+        .join(User, User.id == TallyVersion.actor_id)
+    )
+    if status:
+        query = query.where(TallyRecord.status == status)
+    if user.role == "officer":
+        query = query.where(TallyRecord.voting_area_id == user.voting_area_id)
+    elif user.role == "reviewer":
+        query = query.where(Area.path.startswith(user.area.path, autoescape=True))
+    items = [QueueItem(*row) for row in session.execute(query.limit(5000))]
+    items.sort(key=lambda i: (not i.warnings, i.updated_at, i.id))
+    return items[:limit]
+
+
+def record_ids_of(session: Session, voting_area_id: int) -> dict[str, TallyRecord]:
+    """The first-round records of a voting area by contest code."""
+    return {
+        code: record
+        for code, record in session.execute(
+            select(Contest.code, TallyRecord)
+            .join(TallyRecord, TallyRecord.contest_id == Contest.id)
+            .where(TallyRecord.voting_area_id == voting_area_id, TallyRecord.round_no == 1)
+        )
+    }
+
+
+def preview(
+    session: Session, user: User, voting_area_code: str, contest_code: str, entry: TallyInput
+) -> tuple[list[dict], list[dict]]:
+    """The record's (errors, warnings) as submit would find them, storing nothing."""
+    place = _place(session, voting_area_code, contest_code)
+    scope.require_inside(user, place.voting_area)
+    findings = rules.check_tally(entry.figures, _context(session, place))
+    session.rollback()
+
+    def out(items: list[rules.Finding]) -> list[dict]:
+        return [{"code": f.code, "fields": list(f.fields), "message": f.message} for f in items]
+
+    return out(rules.errors(findings)), out(rules.warnings(findings))
+
+
+def receipt_code(session: Session, record_id: int, version: int) -> str | None:
+    """A short code of the stored version: the start of its audit event's hash."""
+    for digest, after in session.execute(
+        select(AuditEvent.hash, AuditEvent.after).where(
+            AuditEvent.object_type == "tally",
+            AuditEvent.object_id == str(record_id),
+            AuditEvent.action.in_(("tally.submit", "tally.correct")),
+        )
+    ):
+        if after and after.get("version") == version:
+            code = digest[:12].upper()
+            return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+    return None

@@ -1,0 +1,100 @@
+"""Verifying and returning records: a second person's decision, audited."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from election.db import begin_write
+from election.domain.errors import Conflict, Forbidden
+from election.models import (
+    TallyRecord,
+    TallyVersion,
+    User,
+    VotingArea,
+)
+from election.services import audit, scope
+from election.services.audit import Actor, utcnow
+from election.services.tallies.common import (
+    _record_for_update,
+    _stale,
+)
+
+
+def _authors(session: Session, record: TallyRecord) -> set[int]:
+    """Who submitted the record and who wrote its current version."""
+    return set(
+        session.scalars(
+            select(TallyVersion.actor_id).where(
+                TallyVersion.record_id == record.id,
+                TallyVersion.version.in_((1, record.current_version)),
+            )
+        )
+    )
+
+
+def verify(session: Session, user: User, record_id: int, expected_version: int) -> dict:
+    """Mark the current version verified by a second person."""
+    return _change_status(session, user, record_id, expected_version, "verified", None)
+
+
+def return_(
+    session: Session, user: User, record_id: int, reason: str, expected_version: int | None
+) -> dict:
+    """Send the record back to its polling team with a reason, so they correct it."""
+    return _change_status(session, user, record_id, expected_version, "returned", reason)
+
+
+ALLOWED_FROM = {"verified": ("submitted",), "returned": ("submitted", "verified")}
+ACTIONS = {
+    "verified": ("tally.verify", "xác nhận biên bản"),
+    "returned": ("tally.return", "trả lại biên bản"),
+}
+
+
+def _change_status(
+    session: Session,
+    user: User,
+    record_id: int,
+    expected_version: int | None,
+    status: str,
+    reason: str | None,
+) -> dict:
+    action, what = ACTIONS[status]
+    begin_write(session)
+    scope.require_role(user, ("reviewer", "board"), what)
+    record = _record_for_update(session, record_id)
+    va = session.get(VotingArea, record.voting_area_id)
+    scope.require_inside(user, va)
+    if status == "verified" and user.id in _authors(session, record):
+        raise Forbidden("Không ai được xác nhận biên bản do chính mình nhập hoặc sửa lần cuối")
+    if expected_version is not None and expected_version != record.current_version:
+        raise _stale(record, expected_version)
+    if record.status not in ALLOWED_FROM[status]:
+        raise Conflict(
+            f"Không thể {what} đang ở trạng thái «{STATUS_NAMES[record.status]}»",
+            status=record.status,
+        )
+    before = {"version": record.current_version, "status": record.status}
+    moved = session.execute(
+        update(TallyRecord)
+        .where(
+            TallyRecord.id == record.id,
+            TallyRecord.current_version == record.current_version,
+            TallyRecord.status == record.status,
+        )
+        .values(status=status, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        session.rollback()
+        raise Conflict("Biên bản vừa được người khác cập nhật; hãy tải lại và thử lại")
+    after = {"version": record.current_version, "status": status}
+    if reason is not None:
+        after["reason"] = reason
+    audit.append(session, Actor.of(user), action, "tally", record.id, before, after)
+    session.commit()
+    return {"id": record.id, "version": record.current_version, "status": status}
+
+
+STATUS_NAMES = {"submitted": "đã nộp", "verified": "đã xác nhận", "returned": "bị trả lại"}

@@ -86,7 +86,7 @@ class Place:
     candidates: list[Candidate]
 
 
-def _place(session: Session, voting_area_code: str, contest_code: str) -> Place:
+def locate(session: Session, voting_area_code: str, contest_code: str) -> Place:
     va = session.scalar(select(VotingArea).where(VotingArea.code == voting_area_code))
     if va is None:
         raise NotFound(
@@ -116,7 +116,7 @@ def _place(session: Session, voting_area_code: str, contest_code: str) -> Place:
     return Place(va, contest, unit, candidates)
 
 
-def _context(session: Session, place: Place) -> rules.TallyContext:
+def context_of(session: Session, place: Place) -> rules.TallyContext:
     """The roll count and the other contests' voters of the voting area, and the thresholds."""
     counts = {
         code: (roll if roll is not None else setup_)
@@ -154,9 +154,9 @@ def _context(session: Session, place: Place) -> rules.TallyContext:
     )
 
 
-def _checked(session: Session, place: Place, entry: TallyInput) -> list[dict]:
+def checked(session: Session, place: Place, entry: TallyInput) -> list[dict]:
     """Refuse a record that breaks a hard rule (422, every rule named); return its warnings."""
-    findings = rules.check_tally(entry.figures, _context(session, place))
+    findings = rules.check_tally(entry.figures, context_of(session, place))
     broken = rules.errors(findings)
     if broken:
         errors: dict[str, list[str]] = {}
@@ -199,7 +199,7 @@ def snapshot(
     }
 
 
-def _write_version(
+def write_version(
     session: Session,
     record: TallyRecord,
     number: int,
@@ -235,18 +235,18 @@ def _write_version(
     return version
 
 
-def _official_votes(place: Place, entry: TallyInput) -> dict[str, int]:
+def official_votes(place: Place, entry: TallyInput) -> dict[str, int]:
     return {c.code: entry.figures.votes[c.code] for c in place.candidates}
 
 
-def _record_for_update(session: Session, record_id: int) -> TallyRecord:
+def record_for_update(session: Session, record_id: int) -> TallyRecord:
     record = session.get(TallyRecord, record_id)
     if record is None:
         raise NotFound(f"Không có biên bản số {record_id}")
     return record
 
 
-def _stale(record: TallyRecord, expected: int) -> Conflict:
+def stale_conflict(record: TallyRecord, expected: int) -> Conflict:
     return Conflict(
         f"Biên bản đã được cập nhật lên phiên bản {record.current_version} (bạn đang sửa phiên bản "
         f"{expected}); hãy tải lại và thử lại",

@@ -23,13 +23,13 @@ from election.services.tallies.common import (
     Place,
     Receipt,
     TallyInput,
-    _checked,
-    _official_votes,
-    _place,
-    _record_for_update,
-    _stale,
-    _write_version,
+    checked,
+    locate,
+    official_votes,
+    record_for_update,
     snapshot,
+    stale_conflict,
+    write_version,
 )
 
 
@@ -47,12 +47,12 @@ def submit(
     if stored is not None:
         return stored.status, stored.body
     scope.require_role(user, SUBMITTERS, "nộp biên bản kiểm phiếu")
-    place = _place(session, voting_area_code, contest_code)
+    place = locate(session, voting_area_code, contest_code)
     scope.require_inside(user, place.voting_area)
     existing = _existing(session, place)
     if existing is not None:
         raise _duplicate(existing)
-    warnings = _checked(session, place, entry)
+    warnings = checked(session, place, entry)
     now = utcnow()
     record = TallyRecord(
         voting_area_id=place.voting_area.id,
@@ -70,7 +70,7 @@ def submit(
         # Another submission won the race between our check and our insert.
         session.rollback()
         return _after_race(session, user, key, place)
-    version = _write_version(session, record, 1, place, entry, warnings, user, None)
+    version = write_version(session, record, 1, place, entry, warnings, user, None)
     receipt = Receipt(record.id, 1, "submitted", warnings).body()
     audit.append(
         session,
@@ -82,7 +82,7 @@ def submit(
         snapshot(
             record,
             version,
-            _official_votes(place, entry),
+            official_votes(place, entry),
             (place.voting_area.code, place.contest.code),
         ),
     )
@@ -146,7 +146,7 @@ def correct(
     if stored is not None:
         return stored.status, stored.body
     scope.require_role(user, CORRECTORS, "sửa biên bản kiểm phiếu")
-    record = _record_for_update(session, record_id)
+    record = record_for_update(session, record_id)
     va = session.get(VotingArea, record.voting_area_id)
     scope.require_inside(user, va)
     if user.role == "officer" and record.status == "verified":
@@ -162,8 +162,8 @@ def correct(
                 f"Biên bản số {record.id} thuộc «{actual}», không phải «{given}»",
                 name,
             )
-    where = _place(session, va.code, contest.code)
-    warnings = _checked(session, where, entry)
+    where = locate(session, va.code, contest.code)
+    warnings = checked(session, where, entry)
     new = expected_version + 1
     now = utcnow()
     before = {"version": record.current_version, "status": record.status}
@@ -175,9 +175,9 @@ def correct(
     ).rowcount
     if moved != 1:
         session.rollback()
-        raise _stale(_record_for_update(session, record_id), expected_version)
+        raise stale_conflict(record_for_update(session, record_id), expected_version)
     session.refresh(record)
-    version = _write_version(session, record, new, where, entry, warnings, user, reason)
+    version = write_version(session, record, new, where, entry, warnings, user, reason)
     receipt = Receipt(record.id, new, "submitted", warnings).body()
     audit.append(
         session,
@@ -186,7 +186,7 @@ def correct(
         "tally",
         record.id,
         before,
-        snapshot(record, version, _official_votes(where, entry), (va.code, contest.code)),
+        snapshot(record, version, official_votes(where, entry), (va.code, contest.code)),
     )
     idempotency.remember(session, user, key, 201, receipt)
     session.commit()

@@ -24,8 +24,8 @@ from election.models import (
 from election.services import scope
 from election.services.tallies.common import (
     TallyInput,
-    _context,
-    _place,
+    context_of,
+    locate,
 )
 
 
@@ -58,7 +58,7 @@ def read(session: Session, user: User, record_id: int) -> RecordView:
     va = session.get(VotingArea, record.voting_area_id)
     scope.require_inside(user, va)
     contest = session.get(Contest, record.contest_id)
-    place = _place(session, va.code, contest.code)
+    place = locate(session, va.code, contest.code)
     code_of = {c.id: c.code for c in place.candidates}
     versions = list(
         session.scalars(
@@ -165,9 +165,9 @@ def preview(
     session: Session, user: User, voting_area_code: str, contest_code: str, entry: TallyInput
 ) -> tuple[list[dict], list[dict]]:
     """The record's (errors, warnings) as submit would find them, storing nothing."""
-    place = _place(session, voting_area_code, contest_code)
+    place = locate(session, voting_area_code, contest_code)
     scope.require_inside(user, place.voting_area)
-    findings = rules.check_tally(entry.figures, _context(session, place))
+    findings = rules.check_tally(entry.figures, context_of(session, place))
     session.rollback()
 
     def out(items: list[rules.Finding]) -> list[dict]:

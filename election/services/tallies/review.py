@@ -16,8 +16,8 @@ from election.models import (
 from election.services import audit, scope
 from election.services.audit import Actor, utcnow
 from election.services.tallies.common import (
-    _record_for_update,
-    _stale,
+    record_for_update,
+    stale_conflict,
 )
 
 
@@ -63,13 +63,13 @@ def _change_status(
     action, what = ACTIONS[status]
     begin_write(session)
     scope.require_role(user, ("reviewer", "board"), what)
-    record = _record_for_update(session, record_id)
+    record = record_for_update(session, record_id)
     va = session.get(VotingArea, record.voting_area_id)
     scope.require_inside(user, va)
     if status == "verified" and user.id in _authors(session, record):
         raise Forbidden("Không ai được xác nhận biên bản do chính mình nhập hoặc sửa lần cuối")
     if expected_version is not None and expected_version != record.current_version:
-        raise _stale(record, expected_version)
+        raise stale_conflict(record, expected_version)
     if record.status not in ALLOWED_FROM[status]:
         raise Conflict(
             f"Không thể {what} đang ở trạng thái «{STATUS_NAMES[record.status]}»",

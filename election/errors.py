@@ -63,13 +63,13 @@ def error_response(
     message: str,
     errors: dict | None = None,
     headers: dict | None = None,
-    **extra,
+    extra: dict | None = None,
 ) -> Response:
     if wants_json():
         body = {"code": code, "message": message}
         if errors:
             body["errors"] = errors
-        body.update(extra)
+        body.update(extra or {})
         response = jsonify(body)
     else:
         response = Response(
@@ -86,7 +86,7 @@ def _domain(exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
     extra = getattr(exc, "details", {})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return error_response(status, exc.code, exc.message, exc.errors, headers, **extra)
+    return error_response(status, exc.code, exc.message, exc.errors, headers, extra)
 
 
 def _http(exc: HTTPException) -> Response:

@@ -92,12 +92,21 @@ def check_tally(f: TallyFigures, ctx: TallyContext) -> list[Finding]:
     for name in LABELS:
         if getattr(f, name) < 0:
             error("negative", (name,), f"{n(name)} phải là số nguyên không âm")
-    for code, votes in f.votes.items():
-        if votes < 0:
+    names = {c.code: c.name for c in ctx.candidates}
+    for code in [*names, *(c for c in f.votes if c not in names)]:
+        votes = f.votes.get(code)
+        if votes is not None and votes < 0:
             error(
                 "negative",
                 (f"votes.{code}",),
-                f"Số phiếu bầu ({fmt_int(votes)}) phải là số nguyên không âm",
+                f"Số phiếu bầu cho {names.get(code, code)} ({fmt_int(votes)}) phải là số nguyên không âm",
+            )
+    for k, count in enumerate(f.names_kept or (), start=1):
+        if count < 0:
+            error(
+                "negative",
+                (f"names_kept.{k}",),
+                f"Số phiếu giữ lại {k} tên ({fmt_int(count)}) phải là số nguyên không âm",
             )
 
     # -- against the roll
@@ -160,7 +169,6 @@ def check_tally(f: TallyFigures, ctx: TallyContext) -> list[Finding]:
             tuple(f"votes.{code}" for code in unknown),
             "Không có trong danh sách người ứng cử của đơn vị bầu cử: " + ", ".join(unknown),
         )
-    names = {c.code: c.name for c in ctx.candidates}
     for c in ctx.candidates:
         votes = f.votes.get(c.code)
         if votes is not None and votes > f.ballots_valid:
@@ -246,7 +254,7 @@ def check_tally(f: TallyFigures, ctx: TallyContext) -> list[Finding]:
                 f"số cử tri bầu {CONTEST_SHORT[lower]} ({fmt_int(lower_n)}) tại cùng khu vực "
                 "bỏ phiếu",
             )
-    if f.voters_on_roll > 0 and f.voters_voted <= f.voters_on_roll:
+    if f.voters_on_roll > 0 and 0 <= f.voters_voted <= f.voters_on_roll:
         turnout = Fraction(f.voters_voted, f.voters_on_roll)
         if turnout * 2 <= 1:
             warn(
@@ -256,8 +264,8 @@ def check_tally(f: TallyFigures, ctx: TallyContext) -> list[Finding]:
                 "một nửa tổng số cử tri",
             )
         elif turnout == 1:
-            warn("turnout_full", ("voters_voted",), "Tỷ lệ cử tri đi bầu đúng 100%")
-    if f.ballots_received > 0 and f.ballots_invalid <= f.ballots_received:
+            warn("turnout_full", ("voters_voted",), "Tỷ lệ cử tri đi bầu đúng 100,00%")
+    if f.ballots_received > 0 and 0 <= f.ballots_invalid <= f.ballots_received:
         share = Fraction(f.ballots_invalid * 100, f.ballots_received)
         if share > Fraction(ctx.invalid_warning_pct):
             warn(

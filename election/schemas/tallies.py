@@ -69,7 +69,7 @@ class FiguresIn(VietnameseSchema):
         values=Count(required=True),
         required=True,
         error_messages={
-            "invalid": "Phải là đối tượng {mã người ứng cử: số phiếu}",
+            "invalid": "Phải là đối tượng {{mã người ứng cử: số phiếu}}",
             "required": "Bắt buộc phải có",
             "null": "Không được để trống (null)",
         },

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 
 from sqlalchemy.orm import Session
 
 from election import demo as generator
-from election.domain.errors import InvalidInput
+from election.demo.tallies import candidate_weights, plausible_tally
 from election.domain.numbers import fmt_int
-from election.services import rolls, setup, users
+from election.services import rolls, setup, structure, tallies, users
 from election.services.audit import SYSTEM, Actor
 from election.services.roll_io import RollRow
 
@@ -36,12 +37,6 @@ def load(
 
     ``roll_voting_areas`` limits the per-voter rolls to those voting areas (tests).
     """
-    if fill:
-        raise InvalidInput(
-            "Chưa thể dùng --fill: dịch vụ nộp biên bản kiểm phiếu chưa được xây dựng, "
-            "nên không có biên bản nào được tạo",
-            {"fill": ["Chưa hỗ trợ"]},
-        )
     actor = Actor(None, SYSTEM)
     demo = generator.generate(scale, seed)
     setup.store_setup(session, demo.setup, actor)
@@ -55,11 +50,50 @@ def load(
             f"{c} {fmt_int(n)}" for c, n in report.totals().items()
         )
         echo(line)
-    if scale != "city":
-        return "Không tạo tài khoản mẫu cho quy mô toàn quốc."
-    for username, role, scope, full_name in DEMO_USERS:
-        users.create_user(session, username, role, scope, DEMO_PASSWORD, full_name, actor)
-    return f"Tài khoản mẫu: {', '.join(u[0] for u in DEMO_USERS)}"
+    if scale == "city":
+        for username, role, scope, full_name in DEMO_USERS:
+            users.create_user(session, username, role, scope, DEMO_PASSWORD, full_name, actor)
+        echo(f"Tài khoản mẫu: {', '.join(u[0] for u in DEMO_USERS)}")
+    if fill:
+        return fill_tallies(session, seed, fill, echo)
+    return "Xong."
+
+
+def fill_tallies(
+    session: Session, seed: int, percent: int, echo: Callable[[str], None] = lambda _line: None
+) -> str:
+    """Submit plausible records for ``percent`` % of the voting areas, through the tally service.
+
+    Each voting area's records are entered by its polling team's account, so they are
+    checked and audited like any other submission.
+    """
+    rng = random.Random(f"demo-fill:{seed}")
+    plan = structure.fill_plan(session)
+    codes = sorted(plan)
+    chosen = sorted(rng.sample(codes, round(len(codes) * percent / 100)))
+    teams = users.ensure_team_accounts(session, chosen, Actor(None, SYSTEM))
+    weights: dict[str, list[float]] = {}
+    stored = 0
+    for n, code in enumerate(chosen, start=1):
+        for contest in plan[code]:
+            if contest.voters is None:
+                continue
+            unit_weights = weights.setdefault(
+                contest.unit, candidate_weights(seed, contest.unit, len(contest.candidates))
+            )
+            data = plausible_tally(
+                rng, contest.voters, contest.seats, contest.candidates, unit_weights
+            )
+            tallies.submit(
+                session, teams[code], code, contest.contest, tallies.TallyInput.from_data(data)
+            )
+            stored += 1
+        if n % 200 == 0:
+            echo(f"  … {fmt_int(n)}/{fmt_int(len(chosen))} khu vực bỏ phiếu")
+    return (
+        f"Đã nộp {fmt_int(stored)} biên bản của {fmt_int(len(chosen))} khu vực bỏ phiếu "
+        f"({percent}%)."
+    )
 
 
 def _roll_rows(rows: Iterator[dict]) -> Iterator[RollRow]:

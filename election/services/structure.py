@@ -198,3 +198,63 @@ def overview(session: Session) -> Overview:
         candidates=session.scalar(select(func.count(Candidate.id))) or 0,
         voters={k: int(v or 0) for k, v in voters.items()},
     )
+
+
+@dataclass(frozen=True)
+class ContestSlot:
+    """A contest a voting area holds: its unit, seats, candidates and voters on the roll."""
+
+    contest: str
+    unit: str
+    seats: int
+    candidates: list[str]
+    voters: int | None
+
+
+def fill_plan(session: Session) -> dict[str, list[ContestSlot]]:
+    """Every voting area's contests, in contest order (for generating records)."""
+    candidates: dict[int, list[str]] = {}
+    for unit_id, code in session.execute(
+        select(Candidate.unit_id, Candidate.code).order_by(
+            Candidate.unit_id, Candidate.ballot_order
+        )
+    ):
+        candidates.setdefault(unit_id, []).append(code)
+    voters = {
+        (va, c): (roll if roll is not None else setup_)
+        for va, c, setup_, roll in session.execute(
+            select(
+                VoterCount.voting_area_id,
+                VoterCount.contest_id,
+                VoterCount.setup_voters,
+                VoterCount.roll_voters,
+            )
+        )
+    }
+    plan: dict[str, list[ContestSlot]] = {}
+    for va_id, va_code, contest_id, contest_code, unit_id, unit_code, seats in session.execute(
+        select(
+            VotingArea.id,
+            VotingArea.code,
+            Contest.id,
+            Contest.code,
+            Unit.id,
+            Unit.code,
+            Unit.seats,
+        )
+        .join(UnitVotingArea, UnitVotingArea.voting_area_id == VotingArea.id)
+        .join(Unit, Unit.id == UnitVotingArea.unit_id)
+        .join(Contest, Contest.id == UnitVotingArea.contest_id)
+        .order_by(VotingArea.id, Contest.id)
+    ):
+        plan.setdefault(va_code, []).append(
+            ContestSlot(
+                contest_code,
+                unit_code,
+                seats,
+                candidates.get(unit_id, []),
+                voters.get((va_id, contest_id)),
+            )
+        )
+    session.rollback()
+    return plan

@@ -177,3 +177,51 @@ def require_user(session: Session, username: str) -> User:
     if user is None:
         raise NotFound(f"Không có người dùng «{username}»")
     return user
+
+
+DISABLED_PASSWORD = "!"  # not an argon2 hash: no password logs in until an admin sets one
+
+
+def team_username(voting_area_code: str) -> str:
+    return "to." + voting_area_code.lower()
+
+
+def ensure_team_accounts(
+    session: Session, voting_area_codes: list[str], actor: Actor
+) -> dict[str, User]:
+    """An officer account per voting area (``to.<code>``), created without a usable password."""
+    begin_write(session)
+    va_ids = dict(
+        session.execute(
+            select(VotingArea.code, VotingArea.id).where(VotingArea.code.in_(voting_area_codes))
+        ).all()
+    )
+    wanted = {team_username(code): code for code in voting_area_codes}
+    existing = set(session.scalars(select(User.username).where(User.username.in_(wanted))))
+    missing = [name for name in wanted if name not in existing]
+    if missing:
+        now = utcnow()
+        session.execute(
+            User.__table__.insert(),
+            [
+                {
+                    "username": name,
+                    "full_name": f"Tổ bầu cử {wanted[name]}",
+                    "role": "officer",
+                    "voting_area_id": va_ids[wanted[name]],
+                    "area_id": None,
+                    "password_hash": DISABLED_PASSWORD,
+                    "must_change_password": True,
+                    "active": True,
+                    "session_epoch": 0,
+                    "created_at": now,
+                }
+                for name in missing
+            ],
+        )
+        audit.append(
+            session, actor, "user.create", "user", None, None, {"officers": sorted(missing)}
+        )
+    session.commit()
+    users = session.scalars(select(User).where(User.username.in_(wanted))).all()
+    return {wanted[u.username]: u for u in users}

@@ -126,7 +126,23 @@ def test_verify_audit_reports_ok_with_the_number_of_events(app, tmp_path):
     assert result.output.strip() == "OK 2 events"
 
 
-def test_demo_fill_is_refused_until_tally_entry_exists(app):
-    result = _run(app, "demo", "--fill", "50")
-    assert result.exit_code == 1
-    assert "Chưa thể dùng --fill" in result.output
+def test_demo_fill_submits_checked_audited_records_through_the_service(app):
+    from sqlalchemy import func
+
+    from election.models import AuditEvent, TallyRecord, VotingArea
+    from election.services import demo
+
+    with app.extensions["election.sessions"]() as session:
+        demo.load(session, "city", roll_voting_areas=[])
+        message = demo.fill_tallies(session, 2021, 5)
+        voting_areas = session.scalar(select(func.count()).select_from(VotingArea))
+        chosen = round(voting_areas * 5 / 100)
+        records = session.scalar(select(func.count()).select_from(TallyRecord))
+        filled = session.scalar(select(func.count(func.distinct(TallyRecord.voting_area_id))))
+        submits = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "tally.submit")
+        )
+    assert filled == chosen
+    assert records == submits
+    assert message == f"Đã nộp {records} biên bản của {chosen} khu vực bỏ phiếu (5%)."
+    assert _run(app, "verify-audit").output.startswith("OK ")

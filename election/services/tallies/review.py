@@ -73,7 +73,7 @@ def _change_status(
     if record.status not in ALLOWED_FROM[status]:
         raise Conflict(
             f"Không thể {what} đang ở trạng thái «{STATUS_NAMES[record.status]}»",
-            status=record.status,
+            record_status=record.status,
         )
     before = {"version": record.current_version, "status": record.status}
     moved = session.execute(

@@ -9,7 +9,8 @@ from election.models.contests import (
     Unit,
     UnitVotingArea,
 )
-from election.models.geography import Area, AreaLevel, VotingArea
+from election.models.geography import Area, AreaClosure, AreaLevel, VotingArea
+from election.models.results import ROUND_KINDS, ResultTotal, ResultVote, UnitRound
 from election.models.rolls import Voter, VoterCount
 from election.models.tallies import IdempotencyKey, TallyRecord, TallyVersion, TallyVote
 from election.models.users import ROLES, ApiToken, User
@@ -17,8 +18,10 @@ from election.models.users import ROLES, ApiToken, User
 __all__ = [
     "CONTEST_CODES",
     "ROLES",
+    "ROUND_KINDS",
     "ApiToken",
     "Area",
+    "AreaClosure",
     "AreaLevel",
     "AuditEvent",
     "AuditHead",
@@ -26,10 +29,13 @@ __all__ = [
     "Contest",
     "Election",
     "IdempotencyKey",
+    "ResultTotal",
+    "ResultVote",
     "TallyRecord",
     "TallyVersion",
     "TallyVote",
     "Unit",
+    "UnitRound",
     "UnitVotingArea",
     "User",
     "Voter",

@@ -57,3 +57,17 @@ class VotingArea(Base):
     area: Mapped[Area] = relationship()
 
     __table_args__ = (Index("ix_voting_area_area_id", "area_id"),)
+
+
+class AreaClosure(Base):
+    """Every (ancestor, descendant) pair of the area tree, an area being its own ancestor.
+
+    Roll-ups and scope checks then join on one indexed column instead of walking paths.
+    """
+
+    __tablename__ = "area_closure"
+
+    ancestor_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True)
+    descendant_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True)
+
+    __table_args__ = (Index("ix_area_closure_descendant_id", "descendant_id"),)

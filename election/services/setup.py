@@ -24,6 +24,7 @@ from election.domain.setup import (
 )
 from election.models import (
     Area,
+    AreaClosure,
     AreaLevel,
     Candidate,
     Contest,
@@ -33,7 +34,7 @@ from election.models import (
     VoterCount,
     VotingArea,
 )
-from election.services import audit, setup_io
+from election.services import audit, setup_io, totals
 from election.services.audit import Actor
 
 SEQUENCED = ("area_level", "area", "voting_area", "contest", "unit", "candidate", "election")
@@ -88,6 +89,7 @@ def store_setup(session: Session, setup: Setup, actor: Actor) -> None:
             "Cơ sở dữ liệu đã có một cuộc bầu cử; chỉ nạp thiết lập vào cơ sở dữ liệu trống"
         )
     _insert(session, setup)
+    totals.open_first_rounds(session)
     audit.append(
         session,
         actor,
@@ -146,6 +148,13 @@ def _insert(session: Session, setup: Setup) -> None:
     ]
     rows.sort(key=lambda r: r["path"].count("/"))
     session.execute(insert(Area), rows)
+    closure = []
+    for a in setup.areas:
+        node: str | None = a.code
+        while node:
+            closure.append({"ancestor_id": area_id[node], "descendant_id": area_id[a.code]})
+            node = by_code[node].parent
+    session.execute(insert(AreaClosure), closure)
 
     contest_id = {c.code: i + 1 for i, c in enumerate(setup.contests)}
     session.execute(

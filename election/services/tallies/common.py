@@ -24,6 +24,7 @@ from election.models import (
     VoterCount,
     VotingArea,
 )
+from election.services import totals
 from election.services.audit import utcnow
 
 FIGURES = (
@@ -251,4 +252,37 @@ def stale_conflict(record: TallyRecord, expected: int) -> Conflict:
         f"Biên bản đã được cập nhật lên phiên bản {record.current_version} (bạn đang sửa phiên bản "
         f"{expected}); hãy tải lại và thử lại",
         current_version=record.current_version,
+    )
+
+
+def roll_up(
+    session: Session,
+    place: Place,
+    record: TallyRecord,
+    entry: TallyInput,
+    old: TallyVersion | None = None,
+    old_status: str | None = None,
+) -> None:
+    """Apply what a new version changes to the running totals (the old one's figures leave)."""
+    ids = {c.code: c.id for c in place.candidates}
+    figures = {name: getattr(entry.figures, name) for name in FIGURES}
+    votes = {ids[code]: entry.figures.votes[code] for code in ids}
+    if old is not None:
+        for name in FIGURES:
+            figures[name] -= getattr(old, name)
+        for candidate_id, n in session.execute(
+            select(TallyVote.candidate_id, TallyVote.votes).where(TallyVote.version_id == old.id)
+        ):
+            votes[candidate_id] = votes.get(candidate_id, 0) - n
+    totals.apply(
+        session,
+        totals.Change(
+            voting_area_id=place.voting_area.id,
+            contest_id=place.contest.id,
+            round_no=record.round_no,
+            reported=0 if old is not None else 1,
+            verified=-1 if old_status == "verified" else 0,
+            figures=figures,
+            votes=votes,
+        ),
     )

@@ -11,6 +11,7 @@ from election.domain.errors import Conflict, Forbidden, RuleBroken
 from election.models import (
     Contest,
     TallyRecord,
+    TallyVersion,
     User,
     VotingArea,
 )
@@ -27,6 +28,7 @@ from election.services.tallies.common import (
     locate,
     official_votes,
     record_for_update,
+    roll_up,
     snapshot,
     stale_conflict,
     write_version,
@@ -71,6 +73,7 @@ def submit(
         session.rollback()
         return _after_race(session, user, key, place)
     version = write_version(session, record, 1, place, entry, warnings, user, None)
+    roll_up(session, place, record, entry)
     receipt = Receipt(record.id, 1, "submitted", warnings).body()
     audit.append(
         session,
@@ -167,6 +170,12 @@ def correct(
     new = expected_version + 1
     now = utcnow()
     before = {"version": record.current_version, "status": record.status}
+    old = session.scalar(
+        select(TallyVersion).where(
+            TallyVersion.record_id == record.id, TallyVersion.version == expected_version
+        )
+    )
+    old_status = record.status
     moved = session.execute(
         update(TallyRecord)
         .where(TallyRecord.id == record.id, TallyRecord.current_version == expected_version)
@@ -178,6 +187,7 @@ def correct(
         raise stale_conflict(record_for_update(session, record_id), expected_version)
     session.refresh(record)
     version = write_version(session, record, new, where, entry, warnings, user, reason)
+    roll_up(session, where, record, entry, old, old_status)
     receipt = Receipt(record.id, new, "submitted", warnings).body()
     audit.append(
         session,

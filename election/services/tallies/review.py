@@ -13,7 +13,7 @@ from election.models import (
     User,
     VotingArea,
 )
-from election.services import audit, scope
+from election.services import audit, scope, totals
 from election.services.audit import Actor, utcnow
 from election.services.tallies.common import (
     record_for_update,
@@ -89,6 +89,15 @@ def _change_status(
     if moved != 1:
         session.rollback()
         raise Conflict("Biên bản vừa được người khác cập nhật; hãy tải lại và thử lại")
+    totals.apply(
+        session,
+        totals.Change(
+            record.voting_area_id,
+            record.contest_id,
+            record.round_no,
+            verified=(status == "verified") - (before["status"] == "verified"),
+        ),
+    )
     after = {"version": record.current_version, "status": status}
     if reason is not None:
         after["reason"] = reason

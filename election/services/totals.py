@@ -1,0 +1,251 @@
+"""Running totals per area and unit, kept in step with the records; and their recomputation.
+
+Every change to a record applies its *difference* to the totals of the scopes it
+belongs to (its ward and every area above, and its electoral unit) in the same
+transaction, so a total is always the sum of the current records and reading one
+costs a single row. ``recompute`` derives every total from the records again, set
+by set in SQL, to prove it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from election.models import (
+    AreaClosure,
+    ResultTotal,
+    ResultVote,
+    UnitVotingArea,
+    VotingArea,
+)
+from election.services.audit import utcnow
+
+FIGURES = (
+    "voters_on_roll",
+    "voters_voted",
+    "ballots_issued",
+    "ballots_received",
+    "ballots_valid",
+    "ballots_invalid",
+)
+
+# The totals of every scope, derived from the current versions of the records.
+# {scope} is the join that maps a voting area to its scopes; one statement per kind.
+_TOTALS = """
+SELECT {kind} AS scope_kind, {scope_id} AS scope_id, uva.contest_id AS contest_id,
+       ur.round_no AS round_no, COUNT(*) AS voting_areas_total, COUNT(tv.id) AS reported,
+       SUM(CASE WHEN tr.status = 'verified' THEN 1 ELSE 0 END) AS verified,
+       COALESCE(SUM(tv.voters_on_roll), 0) AS voters_on_roll,
+       COALESCE(SUM(tv.voters_voted), 0) AS voters_voted,
+       COALESCE(SUM(tv.ballots_issued), 0) AS ballots_issued,
+       COALESCE(SUM(tv.ballots_received), 0) AS ballots_received,
+       COALESCE(SUM(tv.ballots_valid), 0) AS ballots_valid,
+       COALESCE(SUM(tv.ballots_invalid), 0) AS ballots_invalid
+FROM unit_voting_area uva
+JOIN unit_round ur ON ur.unit_id = uva.unit_id
+{scope}
+LEFT JOIN tally_record tr ON tr.voting_area_id = uva.voting_area_id
+     AND tr.contest_id = uva.contest_id AND tr.round_no = ur.round_no
+LEFT JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_version
+GROUP BY {scope_id}, uva.contest_id, ur.round_no
+"""
+_VOTES = """
+SELECT {kind} AS scope_kind, {scope_id} AS scope_id, tr.round_no AS round_no,
+       v.candidate_id AS candidate_id, SUM(v.votes) AS votes
+FROM tally_record tr
+JOIN unit_voting_area uva ON uva.voting_area_id = tr.voting_area_id
+     AND uva.contest_id = tr.contest_id
+{scope}
+JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_version
+JOIN tally_vote v ON v.version_id = tv.id
+GROUP BY {scope_id}, tr.round_no, v.candidate_id
+"""
+_AREA = {
+    "kind": "'area'",
+    "scope_id": "ac.ancestor_id",
+    "scope": "JOIN voting_area va ON va.id = uva.voting_area_id "
+    "JOIN area_closure ac ON ac.descendant_id = va.area_id",
+}
+_UNIT = {"kind": "'unit'", "scope_id": "uva.unit_id", "scope": ""}
+TOTAL_COLUMNS = (
+    "scope_kind",
+    "scope_id",
+    "contest_id",
+    "round_no",
+    "voting_areas_total",
+    "reported",
+    "verified",
+    *FIGURES,
+)
+VOTE_COLUMNS = ("scope_kind", "scope_id", "round_no", "candidate_id", "votes")
+
+
+def derived_totals(session: Session) -> dict[tuple, tuple]:
+    """Every scope's totals computed from the records: key → figures."""
+    out = {}
+    for shape in (_AREA, _UNIT):
+        for row in session.execute(text(_TOTALS.format(**shape))):
+            out[tuple(row[:4])] = tuple(int(x) for x in row[4:])
+    return out
+
+
+def derived_votes(session: Session) -> dict[tuple, int]:
+    out = {}
+    for shape in (_AREA, _UNIT):
+        for row in session.execute(text(_VOTES.format(**shape))):
+            out[tuple(row[:4])] = int(row[4])
+    return out
+
+
+def stored_totals(session: Session) -> dict[tuple, tuple]:
+    columns = [getattr(ResultTotal, c) for c in TOTAL_COLUMNS]
+    return {tuple(row[:4]): tuple(row[4:]) for row in session.execute(select(*columns))}
+
+
+def stored_votes(session: Session) -> dict[tuple, int]:
+    columns = [getattr(ResultVote, c) for c in VOTE_COLUMNS]
+    # A candidate whose votes went back to zero keeps a zero row: not a difference.
+    return {tuple(row[:4]): row[4] for row in session.execute(select(*columns)) if row[4]}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    ok: bool
+    scopes: int
+    differences: list[str]
+
+
+def compare(session: Session) -> Comparison:
+    """Stored running totals against a full recomputation from the records."""
+    derived, stored = derived_totals(session), stored_totals(session)
+    dv, sv = derived_votes(session), stored_votes(session)
+    diffs = [
+        f"{key}: lưu {stored.get(key)} ≠ tính lại {derived.get(key)}"
+        for key in sorted(set(derived) | set(stored))
+        if derived.get(key) != stored.get(key)
+    ]
+    diffs += [
+        f"phiếu {key}: lưu {sv.get(key, 0)} ≠ tính lại {dv.get(key, 0)}"
+        for key in sorted(set(dv) | set(sv))
+        if dv.get(key, 0) != sv.get(key, 0)
+    ]
+    session.rollback()
+    return Comparison(not diffs, len(derived), diffs)
+
+
+def rebuild(session: Session) -> None:
+    """Replace every running total by its recomputation (in the caller's transaction)."""
+    session.execute(delete(ResultVote))
+    session.execute(delete(ResultTotal))
+    now = utcnow()
+    rows = [
+        dict(zip(TOTAL_COLUMNS, key + figures, strict=True)) | {"updated_at": now}
+        for key, figures in derived_totals(session).items()
+    ]
+    if rows:
+        session.execute(insert(ResultTotal), rows)
+    votes = [
+        dict(zip(VOTE_COLUMNS, (*key, n), strict=True)) for key, n in derived_votes(session).items()
+    ]
+    if votes:
+        session.execute(insert(ResultVote), votes)
+
+
+def open_first_rounds(session: Session) -> None:
+    """Round 1 of every unit, and the zero totals of every scope (after a setup is stored)."""
+    session.execute(
+        text(
+            "INSERT INTO unit_round (unit_id, round_no, kind, opened_at, opened_by) "
+            "SELECT id, 1, 'first', :now, NULL FROM unit"
+        ),
+        {"now": utcnow()},
+    )
+    rebuild(session)
+
+
+def ancestors(session: Session, voting_area_id: int) -> list[int]:
+    """The ids of the areas a voting area lies in, from its ward up to the root."""
+    return list(
+        session.scalars(
+            select(AreaClosure.ancestor_id)
+            .join(VotingArea, VotingArea.area_id == AreaClosure.descendant_id)
+            .where(VotingArea.id == voting_area_id)
+            .order_by(AreaClosure.ancestor_id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a record change adds to the totals of its scopes."""
+
+    voting_area_id: int
+    contest_id: int
+    round_no: int
+    reported: int = 0
+    verified: int = 0
+    figures: Mapping[str, int] | None = None
+    votes: Mapping[int, int] | None = None  # candidate id → difference
+
+
+def apply(session: Session, change: Change) -> None:
+    """Add ``change`` to every scope the voting area belongs to, in a fixed order."""
+    unit_id = session.scalar(
+        select(UnitVotingArea.unit_id).where(
+            UnitVotingArea.voting_area_id == change.voting_area_id,
+            UnitVotingArea.contest_id == change.contest_id,
+        )
+    )
+    scopes = [("area", a) for a in ancestors(session, change.voting_area_id)] + [("unit", unit_id)]
+    # Areas before units, each by id: every writer locks rows in the same order.
+    scopes.sort()
+    figures = change.figures or {}
+    values = {
+        "reported": ResultTotal.reported + change.reported,
+        "verified": ResultTotal.verified + change.verified,
+        "updated_at": utcnow(),
+        **{name: getattr(ResultTotal, name) + figures.get(name, 0) for name in FIGURES},
+    }
+    session.connection().execute(
+        update(ResultTotal)
+        .where(
+            ResultTotal.scope_kind == bindparam("k"),
+            ResultTotal.scope_id == bindparam("s"),
+            ResultTotal.contest_id == change.contest_id,
+            ResultTotal.round_no == change.round_no,
+        )
+        .values(values),
+        [{"k": kind, "s": sid} for kind, sid in scopes],
+    )
+    # A first record lists every candidate, zeros too, so each has a row in its scopes.
+    votes = {c: d for c, d in (change.votes or {}).items() if d or change.reported > 0}
+    if votes:
+        _add_votes(
+            session,
+            [
+                {
+                    "scope_kind": kind,
+                    "scope_id": sid,
+                    "round_no": change.round_no,
+                    "candidate_id": c,
+                    "votes": d,
+                }
+                for kind, sid in scopes
+                for c, d in sorted(votes.items())
+            ],
+        )
+
+
+def _add_votes(session: Session, rows: list[dict]) -> None:
+    dialect = session.get_bind().dialect.name
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(ResultVote)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["scope_kind", "scope_id", "round_no", "candidate_id"],
+        set_={"votes": ResultVote.votes + stmt.excluded.votes},
+    )
+    session.execute(stmt, rows)

@@ -12,7 +12,6 @@ from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from election.api.body import UnsupportedMediaType
 from election.domain.errors import (
     Conflict,
     DomainError,
@@ -22,6 +21,7 @@ from election.domain.errors import (
     NotFound,
     RuleBroken,
     Unauthorized,
+    UnsupportedMediaType,
 )
 
 log = logging.getLogger(__name__)

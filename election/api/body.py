@@ -7,11 +7,8 @@ import json
 from flask import request
 from marshmallow import Schema, ValidationError
 
-from election.domain.errors import InvalidInput
-
-
-class BodyError(InvalidInput):
-    code = "bad_request"
+from election.domain.errors import MalformedBody as BodyError
+from election.domain.errors import UnsupportedMediaType
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
@@ -42,13 +39,6 @@ def json_body() -> object:
         raise
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BodyError("Nội dung không phải là JSON hợp lệ (UTF-8)") from None
-
-
-class UnsupportedMediaType(InvalidInput):
-    code = "unsupported_media_type"
-
-    def __init__(self) -> None:
-        super().__init__("Nội dung phải là JSON (Content-Type: application/json)")
 
 
 def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:

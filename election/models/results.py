@@ -75,3 +75,14 @@ class ResultVote(Base):
         Index("ix_result_vote_candidate_id", "candidate_id"),
         CheckConstraint("votes >= 0", name="votes_not_negative"),
     )
+
+
+class ResultPart(Base):
+    """Valid ballots of one unit inside one area: the base of a candidate's share there."""
+
+    __tablename__ = "result_part"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    round_no: Mapped[int] = mapped_column(primary_key=True)
+    ballots_valid: Mapped[int] = mapped_column(default=0)

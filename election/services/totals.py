@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from election.models import (
     AreaClosure,
+    ResultPart,
     ResultTotal,
     ResultVote,
     UnitVotingArea,
@@ -65,6 +66,16 @@ JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_versio
 JOIN tally_vote v ON v.version_id = tv.id
 GROUP BY {scope_id}, tr.round_no, v.candidate_id
 """
+_PARTS = """
+SELECT ac.ancestor_id, uva.unit_id, tr.round_no, SUM(tv.ballots_valid)
+FROM tally_record tr
+JOIN unit_voting_area uva ON uva.voting_area_id = tr.voting_area_id
+     AND uva.contest_id = tr.contest_id
+JOIN voting_area va ON va.id = tr.voting_area_id
+JOIN area_closure ac ON ac.descendant_id = va.area_id
+JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_version
+GROUP BY ac.ancestor_id, uva.unit_id, tr.round_no
+"""
 _AREA = {
     "kind": "'area'",
     "scope_id": "ac.ancestor_id",
@@ -102,6 +113,20 @@ def derived_votes(session: Session) -> dict[tuple, int]:
     return out
 
 
+def derived_parts(session: Session) -> dict[tuple, int]:
+    return {tuple(row[:3]): int(row[3]) for row in session.execute(text(_PARTS))}
+
+
+def stored_parts(session: Session) -> dict[tuple, int]:
+    columns = (
+        ResultPart.area_id,
+        ResultPart.unit_id,
+        ResultPart.round_no,
+        ResultPart.ballots_valid,
+    )
+    return {tuple(row[:3]): row[3] for row in session.execute(select(*columns))}
+
+
 def stored_totals(session: Session) -> dict[tuple, tuple]:
     columns = [getattr(ResultTotal, c) for c in TOTAL_COLUMNS]
     return {tuple(row[:4]): tuple(row[4:]) for row in session.execute(select(*columns))}
@@ -134,6 +159,12 @@ def compare(session: Session) -> Comparison:
         for key in sorted(set(dv) | set(sv))
         if dv.get(key, 0) != sv.get(key, 0)
     ]
+    dp, sp = derived_parts(session), stored_parts(session)
+    diffs += [
+        f"phần {key}: lưu {sp.get(key, 0)} ≠ tính lại {dp.get(key, 0)}"
+        for key in sorted(set(dp) | set(sp))
+        if dp.get(key, 0) != sp.get(key, 0)
+    ]
     session.rollback()
     return Comparison(not diffs, len(derived), diffs)
 
@@ -142,6 +173,7 @@ def rebuild(session: Session) -> None:
     """Replace every running total by its recomputation (in the caller's transaction)."""
     session.execute(delete(ResultVote))
     session.execute(delete(ResultTotal))
+    session.execute(delete(ResultPart))
     now = utcnow()
     rows = [
         dict(zip(TOTAL_COLUMNS, key + figures, strict=True)) | {"updated_at": now}
@@ -154,6 +186,12 @@ def rebuild(session: Session) -> None:
     ]
     if votes:
         session.execute(insert(ResultVote), votes)
+    parts = [
+        {"area_id": a, "unit_id": u, "round_no": r, "ballots_valid": n}
+        for (a, u, r), n in derived_parts(session).items()
+    ]
+    if parts:
+        session.execute(insert(ResultPart), parts)
 
 
 def open_first_rounds(session: Session) -> None:
@@ -222,30 +260,77 @@ def apply(session: Session, change: Change) -> None:
         .values(values),
         [{"k": kind, "s": sid} for kind, sid in scopes],
     )
-    # A first record lists every candidate, zeros too, so each has a row in its scopes.
-    votes = {c: d for c, d in (change.votes or {}).items() if d or change.reported > 0}
-    if votes:
-        _add_votes(
+    valid = figures.get("ballots_valid", 0)
+    if valid or change.reported > 0:
+        _add(
             session,
+            ResultPart,
+            ["area_id", "unit_id", "round_no"],
+            "ballots_valid",
             [
                 {
-                    "scope_kind": kind,
-                    "scope_id": sid,
+                    "area_id": sid,
+                    "unit_id": unit_id,
                     "round_no": change.round_no,
-                    "candidate_id": c,
-                    "votes": d,
+                    "ballots_valid": valid,
                 }
                 for kind, sid in scopes
-                for c, d in sorted(votes.items())
+                if kind == "area"
+            ],
+        )
+    votes = {c: d for c, d in (change.votes or {}).items() if d or change.reported > 0}
+    rows = [
+        {
+            "scope_kind": kind,
+            "scope_id": sid,
+            "round_no": change.round_no,
+            "candidate_id": c,
+            "votes": d,
+        }
+        for kind, sid in scopes
+        for c, d in sorted(votes.items())
+    ]
+    if not rows:
+        return
+    if change.reported > 0:
+        # A first record lists every candidate, zeros too, so each gets its row in every scope.
+        _add(
+            session,
+            ResultVote,
+            ["scope_kind", "scope_id", "round_no", "candidate_id"],
+            "votes",
+            rows,
+        )
+    else:
+        # A correction's candidates already have rows; a difference may be negative.
+        session.connection().execute(
+            update(ResultVote)
+            .where(
+                ResultVote.scope_kind == bindparam("k"),
+                ResultVote.scope_id == bindparam("s"),
+                ResultVote.round_no == bindparam("r"),
+                ResultVote.candidate_id == bindparam("c"),
+            )
+            .values(votes=ResultVote.votes + bindparam("d")),
+            [
+                {
+                    "k": r["scope_kind"],
+                    "s": r["scope_id"],
+                    "r": r["round_no"],
+                    "c": r["candidate_id"],
+                    "d": r["votes"],
+                }
+                for r in rows
             ],
         )
 
 
-def _add_votes(session: Session, rows: list[dict]) -> None:
+def _add(session: Session, model, keys: list[str], column: str, rows: list[dict]) -> None:
+    """Insert rows, or add their ``column`` to the rows already there (an upsert)."""
     dialect = session.get_bind().dialect.name
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(ResultVote)
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(model)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["scope_kind", "scope_id", "round_no", "candidate_id"],
-        set_={"votes": ResultVote.votes + stmt.excluded.votes},
+        index_elements=keys,
+        set_={column: getattr(model, column) + getattr(stmt.excluded, column)},
     )
     session.execute(stmt, rows)

@@ -1,0 +1,34 @@
+"""Results over JSON: areas, units and progress, read from the running totals."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from election.api import bp
+from election.schemas import results as out
+from election.services import results
+from election.web.access import token_required
+from election.web.context import get_session
+
+
+@bp.get("/results/areas/<code>")
+@token_required()
+def area_results(code: str):
+    """Totals of an area (or a voting area) for one contest: ?contest=QH."""
+    view = results.area_result(get_session(), g.user, code, request.args.get("contest"))
+    return out.area_result(view)
+
+
+@bp.get("/results/units/<code>")
+@token_required()
+def unit_results(code: str):
+    """An electoral unit's totals, candidates and outcome by the law, per round."""
+    return out.unit_result(results.unit_result(get_session(), g.user, code))
+
+
+@bp.get("/progress")
+@token_required()
+def progress():
+    """Voting areas reported and verified per contest in an area (?area=CODE, default the city)."""
+    _area, rows = results.progress(get_session(), g.user, request.args.get("area"))
+    return out.ProgressOut(many=True).dump(rows)

@@ -1,0 +1,112 @@
+"""Output schemas of results and progress (CONTRACT §5 "Results")."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from marshmallow import Schema, fields
+
+from election.domain.numbers import iso_utc
+from election.domain.results import shares as compute_shares
+
+
+def pct(value: Decimal | None) -> str | None:
+    """Percentages travel as strings with two decimals ("99.85"), or null."""
+    return None if value is None else f"{value:.2f}"
+
+
+def _totals(result, shares) -> dict:
+    return {
+        "voting_areas_total": result.voting_areas_total,
+        "voting_areas_reported": result.voting_areas_reported,
+        "voters_on_roll": result.voters_on_roll,
+        "voters_voted": result.voters_voted,
+        "turnout_pct": pct(shares.turnout_pct),
+        "ballots_issued": result.ballots_issued,
+        "ballots_received": result.ballots_received,
+        "ballots_valid": result.ballots_valid,
+        "ballots_invalid": result.ballots_invalid,
+        "valid_pct": pct(shares.valid_pct),
+        "invalid_pct": pct(shares.invalid_pct),
+    }
+
+
+def area_result(view) -> dict:
+    share = view.pct_of_valid
+    return {
+        "area": view.code,
+        "name": view.name,
+        "level": view.level,
+        "contest": view.contest.code,
+        **_totals(view.result, view.shares),
+        "voting_areas_verified": view.verified,
+        "updated_at": iso_utc(view.updated_at) if view.updated_at else None,
+        "candidates": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "unit": c.unit,
+                "votes": c.votes,
+                "pct_of_valid": pct(share.get(c.code)),
+            }
+            for c in view.candidates
+        ],
+    }
+
+
+def _round(r, seats: int) -> dict:
+    o = r.outcome
+    return {
+        "round": r.round_no,
+        "round_kind": r.kind,
+        **_totals(r.result, compute_shares(r.result)),
+        "voting_areas_verified": r.verified,
+        "seats": seats,
+        "complete": r.result.voting_areas_reported == r.result.voting_areas_total,
+        "verified": r.verified == r.result.voting_areas_total,
+        "turnout_ok": o.turnout_ok,
+        "void": o.void,
+        "candidates": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "date_of_birth": c.date_of_birth.isoformat(),
+                "votes": c.votes,
+                "pct_of_valid": pct(c.pct_of_valid),
+                "qualified": c.qualified,
+                "elected": c.elected,
+                "rank": c.rank,
+            }
+            for c in o.candidates
+        ],
+        "elected": list(o.elected),
+        "shortfall": o.shortfall,
+        "additional_election": o.additional_election,
+        "re_election": o.re_election,
+        "tie_needs_decision": list(o.tie_needs_decision),
+        "notes": list(o.notes),
+        "updated_at": iso_utc(r.updated_at) if r.updated_at else None,
+    }
+
+
+def unit_result(view) -> dict:
+    seats = view.unit.seats
+    rounds = []
+    for r in view.rounds:
+        rounds.append(_round(r, seats if r.kind != "additional" else rounds[-1]["shortfall"]))
+    return {
+        "unit": view.unit.code,
+        "code": view.unit.code,
+        "name": view.unit.name,
+        "contest": view.contest.code,
+        **rounds[-1],
+        "rounds": rounds,
+    }
+
+
+class ProgressOut(Schema):
+    contest = fields.String()
+    voting_areas_total = fields.Integer()
+    reported = fields.Integer()
+    verified = fields.Integer()
+    updated_at = fields.Function(lambda p: iso_utc(p.updated_at) if p.updated_at else None)

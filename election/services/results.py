@@ -1,0 +1,336 @@
+"""Reading results: an area's or a unit's totals, winners and progress (CONTRACT §5 "Results")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from election.domain import results as algebra
+from election.domain import winners as law
+from election.domain.errors import Forbidden, NotFound
+from election.domain.numbers import percent
+from election.models import (
+    Area,
+    AreaClosure,
+    Candidate,
+    Contest,
+    ResultPart,
+    ResultTotal,
+    ResultVote,
+    TallyRecord,
+    TallyVersion,
+    TallyVote,
+    Unit,
+    UnitRound,
+    UnitVotingArea,
+    User,
+    VotingArea,
+)
+from election.services import scope
+
+
+@dataclass(frozen=True)
+class CandidateLine:
+    code: str
+    name: str
+    unit: str
+    date_of_birth: dt.date
+    votes: int
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    code: str
+    name: str
+    level: str
+    contest: Contest
+    result: algebra.Result
+    shares: algebra.Shares
+    candidates: list[CandidateLine]
+    verified: int
+    updated_at: dt.datetime | None
+    # Each candidate's share of the valid ballots of their own unit inside this area.
+    pct_of_valid: dict[str, Decimal | None]
+
+
+def _contest(session: Session, code: str | None) -> Contest:
+    if not code:
+        raise NotFound("Thiếu tham số contest (mã cấp bầu cử)", {"contest": ["Bắt buộc phải có"]})
+    contest = session.scalar(select(Contest).where(Contest.code == code))
+    if contest is None:
+        raise NotFound(f"Không có cấp bầu cử mã «{code}»", {"contest": ["Mã không tồn tại"]})
+    return contest
+
+
+def area_result(
+    session: Session, user: User, code: str, contest_code: str | None, round_no: int = 1
+) -> AreaResult:
+    """The sum of the current records of an area (or one voting area) for a contest."""
+    contest = _contest(session, contest_code)
+    area = session.scalar(select(Area).where(Area.code == code))
+    if area is None:
+        va = session.scalar(select(VotingArea).where(VotingArea.code == code))
+        if va is None:
+            raise NotFound(f"Không có khu vực mã «{code}»")
+        scope.require_inside(user, va)
+        return _voting_area_result(session, va, contest, round_no)
+    if not scope.area_inside(user, area):
+        raise Forbidden("Khu vực này nằm ngoài phạm vi của bạn")
+    total = session.get(ResultTotal, ("area", area.id, contest.id, round_no))
+    lines = _lines(session, "area", area.id, round_no, contest.id)
+    result = _result(total, lines)
+    parts = dict(
+        session.execute(
+            select(Unit.code, ResultPart.ballots_valid)
+            .join(ResultPart, ResultPart.unit_id == Unit.id)
+            .where(ResultPart.area_id == area.id, ResultPart.round_no == round_no)
+        ).all()
+    )
+    return AreaResult(
+        area.code,
+        area.name,
+        area.level.code,
+        contest,
+        result,
+        algebra.shares(result),
+        lines,
+        total.verified if total else 0,
+        total.updated_at if total else None,
+        {c.code: percent(c.votes, parts.get(c.unit, 0)) for c in lines},
+    )
+
+
+def _result(total: ResultTotal | None, lines: list[CandidateLine]) -> algebra.Result:
+    votes = tuple((c.code, c.votes) for c in lines)
+    if total is None:
+        return algebra.Result(0, 0, 0, 0, 0, 0, 0, 0, votes)
+    return algebra.Result(
+        total.voting_areas_total,
+        total.reported,
+        total.voters_on_roll,
+        total.voters_voted,
+        total.ballots_issued,
+        total.ballots_received,
+        total.ballots_valid,
+        total.ballots_invalid,
+        votes,
+    )
+
+
+def _lines(
+    session: Session, kind: str, scope_id: int, round_no: int, contest_id: int
+) -> list[CandidateLine]:
+    """The candidates with votes in a scope, by unit then ballot order."""
+    rows = session.execute(
+        select(
+            Candidate.code,
+            Candidate.full_name,
+            Unit.code,
+            Candidate.date_of_birth,
+            ResultVote.votes,
+        )
+        .join(ResultVote, ResultVote.candidate_id == Candidate.id)
+        .join(Unit, Unit.id == Candidate.unit_id)
+        .where(
+            ResultVote.scope_kind == kind,
+            ResultVote.scope_id == scope_id,
+            ResultVote.round_no == round_no,
+            Unit.contest_id == contest_id,
+        )
+        .order_by(Unit.id, Candidate.ballot_order)
+    )
+    return [CandidateLine(*row) for row in rows]
+
+
+def _voting_area_result(
+    session: Session, va: VotingArea, contest: Contest, round_no: int
+) -> AreaResult:
+    unit = session.scalar(
+        select(Unit)
+        .join(UnitVotingArea, UnitVotingArea.unit_id == Unit.id)
+        .where(UnitVotingArea.voting_area_id == va.id, UnitVotingArea.contest_id == contest.id)
+    )
+    candidates = [] if unit is None else list(unit.candidates)
+    row = session.execute(
+        select(TallyRecord, TallyVersion)
+        .join(
+            TallyVersion,
+            (TallyVersion.record_id == TallyRecord.id)
+            & (TallyVersion.version == TallyRecord.current_version),
+        )
+        .where(
+            TallyRecord.voting_area_id == va.id,
+            TallyRecord.contest_id == contest.id,
+            TallyRecord.round_no == round_no,
+        )
+    ).first()
+    votes = {}
+    if row is not None:
+        votes = dict(
+            session.execute(
+                select(TallyVote.candidate_id, TallyVote.votes).where(
+                    TallyVote.version_id == row[1].id
+                )
+            ).all()
+        )
+    lines = [
+        CandidateLine(c.code, c.full_name, unit.code, c.date_of_birth, votes.get(c.id, 0))
+        for c in candidates
+    ]
+    held = unit is not None
+    if row is None:
+        result = algebra.empty([c.code for c in lines], 1 if held else 0)
+        verified, updated = 0, None
+    else:
+        record, version = row
+        result = algebra.Result(
+            1,
+            1,
+            version.voters_on_roll,
+            version.voters_voted,
+            version.ballots_issued,
+            version.ballots_received,
+            version.ballots_valid,
+            version.ballots_invalid,
+            tuple((c.code, c.votes) for c in lines),
+        )
+        verified, updated = int(record.status == "verified"), record.updated_at
+    shares = algebra.shares(result)
+    return AreaResult(
+        va.code,
+        va.name,
+        "voting_area",
+        contest,
+        result,
+        shares,
+        lines,
+        verified,
+        updated,
+        dict(shares.pct_of_valid),
+    )
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    round_no: int
+    kind: str
+    result: algebra.Result
+    outcome: law.UnitOutcome
+    verified: int
+    updated_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    unit: Unit
+    contest: Contest
+    rounds: list[RoundResult]  # earliest first; the last one decides
+
+    @property
+    def current(self) -> RoundResult:
+        return self.rounds[-1]
+
+
+def unit_result(session: Session, user: User, code: str) -> UnitResult:
+    """An electoral unit's totals and outcome for each of its rounds."""
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(f"Không có đơn vị bầu cử mã «{code}»")
+    _require_unit_scope(session, user, unit)
+    candidates = [
+        law.UnitCandidate(c.code, c.full_name, c.date_of_birth, c.ballot_order)
+        for c in unit.candidates
+    ]
+    rounds = []
+    for r in session.scalars(
+        select(UnitRound).where(UnitRound.unit_id == unit.id).order_by(UnitRound.round_no)
+    ):
+        total = session.get(ResultTotal, ("unit", unit.id, unit.contest_id, r.round_no))
+        lines = {c.code: c for c in _lines(session, "unit", unit.id, r.round_no, unit.contest_id)}
+        eligible = candidates if r.kind != "additional" else _not_elected(rounds, candidates)
+        result = _result(
+            total,
+            [
+                lines.get(c.code) or CandidateLine(c.code, c.name, unit.code, c.date_of_birth, 0)
+                for c in eligible
+            ],
+        )
+        seats = unit.seats if r.kind != "additional" else rounds[-1].outcome.shortfall
+        outcome = law.winners(eligible, result, seats, unit.contest.code, r.kind)
+        rounds.append(
+            RoundResult(
+                r.round_no,
+                r.kind,
+                result,
+                outcome,
+                total.verified if total else 0,
+                total.updated_at if total else None,
+            )
+        )
+    return UnitResult(unit, unit.contest, rounds)
+
+
+def _not_elected(
+    rounds: list[RoundResult], candidates: list[law.UnitCandidate]
+) -> list[law.UnitCandidate]:
+    """An additional election's candidates: the first round's candidates not elected."""
+    elected = set(rounds[0].outcome.elected) if rounds else set()
+    return [c for c in candidates if c.code not in elected]
+
+
+def _require_unit_scope(session: Session, user: User, unit: Unit) -> None:
+    if user.role in ("board", "admin"):
+        return
+    query = (
+        select(func.count()).select_from(UnitVotingArea).where(UnitVotingArea.unit_id == unit.id)
+    )
+    if user.role == "officer":
+        query = query.where(UnitVotingArea.voting_area_id == user.voting_area_id)
+    else:
+        query = (
+            query.join(VotingArea, VotingArea.id == UnitVotingArea.voting_area_id)
+            .join(AreaClosure, AreaClosure.descendant_id == VotingArea.area_id)
+            .where(AreaClosure.ancestor_id == user.area_id)
+        )
+    if not session.scalar(query):
+        raise Forbidden("Đơn vị bầu cử này nằm ngoài phạm vi của bạn")
+
+
+@dataclass(frozen=True)
+class Progress:
+    contest: str
+    voting_areas_total: int
+    reported: int
+    verified: int
+    updated_at: dt.datetime | None
+
+
+def progress(session: Session, user: User, code: str | None) -> tuple[Area, list[Progress]]:
+    """How many voting areas of an area have reported and been verified, per contest."""
+    area = (
+        session.scalar(select(Area).where(Area.parent_id.is_(None)))
+        if not code
+        else session.scalar(select(Area).where(Area.code == code))
+    )
+    if area is None:
+        raise NotFound(f"Không có khu vực hành chính mã «{code}»")
+    if not scope.area_inside(user, area):
+        raise Forbidden("Khu vực này nằm ngoài phạm vi của bạn")
+    rows = session.execute(
+        select(Contest.code, ResultTotal)
+        .join(ResultTotal, ResultTotal.contest_id == Contest.id)
+        .where(
+            ResultTotal.scope_kind == "area",
+            ResultTotal.scope_id == area.id,
+            ResultTotal.round_no == 1,
+        )
+        .order_by(Contest.id)
+    )
+    return area, [
+        Progress(code_, t.voting_areas_total, t.reported, t.verified, t.updated_at)
+        for code_, t in rows
+    ]

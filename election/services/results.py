@@ -334,3 +334,119 @@ def progress(session: Session, user: User, code: str | None) -> tuple[Area, list
         Progress(code_, t.voting_areas_total, t.reported, t.verified, t.updated_at)
         for code_, t in rows
     ]
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    """One line of a drill-down table: a child area or a voting area, with its figures."""
+
+    code: str
+    name: str
+    level: str
+    result: algebra.Result
+    shares: algebra.Shares
+    verified: int
+    status: str | None  # a voting area's record status; None for areas
+    record_id: int | None
+    updated_at: dt.datetime | None
+
+
+def children_results(
+    session: Session, user: User, code: str | None, contest_code: str | None, round_no: int = 1
+) -> tuple[AreaResult, list[ChildRow]]:
+    """An area's own result and one row per child (areas, or a ward's voting areas)."""
+    contest = _contest(session, contest_code)
+    area = (
+        session.scalar(select(Area).where(Area.parent_id.is_(None)))
+        if not code
+        else session.scalar(select(Area).where(Area.code == code))
+    )
+    if area is None:
+        raise NotFound(f"Không có khu vực hành chính mã «{code}»")
+    own = area_result(session, user, area.code, contest.code, round_no)
+    rows = []
+    for child, total in session.execute(
+        select(Area, ResultTotal)
+        .join(
+            ResultTotal,
+            (ResultTotal.scope_kind == "area")
+            & (ResultTotal.scope_id == Area.id)
+            & (ResultTotal.contest_id == contest.id)
+            & (ResultTotal.round_no == round_no),
+        )
+        .where(Area.parent_id == area.id)
+        .order_by(Area.id)
+    ):
+        result = _result(total, [])
+        rows.append(
+            ChildRow(
+                child.code,
+                child.name,
+                child.level.code,
+                result,
+                algebra.shares(result),
+                total.verified,
+                None,
+                None,
+                total.updated_at,
+            )
+        )
+    if not rows:
+        rows = _voting_area_rows(session, area, contest, round_no)
+    return own, rows
+
+
+def _voting_area_rows(
+    session: Session, area: Area, contest: Contest, round_no: int
+) -> list[ChildRow]:
+    """A lowest-level area's voting areas holding the contest, reported or not."""
+    out = []
+    for va, record, version in session.execute(
+        select(VotingArea, TallyRecord, TallyVersion)
+        .join(
+            UnitVotingArea,
+            (UnitVotingArea.voting_area_id == VotingArea.id)
+            & (UnitVotingArea.contest_id == contest.id),
+        )
+        .outerjoin(
+            TallyRecord,
+            (TallyRecord.voting_area_id == VotingArea.id)
+            & (TallyRecord.contest_id == contest.id)
+            & (TallyRecord.round_no == round_no),
+        )
+        .outerjoin(
+            TallyVersion,
+            (TallyVersion.record_id == TallyRecord.id)
+            & (TallyVersion.version == TallyRecord.current_version),
+        )
+        .where(VotingArea.area_id == area.id)
+        .order_by(VotingArea.id)
+    ):
+        if version is None:
+            result = algebra.empty([], 1)
+        else:
+            result = algebra.Result(
+                1,
+                1,
+                version.voters_on_roll,
+                version.voters_voted,
+                version.ballots_issued,
+                version.ballots_received,
+                version.ballots_valid,
+                version.ballots_invalid,
+                (),
+            )
+        out.append(
+            ChildRow(
+                va.code,
+                va.name,
+                "voting_area",
+                result,
+                algebra.shares(result),
+                int(record is not None and record.status == "verified"),
+                record.status if record else None,
+                record.id if record else None,
+                record.updated_at if record else None,
+            )
+        )
+    return out

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import g, request
 
 from election.api import bp
+from election.api.body import load
 from election.schemas import results as out
-from election.services import results
+from election.schemas.results import RoundIn
+from election.services import results, rounds
 from election.web.access import token_required
 from election.web.context import get_session
 
@@ -32,3 +34,11 @@ def progress():
     """Voting areas reported and verified per contest in an area (?area=CODE, default the city)."""
     _area, rows = results.progress(get_session(), g.user, request.args.get("area"))
     return out.ProgressOut(many=True).dump(rows)
+
+
+@bp.post("/units/<code>/rounds")
+@token_required("board")
+def open_round(code: str):
+    """Open an additional election or a re-election for a unit: {"kind": "additional"}."""
+    data = load(RoundIn())
+    return rounds.open_round(get_session(), g.user, code, data["kind"]), 201

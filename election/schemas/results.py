@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 from election.domain.numbers import iso_utc
 from election.domain.results import shares as compute_shares
@@ -110,3 +110,17 @@ class ProgressOut(Schema):
     reported = fields.Integer()
     verified = fields.Integer()
     updated_at = fields.Function(lambda p: iso_utc(p.updated_at) if p.updated_at else None)
+
+
+class RoundIn(Schema):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["additional", "re_election"],
+            error="Chọn additional (bầu cử thêm) hoặc re_election (bầu cử lại)",
+        ),
+        error_messages={"required": "Bắt buộc phải có", "invalid": "Phải là chuỗi ký tự"},
+    )
+
+    class Meta:
+        unknown = RAISE

@@ -241,14 +241,20 @@ def unit_result(session: Session, user: User, code: str) -> UnitResult:
     if unit is None:
         raise NotFound(f"Không có đơn vị bầu cử mã «{code}»")
     _require_unit_scope(session, user, unit)
+    return UnitResult(unit, unit.contest, rounds_of(session, unit))
+
+
+def rounds_of(session: Session, unit: Unit, upto: int | None = None) -> list[RoundResult]:
+    """Each round's totals and outcome, earliest first (up to round ``upto``)."""
     candidates = [
         law.UnitCandidate(c.code, c.full_name, c.date_of_birth, c.ballot_order)
         for c in unit.candidates
     ]
-    rounds = []
-    for r in session.scalars(
-        select(UnitRound).where(UnitRound.unit_id == unit.id).order_by(UnitRound.round_no)
-    ):
+    query = select(UnitRound).where(UnitRound.unit_id == unit.id).order_by(UnitRound.round_no)
+    if upto is not None:
+        query = query.where(UnitRound.round_no <= upto)
+    rounds: list[RoundResult] = []
+    for r in session.scalars(query):
         total = session.get(ResultTotal, ("unit", unit.id, unit.contest_id, r.round_no))
         lines = {c.code: c for c in _lines(session, "unit", unit.id, r.round_no, unit.contest_id)}
         eligible = candidates if r.kind != "additional" else _not_elected(rounds, candidates)
@@ -271,7 +277,25 @@ def unit_result(session: Session, user: User, code: str) -> UnitResult:
                 total.updated_at if total else None,
             )
         )
-    return UnitResult(unit, unit.contest, rounds)
+    return rounds
+
+
+def ballot(
+    session: Session, unit: Unit, round_no: int | None = None
+) -> tuple[int, str, list[Candidate]]:
+    """A round of the unit (default: its latest): number, kind and the candidates on its ballot."""
+    query = select(UnitRound).where(UnitRound.unit_id == unit.id)
+    if round_no is not None:
+        query = query.where(UnitRound.round_no == round_no)
+    chosen = session.scalars(query.order_by(UnitRound.round_no.desc())).first()
+    if chosen is None:
+        return round_no or 1, "first", list(unit.candidates)
+    if chosen.kind != "additional":
+        return chosen.round_no, chosen.kind, list(unit.candidates)
+    # An additional election's ballot: the first round's candidates who were not elected.
+    first = rounds_of(session, unit, upto=1)
+    elected = set(first[0].outcome.elected) if first else set()
+    return chosen.round_no, chosen.kind, [c for c in unit.candidates if c.code not in elected]
 
 
 def _not_elected(

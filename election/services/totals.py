@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -334,3 +334,32 @@ def _add(session: Session, model, keys: list[str], column: str, rows: list[dict]
         set_={column: getattr(model, column) + getattr(stmt.excluded, column)},
     )
     session.execute(stmt, rows)
+
+
+def open_round(session: Session, unit_id: int, contest_id: int, round_no: int) -> None:
+    """Zero totals for a unit's new round: its own scope and every area its voting areas are in."""
+    counts = session.execute(
+        select(AreaClosure.ancestor_id, func.count())
+        .select_from(UnitVotingArea)
+        .join(VotingArea, VotingArea.id == UnitVotingArea.voting_area_id)
+        .join(AreaClosure, AreaClosure.descendant_id == VotingArea.area_id)
+        .where(UnitVotingArea.unit_id == unit_id)
+        .group_by(AreaClosure.ancestor_id)
+    ).all()
+    size = session.scalar(
+        select(func.count()).select_from(UnitVotingArea).where(UnitVotingArea.unit_id == unit_id)
+    )
+    now = utcnow()
+    base = {"contest_id": contest_id, "round_no": round_no, "updated_at": now}
+    rows = [{"scope_kind": "unit", "scope_id": unit_id, "voting_areas_total": size, **base}] + [
+        {"scope_kind": "area", "scope_id": area_id, "voting_areas_total": n, **base}
+        for area_id, n in counts
+    ]
+    # Another unit of the same area may have opened this round number already: add to it.
+    _add(
+        session,
+        ResultTotal,
+        ["scope_kind", "scope_id", "contest_id", "round_no"],
+        "voting_areas_total",
+        rows,
+    )

@@ -24,7 +24,7 @@ from election.models import (
     VoterCount,
     VotingArea,
 )
-from election.services import totals
+from election.services import results, totals
 from election.services.audit import utcnow
 
 FIGURES = (
@@ -85,9 +85,14 @@ class Place:
     contest: Contest
     unit: Unit
     candidates: list[Candidate]
+    round_no: int = 1
+    round_kind: str = "first"
 
 
-def locate(session: Session, voting_area_code: str, contest_code: str) -> Place:
+def locate(
+    session: Session, voting_area_code: str, contest_code: str, round_no: int | None = None
+) -> Place:
+    """Where a record belongs, for the unit's current round unless ``round_no`` is given."""
     va = session.scalar(select(VotingArea).where(VotingArea.code == voting_area_code))
     if va is None:
         raise NotFound(
@@ -109,12 +114,8 @@ def locate(session: Session, voting_area_code: str, contest_code: str) -> Place:
             f"Khu vực bỏ phiếu «{va.code}» không bầu cấp {contest.code}",
             {"contest": ["Khu vực bỏ phiếu không tham gia cấp bầu cử này"]},
         )
-    candidates = list(
-        session.scalars(
-            select(Candidate).where(Candidate.unit_id == unit.id).order_by(Candidate.ballot_order)
-        )
-    )
-    return Place(va, contest, unit, candidates)
+    number, kind, candidates = results.ballot(session, unit, round_no)
+    return Place(va, contest, unit, candidates, number, kind)
 
 
 def context_of(session: Session, place: Place) -> rules.TallyContext:

@@ -59,7 +59,7 @@ def submit(
     record = TallyRecord(
         voting_area_id=place.voting_area.id,
         contest_id=place.contest.id,
-        round_no=1,
+        round_no=place.round_no,
         status="submitted",
         current_version=1,
         created_at=now,
@@ -103,7 +103,7 @@ def _existing(session: Session, place: Place) -> int | None:
         select(TallyRecord.id).where(
             TallyRecord.voting_area_id == place.voting_area.id,
             TallyRecord.contest_id == place.contest.id,
-            TallyRecord.round_no == 1,
+            TallyRecord.round_no == place.round_no,
         )
     )
 
@@ -165,7 +165,7 @@ def correct(
                 f"Biên bản số {record.id} thuộc «{actual}», không phải «{given}»",
                 name,
             )
-    where = locate(session, va.code, contest.code)
+    where = locate(session, va.code, contest.code, record.round_no)
     warnings = checked(session, where, entry)
     new = expected_version + 1
     now = utcnow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from election.domain import tally as rules
@@ -18,6 +18,8 @@ from election.models import (
     TallyVersion,
     TallyVote,
     Unit,
+    UnitRound,
+    UnitVotingArea,
     User,
     VotingArea,
 )
@@ -58,7 +60,7 @@ def read(session: Session, user: User, record_id: int) -> RecordView:
     va = session.get(VotingArea, record.voting_area_id)
     scope.require_inside(user, va)
     contest = session.get(Contest, record.contest_id)
-    place = locate(session, va.code, contest.code)
+    place = locate(session, va.code, contest.code, record.round_no)
     code_of = {c.id: c.code for c in place.candidates}
     versions = list(
         session.scalars(
@@ -150,13 +152,25 @@ def queue(
 
 
 def record_ids_of(session: Session, voting_area_id: int) -> dict[str, TallyRecord]:
-    """The first-round records of a voting area by contest code."""
+    """A voting area's records of each contest's current round (a new round starts empty)."""
+    current = (
+        select(UnitVotingArea.contest_id, func.max(UnitRound.round_no).label("round_no"))
+        .join(UnitRound, UnitRound.unit_id == UnitVotingArea.unit_id)
+        .where(UnitVotingArea.voting_area_id == voting_area_id)
+        .group_by(UnitVotingArea.contest_id)
+        .subquery()
+    )
     return {
         code: record
         for code, record in session.execute(
             select(Contest.code, TallyRecord)
             .join(TallyRecord, TallyRecord.contest_id == Contest.id)
-            .where(TallyRecord.voting_area_id == voting_area_id, TallyRecord.round_no == 1)
+            .join(
+                current,
+                (current.c.contest_id == TallyRecord.contest_id)
+                & (current.c.round_no == TallyRecord.round_no),
+            )
+            .where(TallyRecord.voting_area_id == voting_area_id)
         )
     }
 

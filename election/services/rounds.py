@@ -1,0 +1,62 @@
+"""Later rounds of an electoral unit: an additional election or a re-election (domain.md §6)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from election.db import begin_write
+from election.domain.errors import Conflict, InvalidInput, NotFound
+from election.models import Unit as UnitModel
+from election.models import UnitRound, User
+from election.services import audit, results, scope, totals
+from election.services.audit import Actor, utcnow
+
+KIND_NAMES = {"additional": "bầu cử thêm", "re_election": "bầu cử lại"}
+
+
+def open_round(session: Session, user: User, unit_code: str, kind: str) -> dict:
+    """Open the next round of a unit when its current, complete round calls for one."""
+    if kind not in KIND_NAMES:
+        raise InvalidInput(
+            "Loại vòng bầu cử phải là additional (bầu cử thêm) hoặc re_election (bầu cử lại)",
+            {"kind": ["Không hợp lệ"]},
+        )
+    begin_write(session)
+    scope.require_role(user, ("board",), "mở vòng bầu cử mới")
+    unit = session.scalar(select(UnitModel).where(UnitModel.code == unit_code))
+    if unit is None:
+        raise NotFound(f"Không có đơn vị bầu cử mã «{unit_code}»")
+    current = results.rounds_of(session, unit)[-1]
+    if current.result.voting_areas_reported < current.result.voting_areas_total:
+        raise Conflict(
+            f"Vòng {current.round_no} của đơn vị bầu cử «{unit.code}» chưa đủ biên bản "
+            f"({current.result.voting_areas_reported}/{current.result.voting_areas_total})"
+        )
+    wanted = (
+        current.outcome.additional_election if kind == "additional" else current.outcome.re_election
+    )
+    if not wanted:
+        raise Conflict(
+            f"Kết quả vòng {current.round_no} của đơn vị bầu cử «{unit.code}» không đòi hỏi "
+            f"{KIND_NAMES[kind]}"
+        )
+    number = current.round_no + 1
+    session.add(
+        UnitRound(
+            unit_id=unit.id, round_no=number, kind=kind, opened_at=utcnow(), opened_by=user.id
+        )
+    )
+    session.flush()
+    totals.open_round(session, unit.id, unit.contest_id, number)
+    audit.append(
+        session,
+        Actor.of(user),
+        "unit.round_open",
+        "unit",
+        unit.code,
+        {"round": current.round_no, "kind": current.kind},
+        {"round": number, "kind": kind},
+    )
+    session.commit()
+    return {"unit": unit.code, "round": number, "kind": kind}

@@ -76,8 +76,13 @@ def begin_write(session: Session) -> None:
     Call it first in a write use-case. On SQLite the write lock is taken now,
     so concurrent writers queue instead of failing; elsewhere it is a no-op.
     """
-    if not session.in_transaction():
-        session.connection(execution_options=WRITE)
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() called with unflushed changes in the session")
+        # End the read that came first (e.g. loading the signed-in user): a deferred
+        # transaction that later writes can fail on SQLite instead of waiting its turn.
+        session.commit()
+    session.connection(execution_options=WRITE)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -83,6 +83,7 @@ def error_response(
 
 
 def _domain(exc: DomainError) -> Response:
+    _discard_session()
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
     extra = getattr(exc, "details", {})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -103,14 +104,26 @@ def _http(exc: HTTPException) -> Response:
     return error_response(status, code, message, headers=headers)
 
 
+def _discard_session() -> None:
+    """Roll the request's session back so the error page can still read (e.g. the user)."""
+    session = g.get("db")
+    if session is not None:
+        try:
+            session.rollback()
+        except DBAPIError:
+            log.warning("rollback failed", exc_info=True)
+
+
 def _database(exc: DBAPIError) -> Response:
     log.warning("database unavailable: %s", exc)
+    _discard_session()
     code, message = HTTP_MESSAGES[503]
     return error_response(503, code, message, headers={"Retry-After": "5"})
 
 
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled error")
+    _discard_session()
     code, message = HTTP_MESSAGES[500]
     return error_response(500, code, message)
 

@@ -350,3 +350,23 @@ def test_unknown_record_voting_area_and_contest_are_404(client, logins):
     assert client.get("/api/v1/tallies/99", headers=logins.headers("board")).status_code == 404
     assert _submit(client, logins, {**QH, "voting_area": "NOPE"}).status_code == 404
     assert _submit(client, logins, {**QH, "contest": "NOPE"}).status_code == 404
+
+
+def test_racing_api_submissions_of_one_record_give_one_201_and_409s(app, logins):
+    import threading
+
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def post():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(_submit(client, logins).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(statuses) == [201, 409, 409, 409, 409, 409]
+    assert _count(app, TallyRecord) == 1

@@ -1,0 +1,218 @@
+/*
+ * Live checks of a count record while it is typed.
+ *
+ * The same hard rules, with the same Vietnamese messages, as election/domain/tally.py
+ * (check_tally). The server stays the authority: nothing here blocks a submission, it
+ * only shows problems next to their fields as early as possible.
+ */
+(() => {
+  "use strict";
+
+  const LABELS = {
+    voters_on_roll: "Tổng số cử tri",
+    voters_voted: "Số cử tri đã tham gia bỏ phiếu",
+    ballots_issued: "Số phiếu phát ra",
+    ballots_received: "Số phiếu thu vào",
+    ballots_valid: "Số phiếu hợp lệ",
+    ballots_invalid: "Số phiếu không hợp lệ",
+  };
+  const MAX_COUNT = 1000000;
+  // Digits, optionally grouped by '.' in threes: "1480" or "1.480".
+  const COUNT_TEXT = /^(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)$/;
+  const NOT_A_NUMBER = "Chỉ nhập chữ số, có thể dùng dấu chấm ngăn cách hàng nghìn (ví dụ 1.480)";
+  const TOO_BIG = "Phải là số nguyên từ 0 đến 1.000.000";
+
+  const fmt = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+  const lower = (text) => text.charAt(0).toLowerCase() + text.slice(1);
+
+  function read(input) {
+    const text = input.value.replace(/\s/g, "");
+    if (text === "") return { empty: true };
+    if (!COUNT_TEXT.test(text)) return { problem: NOT_A_NUMBER };
+    const value = Number(text.replace(/\./g, ""));
+    return value > MAX_COUNT ? { problem: TOO_BIG } : { value };
+  }
+
+  function findings(form) {
+    const seats = Number(form.dataset.seats);
+    const roll = form.dataset.roll === undefined ? null : Number(form.dataset.roll);
+    const found = new Map();
+    const add = (names, message) => {
+      for (const name of names) {
+        if (!found.has(name)) found.set(name, []);
+        found.get(name).push(message);
+      }
+    };
+
+    const v = {};
+    for (const input of form.querySelectorAll("[data-count]")) {
+      const result = read(input);
+      if (result.problem) add([input.name], result.problem);
+      v[input.name] = result.value; // undefined when empty or not a number
+    }
+    const known = (...names) => names.every((name) => v[name] !== undefined);
+    const n = (name) => `${LABELS[name]} (${fmt(v[name])})`;
+
+    // -- against the roll
+    const comment = form.querySelector('[name="comment"]');
+    if (roll !== null && known("voters_on_roll") && v.voters_on_roll !== roll) {
+      if (!comment || !comment.value.trim()) {
+        add(
+          ["voters_on_roll", "comment"],
+          `${n("voters_on_roll")} khác số cử tri trong danh sách cử tri (${fmt(roll)}); ` +
+            "nếu đúng như vậy, hãy ghi rõ lý do vào phần ghi chú",
+        );
+      }
+    }
+
+    // -- within the record
+    const notAbove = (name, limit) => {
+      if (known(name, limit) && v[name] > v[limit]) {
+        add([name, limit], `${n(name)} không được lớn hơn ${lower(n(limit))}`);
+      }
+    };
+    notAbove("voters_voted", "voters_on_roll");
+    notAbove("ballots_issued", "voters_on_roll");
+    notAbove("ballots_received", "ballots_issued");
+    if (
+      known("ballots_valid", "ballots_invalid", "ballots_received") &&
+      v.ballots_valid + v.ballots_invalid !== v.ballots_received
+    ) {
+      add(
+        ["ballots_valid", "ballots_invalid", "ballots_received"],
+        `${n("ballots_valid")} + ${lower(n("ballots_invalid"))} phải bằng ` +
+          `${lower(n("ballots_received"))}`,
+      );
+    }
+
+    // -- the candidates
+    const valid = v.ballots_valid;
+    const candidates = Array.from(form.querySelectorAll("[data-candidate]"));
+    let total = 0;
+    let complete = candidates.length > 0;
+    for (const input of candidates) {
+      const votes = v[input.name];
+      if (votes === undefined) {
+        complete = false;
+        continue;
+      }
+      total += votes;
+      if (valid !== undefined && votes > valid) {
+        add(
+          [input.name],
+          `Số phiếu bầu cho ${input.dataset.candidate} (${fmt(votes)}) không được lớn hơn ` +
+            `số phiếu hợp lệ (${fmt(valid)})`,
+        );
+      }
+    }
+    const output = form.querySelector("output[id$='votes-total']");
+    if (output) output.textContent = complete ? fmt(total) : `${fmt(total)} (chưa nhập đủ)`;
+    if (complete && valid !== undefined) {
+      if (total < valid) {
+        add(
+          ["votes", "ballots_valid"],
+          `Tổng số phiếu bầu cho các người ứng cử (${fmt(total)}) không được nhỏ hơn ` +
+            `số phiếu hợp lệ (${fmt(valid)}): mỗi phiếu hợp lệ giữ lại ít nhất một tên`,
+        );
+      }
+      const most = valid * seats;
+      if (total > most) {
+        add(
+          ["votes", "ballots_valid"],
+          `Tổng số phiếu bầu cho các người ứng cử (${fmt(total)}) không được lớn hơn ` +
+            `số phiếu hợp lệ × số đại biểu được bầu (${fmt(valid)} × ${seats} = ${fmt(most)})`,
+        );
+      }
+    }
+
+    // -- the optional breakdown n1…n_seats
+    const kept = Array.from(form.querySelectorAll("[data-kept]")).map((input) => v[input.name]);
+    if (kept.length && kept.every((x) => x !== undefined)) {
+      const sum = kept.reduce((a, b) => a + b, 0);
+      const weighted = kept.reduce((a, b, i) => a + (i + 1) * b, 0);
+      if (valid !== undefined && sum !== valid) {
+        add(
+          ["names_kept", "ballots_valid"],
+          `Tổng số phiếu theo số tên được giữ lại (${fmt(sum)}) phải bằng ` +
+            `số phiếu hợp lệ (${fmt(valid)})`,
+        );
+      }
+      if (complete && weighted !== total) {
+        add(
+          ["names_kept", "votes"],
+          `Số tên được giữ lại trên các phiếu hợp lệ (${fmt(weighted)}) phải bằng ` +
+            `tổng số phiếu bầu cho các người ứng cử (${fmt(total)})`,
+        );
+      }
+    }
+    return found;
+  }
+
+  // keep: add to the server's messages (on load) instead of replacing them (while typing).
+  function show(form, found, keep = false) {
+    for (const box of form.querySelectorAll(".msgs[data-for]")) {
+      const shown = keep ? Array.from(box.children, (p) => p.textContent) : [];
+      const messages = [...shown, ...(found.get(box.dataset.for) || []).filter((m) => !shown.includes(m))];
+      box.replaceChildren(
+        ...messages.map((text) => {
+          const p = document.createElement("p");
+          p.className = "field-error";
+          p.textContent = text;
+          return p;
+        }),
+      );
+      const field = box.closest(".field");
+      if (field) field.classList.toggle("has-error", messages.length > 0);
+      const input = form.querySelector(`[aria-describedby~="${box.id}"]`);
+      if (input) {
+        if (messages.length) input.setAttribute("aria-invalid", "true");
+        else input.removeAttribute("aria-invalid");
+      }
+    }
+  }
+
+  for (const form of document.querySelectorAll("form[data-tally]")) {
+    // On load the live checks add to the server's messages (which may stop at a number it
+    // could not read); once the user changes something they take over every field.
+    form.addEventListener("input", () => show(form, findings(form)));
+    show(form, findings(form), true);
+  }
+
+  // A second click on a sending form would only send the same thing again: the server stores
+  // it once (idempotency key, expected version), but the user would wait twice.
+  for (const form of document.querySelectorAll("form[data-once]")) {
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.sending) {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.sending = "1";
+      form.setAttribute("aria-busy", "true");
+    });
+  }
+  // Coming back with the browser's Back button shows the page as it was: allow sending again.
+  window.addEventListener("pageshow", () => {
+    for (const form of document.querySelectorAll("form[data-once]")) {
+      delete form.dataset.sending;
+      form.removeAttribute("aria-busy");
+    }
+  });
+
+  // A link of the error summary puts the cursor in its field, not just the field in view.
+  for (const link of document.querySelectorAll(".error-summary a[href^='#']")) {
+    link.addEventListener("click", (event) => {
+      const target = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+      if (!target) return;
+      event.preventDefault();
+      const field = target.matches("fieldset") ? target.querySelector("input, textarea") : target;
+      target.scrollIntoView({ block: "center" });
+      (field || target).focus();
+    });
+  }
+
+  const summary = document.getElementById("error-summary") || document.getElementById("action-message");
+  if (summary) {
+    if (!summary.hasAttribute("tabindex")) summary.setAttribute("tabindex", "-1");
+    summary.focus();
+  }
+})();

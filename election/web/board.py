@@ -1,0 +1,320 @@
+"""The board's results pages: an area's figures and drill-down, an electoral unit's outcome.
+
+Every page has a JSON twin (``….json``) that ``static/board.js`` polls to update it in place.
+Both are built from the same ``figures`` texts, so a live update shows what a reload would.
+The services check the reader's scope and raise Forbidden outside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import g, redirect, render_template, request, url_for
+
+from election.domain.errors import NotFound
+from election.domain.numbers import fmt_int, fmt_pct, iso_utc
+from election.domain.results import shares as compute_shares
+from election.schemas import results as out
+from election.services import results, scope, structure
+from election.web import bp
+from election.web.access import login_required
+from election.web.context import get_session
+from election.web.filters import STATUS_NAMES
+
+try:
+    LOCAL_TIME: dt.tzinfo = ZoneInfo("Asia/Ho_Chi_Minh")
+except ZoneInfoNotFoundError:  # no tz database installed: Vietnam keeps UTC+7 all year
+    LOCAL_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
+NOT_REPORTED = "Chưa có biên bản"
+NO_UPDATE = "Chưa có biên bản nào được gửi"
+ROUND_NAMES = {"first": "Bầu cử lần đầu", "additional": "Bầu cử thêm", "re_election": "Bầu cử lại"}
+# An area spanning more units than this lists links to the units, not every candidate.
+MAX_UNITS_LISTED = 12
+
+
+def updated_text(at: dt.datetime | None) -> str:
+    """A stored UTC time as 'Cập nhật lúc 19:42:05 ngày 23/05/2021' (Vietnam time)."""
+    if at is None:
+        return NO_UPDATE
+    if at.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(LOCAL_TIME).strftime("Cập nhật lúc %H:%M:%S ngày %d/%m/%Y")
+
+
+@bp.app_template_filter("bar_width")
+def bar_width(pct: Decimal | None) -> int:
+    """A percentage as a whole 0–100 for the ``w-N`` width classes of board.css."""
+    if pct is None:
+        return 0
+    return max(0, min(100, int(pct.quantize(Decimal(1), rounding=ROUND_HALF_UP))))
+
+
+def figures(result, shares, verified: int) -> dict[str, dict]:
+    """The figures of a result: raw ``value`` (and ``max``) and the vi-VN ``text`` shown."""
+
+    def count(value: int) -> dict:
+        return {"value": value, "text": fmt_int(value)}
+
+    def share(value: Decimal | None) -> dict:
+        return {"value": out.pct(value), "text": fmt_pct(value)}
+
+    def part(value: int) -> dict:
+        total = result.voting_areas_total
+        return {"value": value, "max": total, "text": f"{fmt_int(value)}/{fmt_int(total)}"}
+
+    return {
+        "voters_on_roll": count(result.voters_on_roll),
+        "voters_voted": count(result.voters_voted),
+        "turnout_pct": share(shares.turnout_pct),
+        "ballots_issued": count(result.ballots_issued),
+        "ballots_received": count(result.ballots_received),
+        "ballots_valid": count(result.ballots_valid),
+        "valid_pct": share(shares.valid_pct),
+        "ballots_invalid": count(result.ballots_invalid),
+        "invalid_pct": share(shares.invalid_pct),
+        "reported": part(result.voting_areas_reported),
+        "verified": part(verified),
+    }
+
+
+def _contests() -> list:
+    """The contests that have electoral units, each with its units."""
+    return [(c, units) for c, units in structure.contests_with_units(get_session()) if units]
+
+
+def _chosen(contests: list) -> str:
+    """The contest of ``?contest=``, by default the first one."""
+    code = request.args.get("contest") or (contests[0][0].code if contests else "")
+    if code not in {c.code for c, _ in contests}:
+        raise NotFound(f"Không có cấp bầu cử mã «{code}»", {"contest": ["Mã không tồn tại"]})
+    return code
+
+
+def _crumbs(area, contest: str) -> list[dict]:
+    """City → … → ``area``; areas outside the reader's scope are shown without a link."""
+    chain = []
+    while area is not None:
+        chain.append(area)
+        area = area.parent
+    return [
+        {
+            "name": a.name,
+            "href": url_for("web.results_area", code=a.code, contest=contest)
+            if scope.area_inside(g.user, a)
+            else None,
+        }
+        for a in reversed(chain)
+    ]
+
+
+def _child(row, contest: str) -> dict:
+    shown = figures(row.result, row.shares, row.verified)
+    if row.level == "voting_area" and row.status is None:
+        # Zeros would read as a count; an unreported voting area has no figures yet.
+        shown = {k: {**v, "text": "—"} for k, v in shown.items() if k not in ("reported",)}
+        shown["reported"] = {"value": 0, "max": 1, "text": NOT_REPORTED}
+    return {
+        "code": row.code,
+        "name": row.name,
+        "level": row.level,
+        "href": url_for("web.results_area", code=row.code, contest=contest),
+        "status": row.status,
+        "status_text": STATUS_NAMES.get(row.status, NOT_REPORTED),
+        "record_href": url_for("web.tally_record", record_id=row.record_id)
+        if row.record_id
+        else None,
+        "figures": shown,
+    }
+
+
+def _candidates(own) -> list[dict]:
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "unit": c.unit,
+            "votes": {"value": c.votes, "text": fmt_int(c.votes)},
+            "pct_of_valid": {
+                "value": out.pct(own.pct_of_valid.get(c.code)),
+                "text": fmt_pct(own.pct_of_valid.get(c.code)),
+                "bar": bar_width(own.pct_of_valid.get(c.code)),
+            },
+        }
+        for c in own.candidates
+    ]
+
+
+def _area_data(own, rows, contest: str) -> dict:
+    """An area's JSON: the API shape plus the vi-VN texts and the drill-down rows."""
+    return {
+        **out.area_result(own),
+        "figures": figures(own.result, own.shares, own.verified),
+        "updated_text": updated_text(own.updated_at),
+        "children": [_child(r, contest) for r in rows],
+        "candidates": _candidates(own),
+    }
+
+
+def _area_context(code: str | None, contest: str) -> dict:
+    """What the area page and its JSON show; a voting area's code gives its own page."""
+    db = get_session()
+    try:
+        own, rows = results.children_results(db, g.user, code, contest)
+    except NotFound:
+        own = results.area_result(db, g.user, code or "", contest)  # NotFound when unknown
+        va = structure.voting_area_view(db, own.code, g.user)
+        held = {c.contest.code: c for c in va.contests}.get(contest)
+        record = held.tally if held else None
+        return {
+            "own": own,
+            "rows": [],
+            "crumbs": _crumbs(va.voting_area.area, contest),
+            "voting_area": va.voting_area,
+            "held": held,
+            "record": record,
+        }
+    area = structure.area_by_code(db, own.code)
+    return {"own": own, "rows": rows, "crumbs": _crumbs(area.parent, contest), "area": area}
+
+
+@bp.get("/results")
+@login_required()
+def results_overview():
+    """The city's results; a reviewer lands on their area, an officer on their voting area."""
+    if g.user.role == "reviewer":
+        return redirect(url_for("web.results_area", code=g.user.area.code, **request.args))
+    if g.user.role == "officer":
+        return redirect(
+            url_for("web.results_area", code=g.user.voting_area.code, **request.args)
+        )
+    return _area_page(None)
+
+
+@bp.get("/results/<code>")
+@login_required()
+def results_area(code: str):
+    """An area's (or a voting area's) figures, drill-down and candidates for one contest."""
+    return _area_page(code)
+
+
+def _area_page(code: str | None):
+    contests = _contests()
+    contest = _chosen(contests)
+    context = _area_context(code, contest)
+    data = _area_data(context["own"], context["rows"], contest)
+    units = {u.code: u for c, us in contests if c.code == contest for u, _ in us}
+    groups = [(units[k], list(cs)) for k, cs in groupby(data["candidates"], lambda c: c["unit"])]
+    return render_template(
+        "board_area.html",
+        contests=contests,
+        contest=contest,
+        data=data,
+        groups=groups if len(groups) <= MAX_UNITS_LISTED else None,
+        unit_links=[u for u, _ in groups],
+        live_url=url_for("web.results_area_json", code=data["area"], contest=contest),
+        **context,
+    )
+
+
+@bp.get("/results/<code>.json")
+@login_required()
+def results_area_json(code: str):
+    """The area page's figures as JSON, for live updates (same access as the page)."""
+    contest = _chosen(_contests())
+    context = _area_context(code, contest)
+    return _no_store(_area_data(context["own"], context["rows"], contest))
+
+
+@bp.get("/results/units")
+@login_required()
+def results_units():
+    """The electoral units of a contest, each linking to its results."""
+    contests = _contests()
+    contest = _chosen(contests)
+    units = next(us for c, us in contests if c.code == contest)
+    return render_template("board_units.html", contests=contests, contest=contest, units=units)
+
+
+def _flags(outcome, complete: bool) -> list[str]:
+    """Short labels of what the board must act on, shown above the notes."""
+    flags = [] if complete else ["Kết quả tạm tính"]
+    if outcome.void:
+        flags.append("Đề nghị bầu cử lại")
+    if outcome.additional_election:
+        flags.append(f"Đề nghị bầu cử thêm {outcome.shortfall} đại biểu")
+    elif outcome.shortfall > 0 and not outcome.void:
+        flags.append(f"Thiếu {outcome.shortfall} đại biểu")
+    if outcome.tie_needs_decision:
+        flags.append("Ủy ban bầu cử quyết định trường hợp bằng phiếu")
+    return flags
+
+
+def _round_data(r) -> dict:
+    result, outcome = r.result, r.outcome
+    complete = result.voting_areas_reported == result.voting_areas_total
+    return {
+        "round": r.round_no,
+        "round_name": ROUND_NAMES.get(r.kind, r.kind),
+        "seats": outcome.seats,
+        "complete": complete,
+        "figures": figures(result, compute_shares(result), r.verified),
+        "updated_text": updated_text(r.updated_at),
+        "updated_at": iso_utc(r.updated_at) if r.updated_at else None,
+        "flags": _flags(outcome, complete),
+        "alert": outcome.void or outcome.shortfall > 0 or bool(outcome.tie_needs_decision),
+        "notes": list(outcome.notes),
+        "candidates": [
+            {
+                "order": n,
+                "code": c.code,
+                "name": c.name,
+                "date_of_birth": c.date_of_birth,
+                "votes": {"value": c.votes, "text": fmt_int(c.votes)},
+                "pct_of_valid": {
+                    "value": out.pct(c.pct_of_valid),
+                    "text": fmt_pct(c.pct_of_valid),
+                    "bar": bar_width(c.pct_of_valid),
+                },
+                "qualified": c.qualified,
+                "elected": c.elected,
+                "undecided": c.code in outcome.tie_needs_decision,
+                "rank": c.rank,
+            }
+            for n, c in enumerate(outcome.candidates, start=1)
+        ],
+    }
+
+
+@bp.get("/results/unit/<code>")
+@login_required()
+def results_unit(code: str):
+    """An electoral unit: seats, totals, candidates in ballot order, the outcome by law."""
+    view = results.unit_result(get_session(), g.user, code)
+    rounds = [_round_data(r) for r in view.rounds]
+    return render_template(
+        "board_unit.html",
+        unit=view.unit,
+        contest=view.contest,
+        current=rounds[-1],
+        earlier=rounds[-2::-1],
+        live_url=url_for("web.results_unit_json", code=view.unit.code),
+    )
+
+
+@bp.get("/results/unit/<code>.json")
+@login_required()
+def results_unit_json(code: str):
+    """The unit page's figures as JSON, for live updates (same access as the page)."""
+    view = results.unit_result(get_session(), g.user, code)
+    current = _round_data(view.current)
+    for c in current["candidates"]:
+        c["date_of_birth"] = c["date_of_birth"].isoformat()
+    return _no_store({**out.unit_result(view), "current": current, "rounds_count": len(view.rounds)})
+
+
+def _no_store(body: dict):
+    """Live figures must never come from a cache."""
+    return body, 200, {"Cache-Control": "no-store"}

@@ -1,0 +1,321 @@
+"""Tally record pages: entry, review and submit; the record with its versions; the queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from election.domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleBroken
+from election.domain.numbers import fmt_int
+from election.domain.tally import LABELS
+from election.schemas.tallies import COUNT_MESSAGE, MAX_COUNT
+from election.services import audit, structure, tallies
+from election.services.idempotency import MAX_KEY_LENGTH, Key
+from election.web import bp
+from election.web.access import login_required
+from election.web.context import get_session
+
+COMPLAINT_LABELS = {
+    "complaints_received": "Số đơn khiếu nại, tố cáo nhận được",
+    "complaints_settled": "Số đơn khiếu nại, tố cáo đã giải quyết",
+    "complaints_forwarded": "Số đơn khiếu nại, tố cáo chuyển đến Ban bầu cử",
+}
+KEPT_LABEL = "Số phiếu giữ lại {} tên"
+QUEUE_FILTERS = ("submitted", "returned", "verified", "all")
+REVIEWERS = ("reviewer", "board")
+# Digits, optionally grouped by '.' in threes as Vietnamese write them: "1480" or "1.480".
+COUNT_TEXT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+")
+NOT_A_NUMBER = "Chỉ nhập chữ số, có thể dùng dấu chấm ngăn cách hàng nghìn (ví dụ 1.480)"
+REQUIRED = "Hãy nhập số (không có thì ghi 0)"
+KEPT_PARTIAL = "Hãy nhập đủ các dòng phân loại, hoặc để trống cả bảng"
+MAX_TEXT = 2000
+TOO_LONG = "Tối đa 2.000 ký tự"
+VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
+
+
+@bp.app_template_filter("vn_time")
+def vn_time(at: dt.datetime | None) -> str:
+    """A stored UTC time as Vietnamese local time: '23/05/2021 19:05:03'."""
+    if at is None:
+        return "—"
+    if at.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def _status_of(exc: DomainError) -> int:
+    """The status election.errors would give, for errors shown on the page instead."""
+    from election.errors import STATUS  # election.errors imports the blueprints
+
+    return next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+
+
+def _place(va_code: str, contest_code: str):
+    """The voting area (scope-checked) and its contest with unit, candidates and roll count."""
+    view = structure.voting_area_view(get_session(), va_code, g.user)
+    for contest in view.contests:
+        if contest.contest.code == contest_code:
+            return view.voting_area, contest
+    raise NotFound(f"Khu vực bỏ phiếu «{va_code}» không bầu cấp bầu cử «{contest_code}»")
+
+
+def _parse(form, candidates, seats: int) -> tuple[dict | None, dict, dict]:
+    """A posted record: (the data for the services or None, the raw values, field errors)."""
+    values: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+
+    def count(name: str, required: bool = True) -> int | None:
+        values[name] = raw = form.get(name, "").strip()
+        text = raw.replace(" ", "").replace("\u00a0", "")
+        problem = None
+        if not text:
+            problem = REQUIRED if required else None
+        elif not COUNT_TEXT.fullmatch(text):
+            problem = NOT_A_NUMBER
+        elif int(text.replace(".", "")) > MAX_COUNT:
+            problem = COUNT_MESSAGE
+        else:
+            return int(text.replace(".", ""))
+        if problem:
+            errors[name] = [problem]
+        return None
+
+    data: dict = {name: count(name) for name in tallies.FIGURES}
+    data["votes"] = {c.code: count(f"votes.{c.code}") for c in candidates}
+    names = [f"names_kept.{k}" for k in range(1, seats + 1)]
+    kept = [count(name, required=False) for name in names]
+    given = [name for name in names if values[name]]
+    if given and len(given) < len(names):
+        for name in names:
+            errors.setdefault(name, [] if values[name] else [KEPT_PARTIAL])
+    data["names_kept"] = kept if given else None
+    for name in tallies.COMPLAINTS:
+        data[name] = count(name, required=False) or 0
+    values["comment"] = comment = form.get("comment", "").strip()
+    if len(comment) > MAX_TEXT:
+        errors["comment"] = [TOO_LONG]
+    data["comment"] = comment or None
+    errors = {name: messages for name, messages in errors.items() if messages}
+    return (None if errors else data), values, errors
+
+
+def _form_values(figures, votes: dict, names_kept, comment, fmt=str) -> dict[str, str]:
+    """Figures as form fields carry them: ``fmt_int`` for people to edit, ``str`` when hidden."""
+    out = {name: fmt(figures[name]) for name in (*tallies.FIGURES, *tallies.COMPLAINTS)}
+    out.update({f"votes.{code}": fmt(n) for code, n in votes.items()})
+    out.update({f"names_kept.{k}": fmt(n) for k, n in enumerate(names_kept or (), start=1)})
+    return {**out, "comment": comment or ""}
+
+
+def _by_field(problems: list[dict]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        for name in problem["fields"] or ["_"]:
+            errors.setdefault(name, []).append(problem["message"])
+    return errors
+
+
+def _summary(errors: dict[str, list[str]]) -> list[tuple[str | None, str]]:
+    """Each message once, with the form field it points to when there is one."""
+    first: dict[str, str] = {}
+    for name, messages in errors.items():
+        for message in messages:
+            first.setdefault(message, name)
+    known = ("votes", "names_kept", "comment", "reason", *tallies.FIGURES, *tallies.COMPLAINTS)
+    return [(name if name.split(".")[0] in known else None, m) for m, name in first.items()]
+
+
+def _key(data: dict) -> Key | None:
+    value = request.form.get("idempotency_key", "")
+    if not value or len(value) > MAX_KEY_LENGTH:
+        return None
+    return Key.of(value, "POST", request.path, data)
+
+
+def _int_field(name: str) -> int:
+    raw = request.form.get(name, "")
+    if not raw.isascii() or not raw.isdigit():
+        raise InvalidInput("Thiếu số phiên bản của biên bản; hãy tải lại trang", {name: [raw]})
+    return int(raw)
+
+
+def _page(template: str, status: int = 200, **context):
+    names = {"labels": LABELS, "complaint_labels": COMPLAINT_LABELS, "kept_label": KEPT_LABEL}
+    errors = context.setdefault("errors", {})
+    return render_template(template, **names, summary=_summary(errors), **context), status
+
+
+def _entry_page(va, place, values, errors, status=200, message=None):
+    context = {"va": va, "place": place, "values": values, "errors": errors, "message": message}
+    return _page("tally_entry.html", status, **context)
+
+
+@bp.route("/tally/<va_code>/<contest_code>", methods=["GET", "POST"])
+@login_required("officer")
+def tally_entry(va_code: str, contest_code: str):
+    """The entry form; a POST comes back from the review page with the figures as typed."""
+    va, place = _place(va_code, contest_code)
+    if request.method == "POST":
+        _, values, _ = _parse(request.form, place.candidates, place.unit.seats)
+    elif place.tally is not None:
+        flash("Khu vực bỏ phiếu đã có biên bản cho cấp bầu cử này; nếu cần, hãy sửa biên bản.")
+        return redirect(url_for("web.tally_record", record_id=place.tally.id))
+    else:
+        roll = place.voters_on_roll
+        values = {"voters_on_roll": fmt_int(roll)} if roll is not None else {}
+    return _entry_page(va, place, values, {})
+
+
+@bp.post("/tally/<va_code>/<contest_code>/review")
+@login_required("officer")
+def tally_review(va_code: str, contest_code: str):
+    """Check the figures as submit would; show the record as it will be stored."""
+    va, place = _place(va_code, contest_code)
+    data, values, errors = _parse(request.form, place.candidates, place.unit.seats)
+    if errors:
+        return _entry_page(va, place, values, errors, 400)
+    entry = tallies.TallyInput.from_data(data)
+    problems, warnings = tallies.preview(get_session(), g.user, va_code, contest_code, entry)
+    if problems:
+        return _entry_page(va, place, values, _by_field(problems), 422)
+    return _page(
+        "tally_review.html",
+        va=va,
+        place=place,
+        data=data,
+        hidden=_form_values(data, data["votes"], data["names_kept"], data["comment"]),
+        warnings=warnings,
+        key=secrets.token_urlsafe(24),
+    )
+
+
+@bp.post("/tally/<va_code>/<contest_code>/submit")
+@login_required("officer")
+def tally_submit(va_code: str, contest_code: str):
+    """Store the reviewed record once (the review page's key), then show its receipt."""
+    va, place = _place(va_code, contest_code)
+    data, values, errors = _parse(request.form, place.candidates, place.unit.seats)
+    if errors:
+        return _entry_page(va, place, values, errors, 400)
+    entry = tallies.TallyInput.from_data(data)
+    try:
+        _, receipt = tallies.submit(
+            get_session(), g.user, va_code, contest_code, entry, key=_key(data)
+        )
+    except RuleBroken as exc:
+        return _entry_page(va, place, values, exc.errors, 422, exc.message)
+    except Conflict as exc:
+        if "id" not in exc.details:
+            raise
+        flash("Khu vực bỏ phiếu đã có biên bản cho cấp bầu cử này; nếu cần, hãy sửa biên bản.")
+        return redirect(url_for("web.tally_record", record_id=exc.details["id"]))
+    flash(f"Đã nộp biên bản, lưu thành phiên bản {receipt['version']}.")
+    return redirect(url_for("web.tally_record", record_id=receipt["id"]))
+
+
+def _offers(view) -> dict[str, bool]:
+    """The forms the page shows; the services still decide."""
+    role, status = g.user.role, view.record.status
+    return {
+        "verify": role in REVIEWERS and status == "submitted",
+        "return": role in REVIEWERS and status in ("submitted", "verified"),
+        "correct": role == "reviewer" or (role == "officer" and status != "verified"),
+    }
+
+
+def _current_values(view) -> dict[str, str]:
+    v = view.current.version
+    figures = {name: getattr(v, name) for name in (*tallies.FIGURES, *tallies.COMPLAINTS)}
+    return _form_values(figures, view.current.votes, v.names_kept, v.comment, fmt_int)
+
+
+def _record_page(record_id: int, status=200, message=None, values=None, errors=None, form=None):
+    db = get_session()
+    view = tallies.read(db, g.user, record_id)
+    context = {
+        "view": view,
+        "offers": _offers(view),
+        "code": tallies.receipt_code(db, record_id, view.record.current_version),
+        "history": audit.page(db, 0, 1000, object_type="tally", object_ids=[str(record_id)]),
+        "values": values if values is not None else _current_values(view),
+        "errors": errors or {},
+        "message": message,
+        "open_form": form,
+        "key": secrets.token_urlsafe(24),
+    }
+    return _page("tally_record.html", status, **context)
+
+
+@bp.get("/tally/record/<int:record_id>")
+@login_required()
+def tally_record(record_id: int):
+    """The record: receipt, versions side by side, and what the user may do with it."""
+    return _record_page(record_id)
+
+
+@bp.post("/tally/record/<int:record_id>/correct")
+@login_required("officer", "reviewer")
+def tally_correct(record_id: int):
+    """A new version with a reason, against the version the user saw."""
+    view = tallies.read(get_session(), g.user, record_id)
+    data, values, errors = _parse(request.form, view.candidates, view.unit.seats)
+    values["reason"] = reason = request.form.get("reason", "").strip()
+    if not reason or len(reason) > MAX_TEXT:
+        errors["reason"] = [TOO_LONG if reason else "Hãy ghi lý do sửa biên bản"]
+    expected = _int_field("expected_version")
+    if errors:
+        message = "Bản sửa chưa được lưu: hãy xem các lỗi bên dưới"
+        return _record_page(record_id, 400, message, values, errors, "correct")
+    body = {**data, "reason": reason, "expected_version": expected}
+    entry = tallies.TallyInput.from_data(data)
+    try:
+        _, receipt = tallies.correct(
+            get_session(), g.user, record_id, entry, reason, expected, _key(body)
+        )
+    except DomainError as exc:
+        return _record_page(record_id, _status_of(exc), exc.message, values, exc.errors, "correct")
+    flash(f"Đã lưu bản sửa thành phiên bản {receipt['version']}.")
+    return redirect(url_for("web.tally_record", record_id=record_id))
+
+
+@bp.post("/tally/record/<int:record_id>/verify")
+@login_required(*REVIEWERS)
+def tally_verify(record_id: int):
+    """A second person confirms the version they saw."""
+    try:
+        tallies.verify(get_session(), g.user, record_id, _int_field("expected_version"))
+    except DomainError as exc:
+        return _record_page(record_id, _status_of(exc), exc.message)
+    flash("Đã xác nhận biên bản.")
+    return redirect(url_for("web.tally_record", record_id=record_id))
+
+
+@bp.post("/tally/record/<int:record_id>/return")
+@login_required(*REVIEWERS)
+def tally_return(record_id: int):
+    """Send the record back to its polling team with a reason."""
+    reason = request.form.get("reason", "").strip()
+    if not reason or len(reason) > MAX_TEXT:
+        problem = TOO_LONG if reason else "Hãy ghi lý do trả lại biên bản"
+        errors = {"return_reason": [problem]}
+        return _record_page(record_id, 400, problem, errors=errors, form="return")
+    try:
+        tallies.return_(get_session(), g.user, record_id, reason, _int_field("expected_version"))
+    except DomainError as exc:
+        return _record_page(record_id, _status_of(exc), exc.message)
+    flash("Đã trả lại biên bản cho Tổ bầu cử.")
+    return redirect(url_for("web.tally_record", record_id=record_id))
+
+
+@bp.get("/review")
+@login_required(*REVIEWERS)
+def review_queue():
+    """Records in the user's scope, those with warnings first."""
+    status = request.args.get("status", "submitted")
+    if status not in QUEUE_FILTERS:
+        raise InvalidInput("Trạng thái lọc không hợp lệ", {"status": ["Không hợp lệ"]})
+    items = tallies.queue(get_session(), g.user, None if status == "all" else status)
+    return _page("review_queue.html", items=items, chosen=status)

@@ -1,0 +1,461 @@
+"""The tally pages: entry → review → submit, the record with its versions, the queue, the audit log.
+
+Figures come from tests/factories.py: voting area T1A-1 has 1.000 voters in QH, whose unit QH1
+elects 3 of 5 candidates (QH1-1 … QH1-5).
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+
+import pytest
+from sqlalchemy import func, select, update
+
+from election.models import Candidate, TallyRecord, TallyVersion
+from election.services import audit, tallies, users
+from election.services.audit import Actor
+from tests.api.conftest import PASSWORD
+
+VALID = {
+    "voters_on_roll": "1.000",
+    "voters_voted": "900",
+    "ballots_issued": "900",
+    "ballots_received": "900",
+    "ballots_valid": "880",
+    "ballots_invalid": "20",
+    "votes.QH1-1": "700",
+    "votes.QH1-2": "600",
+    "votes.QH1-3": "500",
+    "votes.QH1-4": "400",
+    "votes.QH1-5": "300",
+    "comment": "",
+}
+# Ballots issued (905) differ from voters who voted (900): accepted, with a warning.
+WITH_WARNING = {
+    **VALID,
+    "ballots_issued": "905",
+    "ballots_received": "905",
+    "ballots_invalid": "25",
+}
+
+
+def _for_unit(figures: dict[str, str], unit: str) -> dict[str, str]:
+    """The same figures for another contest's unit (its candidates are UNIT-1 … UNIT-5)."""
+    return {name.replace("votes.QH1-", f"votes.{unit}-"): v for name, v in figures.items()}
+
+
+CODE = re.compile(r'<code class="receipt-code">([0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})</code>')
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _csrf(client, path="/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def _login(client, who: str) -> None:
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    data = {"username": who, "password": PASSWORD, "csrf_token": _csrf(client)}
+    assert client.post("/login", data=data).status_code == 302
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _messages_of(page: str, field: str) -> list[str]:
+    """The messages shown next to one field (its err- box)."""
+    box = re.search(rf'<div class="msgs" id="err-{re.escape(field)}"[^>]*>(.*?)</div>', page, re.S)
+    return [htmllib.unescape(m) for m in re.findall(r'field-error">([^<]*)<', box.group(1))]
+
+
+def _hidden(page: str) -> dict[str, str]:
+    pairs = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    return {name: htmllib.unescape(value) for name, value in pairs}
+
+
+def _review(client, contest="QH", figures=VALID, va="T1A-1"):
+    data = {**figures, "csrf_token": _csrf(client, "/")}
+    return client.post(f"/tally/{va}/{contest}/review", data=data)
+
+
+def _submit(client, contest="QH", figures=VALID) -> int:
+    """Enter, review and submit a record as the signed-in officer; its id."""
+    review = _review(client, contest, figures)
+    assert review.status_code == 200, _text(review)
+    response = client.post(f"/tally/T1A-1/{contest}/submit", data=_hidden(_text(review)))
+    assert response.status_code == 302
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def _post(client, path: str, **data):
+    return client.post(path, data={**data, "csrf_token": _csrf(client, "/")})
+
+
+def _counts(app) -> tuple[int, int]:
+    with app.extensions["election.sessions"]() as session:
+        return (
+            session.scalar(select(func.count()).select_from(TallyRecord)),
+            session.scalar(select(func.count()).select_from(TallyVersion)),
+        )
+
+
+def _correction(record_page: str, **changes) -> dict[str, str]:
+    """The correction form as the page prefills it, with some fields changed."""
+    form = re.search(r'<form method="post" class="tally".*?</form>', record_page, re.S).group(0)
+    values = dict(re.findall(r'<input type="text"[^>]*name="([^"]+)" value="([^"]*)"', form))
+    values["comment"] = ""
+    values.update(_hidden(form))
+    values.update(changes)
+    return values
+
+
+def test_officer_enters_reviews_and_submits_a_record_and_gets_a_receipt(client, logins):
+    _login(client, "officer")
+    home = _text(client.get("/"))
+    assert 'href="/tally/T1A-1/QH"' in home
+
+    entry = client.get("/tally/T1A-1/QH")
+    page = _text(entry)
+    assert entry.status_code == 200
+    assert "<h1>Biên bản kết quả kiểm phiếu — Đại biểu Quốc hội khóa XV</h1>" in page
+    assert 'value="1.000"' in page  # voters on roll prefilled from the roll
+    assert (
+        '<label for="f-voters_voted"><span class="no">2.</span> Số cử tri đã tham gia bỏ phiếu'
+        in page
+    )
+    assert 'inputmode="numeric"' in page
+    assert "sinh ngày 11/01/1961" in page  # Nguyễn Văn An, first on the ballot
+    assert page.index("Nguyễn Văn An") < page.index("Trần Thị Bình") < page.index("Hoàng Văn Em")
+    assert "Số phiếu giữ lại 3 tên" in page
+    assert "<script>" not in page.replace('<script src="/static/tally.js" defer></script>', "")
+
+    review = _review(client, figures={**VALID, "votes.QH1-1": "7 00"})
+    page = _text(review)
+    assert review.status_code == 200
+    assert "<h1>Xem lại biên bản — Đại biểu Quốc hội khóa XV</h1>" in page
+    assert '<td class="num">1.000</td>' in page
+    assert '<td class="num">700</td>' in page
+    assert "Không có cảnh báo." in page
+    assert '<button type="submit">Nộp biên bản</button>' in page
+    assert _counts(client.application) == (0, 0)
+
+    response = client.post("/tally/T1A-1/QH/submit", data=_hidden(page))
+    assert response.status_code == 302
+    assert re.fullmatch(r"/tally/record/\d+", response.headers["Location"])
+
+    receipt = _text(client.get(response.headers["Location"]))
+    assert "Đã nộp biên bản, lưu thành phiên bản 1." in receipt
+    assert "<dd>Phiên bản 1</dd>" in receipt
+    assert '<span class="status status-submitted">Đã nộp</span>' in receipt
+    assert "Mã xác nhận" in receipt
+    assert CODE.search(receipt)
+    assert "Đã nộp" in _text(client.get("/"))
+
+
+def test_a_double_submit_of_the_review_form_stores_one_record(app, client, logins):
+    _login(client, "officer")
+    form = _hidden(_text(_review(client)))
+    first = client.post("/tally/T1A-1/QH/submit", data=form)
+    second = client.post("/tally/T1A-1/QH/submit", data=form)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert _counts(app) == (1, 1)
+
+
+def test_a_broken_rule_is_shown_next_to_its_fields_and_nothing_is_stored(app, client, logins):
+    _login(client, "officer")
+    response = _review(client, figures={**VALID, "ballots_invalid": "21"})
+    page = _text(response)
+    message = "Số phiếu hợp lệ (880) + số phiếu không hợp lệ (21) phải bằng số phiếu thu vào (900)"
+    assert response.status_code == 422
+    assert '<div class="error-summary" role="alert"' in page
+    for field in ("ballots_valid", "ballots_invalid", "ballots_received"):
+        assert _messages_of(page, field) == [message]
+    assert _messages_of(page, "voters_voted") == []
+    assert 'value="21"' in page  # the figures come back as typed
+    assert _counts(app) == (0, 0)
+
+
+def test_the_submit_step_checks_again_and_stores_nothing_broken(app, client, logins):
+    _login(client, "officer")
+    form = _hidden(_text(_review(client)))
+    response = client.post("/tally/T1A-1/QH/submit", data={**form, "votes.QH1-2": "881"})
+    page = _text(response)
+    assert response.status_code == 422
+    assert _messages_of(page, "votes.QH1-2") == [
+        "Số phiếu bầu cho Trần Thị Bình (881) không được lớn hơn số phiếu hợp lệ (880)"
+    ]
+    assert _counts(app) == (0, 0)
+
+
+@pytest.mark.parametrize("typed", ["12a", "1.48", "-5", "1,480", "٣"])
+def test_a_value_that_is_not_a_count_gets_a_field_level_error(client, logins, typed):
+    _login(client, "officer")
+    response = _review(client, figures={**VALID, "votes.QH1-1": typed})
+    page = _text(response)
+    assert response.status_code == 400
+    assert _messages_of(page, "votes.QH1-1") == [
+        "Chỉ nhập chữ số, có thể dùng dấu chấm ngăn cách hàng nghìn (ví dụ 1.480)"
+    ]
+    assert 'aria-invalid="true"' in page
+
+
+def test_empty_and_huge_counts_are_refused_by_field(client, logins):
+    _login(client, "officer")
+    figures = {**VALID, "voters_voted": "", "ballots_issued": "1.000.001", "names_kept.1": "5"}
+    page = _text(_review(client, figures=figures))
+    assert _messages_of(page, "voters_voted") == ["Hãy nhập số (không có thì ghi 0)"]
+    assert _messages_of(page, "ballots_issued") == ["Phải là số nguyên từ 0 đến 1.000.000"]
+    assert _messages_of(page, "names_kept.2") == [
+        "Hãy nhập đủ các dòng phân loại, hoặc để trống cả bảng"
+    ]
+
+
+def test_the_breakdown_by_names_kept_is_checked(client, logins):
+    _login(client, "officer")
+    figures = {**VALID, "names_kept.1": "100", "names_kept.2": "400", "names_kept.3": "300"}
+    page = _text(_review(client, figures=figures))
+    assert _messages_of(page, "names_kept") == [
+        "Tổng số phiếu theo số tên được giữ lại (800) phải bằng số phiếu hợp lệ (880)",
+        "Số tên được giữ lại trên các phiếu hợp lệ (1.800) phải bằng tổng số phiếu bầu "
+        "cho các người ứng cử (2.500)",
+    ]
+
+
+def test_a_post_without_a_csrf_token_is_refused(app, client, logins):
+    _login(client, "officer")
+    response = client.post("/tally/T1A-1/QH/review", data=VALID)
+    assert response.status_code == 400
+    assert "mã CSRF" in _text(response)
+    assert _counts(app) == (0, 0)
+
+
+def test_an_officer_cannot_open_another_voting_areas_entry_page(client, logins):
+    _login(client, "officer")
+    response = client.get("/tally/T1A-2/QH")
+    assert response.status_code == 403
+    assert "Khu vực bỏ phiếu này nằm ngoài phạm vi của bạn" in _text(response)
+    assert _review(client, va="T1A-2").status_code == 403
+    assert client.get("/tally/T1A-1/NOPE").status_code == 404
+
+
+@pytest.mark.parametrize(("who", "path"), [("officer", "/review"), ("officer", "/audit")])
+def test_review_and_audit_pages_are_not_for_officers(client, logins, who, path):
+    _login(client, who)
+    response = client.get(path)
+    assert response.status_code == 403
+    assert "Vai trò của bạn không được mở trang này" in _text(response)
+
+
+def test_a_second_record_for_the_same_contest_leads_to_the_existing_one(client, logins):
+    _login(client, "officer")
+    record_id = _submit(client)
+    assert client.get("/tally/T1A-1/QH").headers["Location"] == f"/tally/record/{record_id}"
+    form = _hidden(_text(_review(client)))
+    response = client.post("/tally/T1A-1/QH/submit", data={**form, "idempotency_key": "khac"})
+    assert response.headers["Location"] == f"/tally/record/{record_id}"
+    assert "Khu vực bỏ phiếu đã có biên bản cho cấp bầu cử này" in _text(client.get("/"))
+
+
+def test_the_back_button_of_the_review_page_keeps_the_figures(client, logins):
+    _login(client, "officer")
+    form = _hidden(_text(_review(client)))
+    page = _text(client.post("/tally/T1A-1/QH", data=form))
+    assert 'name="votes.QH1-3" value="500"' in page
+
+
+def test_the_review_queue_lists_records_with_warnings_first(client, logins):
+    _login(client, "officer")
+    plain = _submit(client, "QH")
+    warned = _submit(client, "HDND_TINH", _for_unit(WITH_WARNING, "TP1"))
+    _login(client, "reviewer")
+    page = _text(client.get("/review"))
+    assert "Đã nộp, chờ xác nhận: 2 biên bản" in page
+    assert page.index(f"Biên bản số {warned}<") < page.index(f"Biên bản số {plain}<")
+    assert "Số phiếu phát ra (905) khác số cử tri đã tham gia bỏ phiếu (900)" in page
+    assert "Không có biên bản nào ở trạng thái «Đã xác nhận»" in _text(
+        client.get("/review?status=verified")
+    )
+    _login(client, "ward_reviewer")  # ward T2A: outside their scope
+    assert "Biên bản số" not in _text(client.get("/review?status=all"))
+
+
+def test_a_reviewer_verifies_a_record(client, logins):
+    _login(client, "officer")
+    record_id = _submit(client)
+    _login(client, "reviewer")
+    page = _text(client.get(f"/tally/record/{record_id}"))
+    assert "Xác nhận phiên bản 1" in page
+    response = _post(client, f"/tally/record/{record_id}/verify", expected_version="1")
+    assert response.status_code == 302
+    page = _text(client.get(f"/tally/record/{record_id}"))
+    assert "Đã xác nhận biên bản." in page
+    assert '<span class="status status-verified">Đã xác nhận</span>' in page
+    _login(client, "officer")
+    page = _text(client.get(f"/tally/record/{record_id}"))
+    assert "Sửa biên bản" not in page  # a verified record is closed to its polling team
+
+
+def test_who_submitted_or_last_corrected_a_record_cannot_verify_it(client, logins):
+    _login(client, "officer")
+    record_id = _submit(client)
+    response = _post(client, f"/tally/record/{record_id}/verify", expected_version="1")
+    assert response.status_code == 403
+    assert "Vai trò của bạn không được mở trang này" in _text(response)
+
+    _login(client, "reviewer")
+    page = _text(client.get(f"/tally/record/{record_id}"))
+    fixed = _correction(page, **{"votes.QH1-5": "310", "reason": "Cộng lại phiếu"})
+    assert _post(client, f"/tally/record/{record_id}/correct", **fixed).status_code == 302
+    response = _post(client, f"/tally/record/{record_id}/verify", expected_version="2")
+    assert response.status_code == 403
+    assert (
+        '<p class="error" role="alert" id="action-message">Không ai được xác nhận biên bản '
+        "do chính mình nhập hoặc sửa lần cuối</p>"
+    ) in _text(response)
+
+    _login(client, "board")
+    response = _post(client, f"/tally/record/{record_id}/verify", expected_version="2")
+    assert response.status_code == 302
+
+
+def test_return_then_correct_shows_both_versions_with_the_changed_cell_marked(client, logins):
+    _login(client, "officer")
+    record_id = _submit(client)
+    _login(client, "reviewer")
+    response = _post(client, f"/tally/record/{record_id}/return", reason="", expected_version="1")
+    assert response.status_code == 400
+    assert _messages_of(_text(response), "return_reason") == ["Hãy ghi lý do trả lại biên bản"]
+    reason = "Số phiếu của Hoàng Văn Em chưa khớp biên bản giấy"
+    response = _post(
+        client, f"/tally/record/{record_id}/return", reason=reason, expected_version="1"
+    )
+    assert response.status_code == 302
+
+    _login(client, "officer")
+    page = _text(client.get(f"/tally/record/{record_id}"))
+    assert '<span class="status status-returned">Bị trả lại</span>' in page
+    assert f"<q>{reason}</q>" in page
+    missing = _correction(page, **{"votes.QH1-5": "310", "reason": " "})
+    response = _post(client, f"/tally/record/{record_id}/correct", **missing)
+    assert response.status_code == 400
+    assert _messages_of(_text(response), "reason") == ["Hãy ghi lý do sửa biên bản"]
+
+    fixed = _correction(page, **{"votes.QH1-5": "290", "reason": "Đếm lại phiếu bầu"})
+    response = _post(client, f"/tally/record/{record_id}/correct", **fixed)
+    assert response.status_code == 302
+    page = _text(client.get(f"/tally/record/{record_id}"))
+    assert "Đã lưu bản sửa thành phiên bản 2." in page
+    assert '<th scope="col">Phiên bản 1</th>' in page
+    assert "Phiên bản 2 <span" in page
+    assert '<td class="text">Đếm lại phiếu bầu</td>' in page
+    assert re.search(r'<td class="num">300</td>\s*<td class="num changed">290<span', page)
+    assert page.count('class="num changed"') == 1
+    assert '<span class="status status-submitted">Đã nộp</span>' in page
+
+    stale = _correction(page, **{"reason": "Sửa theo bản cũ", "expected_version": "1"})
+    response = _post(client, f"/tally/record/{record_id}/correct", **stale)
+    assert response.status_code == 409
+    assert (
+        "Biên bản đã được cập nhật lên phiên bản 2 (bạn đang sửa phiên bản 1); "
+        "hãy tải lại và thử lại"
+    ) in _text(response)
+
+
+def test_the_audit_page_filters_by_action_and_by_voting_area(app, client, logins):
+    _login(client, "officer")
+    mine = _submit(client)
+    with app.extensions["election.sessions"]() as session:
+        users.create_user(session, "officer2", "officer", "T1A-2", PASSWORD)
+        other = users.require_user(session, "officer2")
+        entry = tallies.TallyInput.from_data(
+            {
+                **{name: int(VALID[name].replace(".", "")) for name in tallies.FIGURES},
+                "voters_on_roll": 1100,
+                "votes": {f"QH1-{n}": int(VALID[f"votes.QH1-{n}"]) for n in range(1, 6)},
+            }
+        )
+        _, theirs = tallies.submit(session, other, "T1A-2", "QH", entry)
+    _login(client, "board")
+
+    body = _tbody(client.get("/audit?action=tally.submit"))
+    assert body.count("<tr>") == 2
+    assert f"Biên bản số {mine}<" in body
+    assert "Đăng nhập" not in body
+
+    body = _tbody(client.get("/audit?voting_area=T1A-1"))
+    assert f"Biên bản số {mine}<" in body
+    assert f"Biên bản số {theirs['id']}<" not in body
+
+    body = _tbody(client.get("/audit?actor=officer2"))
+    assert "Tạo người dùng" not in body and f"Biên bản số {theirs['id']}<" in body
+
+    response = client.get("/audit?voting_area=KHONG-CO")
+    assert response.status_code == 404
+    assert "Không có khu vực bỏ phiếu mã «KHONG-CO»" in _text(response)
+    assert client.get("/audit?after=abc").status_code == 400
+    assert client.get("/audit?action=drop").status_code == 400
+
+
+def _tbody(response) -> str:
+    assert response.status_code == 200
+    return re.search(r"<tbody>(.*?)</tbody>", _text(response), re.S).group(1)
+
+
+def test_the_audit_page_pages_by_sequence_and_checks_the_chain(app, client, logins):
+    with app.extensions["election.sessions"]() as session:
+        for n in range(120):
+            audit.append(session, Actor(None, audit.SYSTEM), "login.failed", "user", f"u{n}")
+        session.commit()
+    _login(client, "admin")
+    page = _text(client.get("/audit"))
+    assert "100 sự kiện, từ số 1 đến số 100" in page
+    assert 'href="/audit?after=100">Trang sau »</a>' in page
+    assert "sự kiện, từ số 101 đến số" in _text(client.get("/audit?after=100"))
+    page = _text(client.get("/audit?action=login.failed"))
+    assert re.search(r'href="/audit\?action=login.failed&amp;after=\d+">Trang sau', page)
+    first_seq = int(re.search(r'<td data-label="Số" class="num">(\d+)</td>', page).group(1))
+    later = _text(client.get(f"/audit?after={first_seq}"))
+    assert f'<td data-label="Số" class="num">{first_seq}</td>' not in later
+    assert "« Về đầu" in later
+    page = _text(client.get("/audit/verify"))
+    assert "Chuỗi nhật ký toàn vẹn: đã kiểm tra" in page
+
+
+def test_a_script_in_a_candidate_name_or_a_comment_is_shown_escaped(app, client, logins):
+    with app.extensions["election.sessions"]() as session:
+        session.execute(update(Candidate).where(Candidate.code == "QH1-1").values(full_name=SCRIPT))
+        session.commit()
+    _login(client, "officer")
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    for response in (
+        client.get("/tally/T1A-1/QH"),
+        _review(client, figures={**VALID, "comment": SCRIPT}),
+        _review(client, figures={**VALID, "votes.QH1-1": "900", "comment": SCRIPT}),
+    ):
+        page = _text(response)
+        assert SCRIPT not in page
+        assert escaped in page
+    record_id = _submit(client, figures={**VALID, "comment": SCRIPT})
+    _login(client, "board")
+    for path in (f"/tally/record/{record_id}", "/audit"):
+        page = _text(client.get(path))
+        assert SCRIPT not in page
+        assert escaped in page
+
+
+def test_pages_load_no_inline_script_or_style(client, logins):
+    _login(client, "officer")
+    record_id = _submit(client)
+    pages = [
+        _text(client.get("/tally/T1A-1/HDND_TINH")),
+        _text(client.get(f"/tally/record/{record_id}")),
+    ]
+    _login(client, "board")
+    pages += [_text(client.get("/review?status=all")), _text(client.get("/audit"))]
+    for page in pages:
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+        assert not re.search(r"\son[a-z]+=", page)
+        assert " style=" not in page

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from election.api import audit, openapi, results, structure, tallies  # noqa: E402,F401
+from election.api import audit, openapi, results, structure, tallies, turnout  # noqa: E402,F401

@@ -10,7 +10,14 @@ from election.models.contests import (
     UnitVotingArea,
 )
 from election.models.geography import Area, AreaClosure, AreaLevel, VotingArea
-from election.models.results import ROUND_KINDS, ResultPart, ResultTotal, ResultVote, UnitRound
+from election.models.results import (
+    ROUND_KINDS,
+    ResultPart,
+    ResultTotal,
+    ResultVote,
+    TurnoutReport,
+    UnitRound,
+)
 from election.models.rolls import Voter, VoterCount
 from election.models.tallies import IdempotencyKey, TallyRecord, TallyVersion, TallyVote
 from election.models.users import ROLES, ApiToken, User
@@ -35,6 +42,7 @@ __all__ = [
     "TallyRecord",
     "TallyVersion",
     "TallyVote",
+    "TurnoutReport",
     "Unit",
     "UnitRound",
     "UnitVotingArea",

@@ -32,6 +32,10 @@ class Election(Base):
     # A tally with a larger share of invalid ballots is flagged for reviewers (domain.md §5),
     # in hundredths of a percent (1000 = 10,00%) so it stays an exact integer everywhere.
     invalid_warning_bp: Mapped[int] = mapped_column(default=1000, server_default="1000")
+    # The times of election day at which polling teams report how many have voted.
+    turnout_times: Mapped[str] = mapped_column(
+        String(100), default="11:00,14:00,17:00,19:00", server_default="11:00,14:00,17:00,19:00"
+    )
 
     __table_args__ = (
         CheckConstraint("form_set IN ('2021', '2026')", name="form_set_known"),

@@ -86,3 +86,18 @@ class ResultPart(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
     round_no: Mapped[int] = mapped_column(primary_key=True)
     ballots_valid: Mapped[int] = mapped_column(default=0)
+
+
+class TurnoutReport(Base):
+    """Voters who had voted by a set time of election day, as a polling team reported it."""
+
+    __tablename__ = "turnout_report"
+
+    voting_area_id: Mapped[int] = mapped_column(ForeignKey("voting_area.id"), primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
+    slot: Mapped[str] = mapped_column(String(5), primary_key=True)  # "11:00"
+    voters_voted: Mapped[int]
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+    __table_args__ = (CheckConstraint("voters_voted >= 0", name="voted_not_negative"),)

@@ -83,3 +83,37 @@ def test_turnout_cannot_go_down_between_report_times(client, logins):
 def test_only_the_voting_areas_own_team_reports(client, logins):
     assert _report(client, logins, "11:00", 10, va="T1A-2").status_code == 403
     assert _report(client, logins, "11:00", 10, who="board").status_code == 403
+
+
+def _web_login(client, username):
+    import re
+
+    from tests.api.conftest import PASSWORD
+
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    html = client.get("/turnout/report").get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return match.group(1) if match else None
+
+
+def test_the_officer_reports_through_the_web_form_and_the_board_sees_it(client, logins):
+    token = _web_login(client, "officer")
+    response = client.post(
+        "/turnout/report",
+        data={"csrf_token": token, "contest": "QH", "time": "11:00", "voters_voted": "1.000"},
+    )
+    assert response.status_code == 302
+    bad = client.post(
+        "/turnout/report",
+        data={"csrf_token": token, "contest": "QH", "time": "14:00", "voters_voted": "mười"},
+    )
+    assert bad.status_code == 400
+    assert "Chỉ nhập chữ số" in bad.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": token})
+    _web_login(client, "board")
+    html = client.get("/turnout?area=T1A").get_data(as_text=True)
+    assert "<h1>Tiến độ cử tri đi bầu — Phường An Biên</h1>" in html
+    assert '<td class="num">1/2</td>' in html
+    assert '<td class="num">100,00%</td>' in html

@@ -13,8 +13,10 @@ from election.domain.numbers import fmt_int
 from election.services import rolls, setup, structure, tallies, users
 from election.services.audit import SYSTEM, Actor
 from election.services.roll_io import RollRow
+from election.services.tallies import bulk
 
 DEMO_PASSWORD = "haiphong2021"
+BATCH = 250  # voting areas per transaction when filling
 # (username, role, scope, full name) of the demo logins; scopes exist in the city demo.
 DEMO_USERS = (
     ("quantri", "admin", None, "Quản trị hệ thống"),
@@ -74,6 +76,7 @@ def fill_tallies(
     teams = users.ensure_team_accounts(session, chosen, Actor(None, SYSTEM))
     weights: dict[str, list[float]] = {}
     stored = 0
+    batch: list[bulk.Item] = []
     for n, code in enumerate(chosen, start=1):
         for contest in plan[code]:
             if contest.voters is None:
@@ -84,11 +87,12 @@ def fill_tallies(
             data = plausible_tally(
                 rng, contest.voters, contest.seats, contest.candidates, unit_weights
             )
-            tallies.submit(
-                session, teams[code], code, contest.contest, tallies.TallyInput.from_data(data)
+            batch.append(
+                bulk.Item(teams[code], code, contest.contest, tallies.TallyInput.from_data(data))
             )
-            stored += 1
-        if n % 200 == 0:
+        if n % BATCH == 0 or n == len(chosen):
+            stored += bulk.submit_many(session, batch)
+            batch = []
             echo(f"  … {fmt_int(n)}/{fmt_int(len(chosen))} khu vực bỏ phiếu")
     return (
         f"Đã nộp {fmt_int(stored)} biên bản của {fmt_int(len(chosen))} khu vực bỏ phiếu "

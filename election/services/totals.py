@@ -262,7 +262,7 @@ def apply(session: Session, change: Change) -> None:
     )
     valid = figures.get("ballots_valid", 0)
     if valid or change.reported > 0:
-        _add(
+        add_rows(
             session,
             ResultPart,
             ["area_id", "unit_id", "round_no"],
@@ -294,7 +294,7 @@ def apply(session: Session, change: Change) -> None:
         return
     if change.reported > 0:
         # A first record lists every candidate, zeros too, so each gets its row in every scope.
-        _add(
+        add_rows(
             session,
             ResultVote,
             ["scope_kind", "scope_id", "round_no", "candidate_id"],
@@ -325,7 +325,7 @@ def apply(session: Session, change: Change) -> None:
         )
 
 
-def _add(session: Session, model, keys: list[str], column: str, rows: list[dict]) -> None:
+def add_rows(session: Session, model, keys: list[str], column: str, rows: list[dict]) -> None:
     """Insert rows, or add their ``column`` to the rows already there (an upsert)."""
     dialect = session.get_bind().dialect.name
     stmt = (postgresql if dialect == "postgresql" else sqlite).insert(model)
@@ -356,7 +356,7 @@ def open_round(session: Session, unit_id: int, contest_id: int, round_no: int) -
         for area_id, n in counts
     ]
     # Another unit of the same area may have opened this round number already: add to it.
-    _add(
+    add_rows(
         session,
         ResultTotal,
         ["scope_kind", "scope_id", "contest_id", "round_no"],

@@ -1,0 +1,331 @@
+"""Many first submissions in one transaction, for loading demo and test elections at scale.
+
+Each record passes the same checks as ``submit`` and gets the same rows, running-total
+changes and audit event (with the same snapshot), entered by its polling team's account;
+only the round trips are shared. A record that breaks a rule aborts the whole batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from election.db import begin_write
+from election.domain import tally as rules
+from election.domain.errors import Conflict, RuleBroken
+from election.models import (
+    AreaClosure,
+    AuditEvent,
+    AuditHead,
+    Candidate,
+    Contest,
+    Election,
+    ResultPart,
+    ResultTotal,
+    ResultVote,
+    TallyRecord,
+    TallyVersion,
+    TallyVote,
+    Unit,
+    UnitVotingArea,
+    User,
+    VoterCount,
+    VotingArea,
+)
+from election.services import totals
+from election.services.audit import canonical, chain_hash, utcnow
+from election.services.tallies.common import COMPLAINTS, FIGURES, TallyInput, snapshot
+
+
+@dataclass(frozen=True)
+class Item:
+    officer: User
+    voting_area: str
+    contest: str
+    entry: TallyInput
+
+
+def submit_many(session: Session, items: list[Item]) -> int:
+    """Store first-round records for many voting areas at once; returns how many."""
+    if not items:
+        return 0
+    begin_write(session)
+    now = utcnow()
+    ctx = _Context(session, items)
+    records, versions, votes, events = [], [], [], []
+    for item in items:
+        va_id, contest_id = ctx.va_id[item.voting_area], ctx.contest_id[item.contest]
+        if (va_id, contest_id) in ctx.existing:
+            raise Conflict(
+                f"Khu vực bỏ phiếu «{item.voting_area}» đã có biên bản cấp {item.contest}"
+            )
+        unit_id = ctx.unit_of[(va_id, contest_id)]
+        findings = rules.check_tally(
+            item.entry.figures, ctx.context(item, va_id, contest_id, unit_id)
+        )
+        broken = rules.errors(findings)
+        if broken:
+            raise RuleBroken(
+                f"Biên bản của «{item.voting_area}» ({item.contest}) vi phạm {len(broken)} quy định",
+                [],
+                {f"{item.voting_area}.{name}": [f.message] for f in broken for name in f.fields},
+            )
+        records.append(
+            {
+                "voting_area_id": va_id,
+                "contest_id": contest_id,
+                "round_no": 1,
+                "status": "submitted",
+                "current_version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        f = item.entry.figures
+        versions.append(
+            {
+                **{name: getattr(f, name) for name in FIGURES},
+                **{name: item.entry.complaints.get(name, 0) for name in COMPLAINTS},
+                "version": 1,
+                "names_kept": list(f.names_kept) if f.names_kept is not None else None,
+                "warnings": [
+                    {"code": w.code, "message": w.message} for w in rules.warnings(findings)
+                ],
+                "comment": f.comment,
+                "reason": None,
+                "actor_id": item.officer.id,
+                "created_at": now,
+            }
+        )
+    record_ids = session.scalars(
+        insert(TallyRecord).returning(TallyRecord.id, sort_by_parameter_order=True), records
+    ).all()
+    for row, record_id in zip(versions, record_ids, strict=True):
+        row["record_id"] = record_id
+    version_ids = session.scalars(
+        insert(TallyVersion).returning(TallyVersion.id, sort_by_parameter_order=True), versions
+    ).all()
+    changes = _Changes()
+    for item, record_id, version_id, version in zip(
+        items, record_ids, version_ids, versions, strict=True
+    ):
+        va_id, contest_id = ctx.va_id[item.voting_area], ctx.contest_id[item.contest]
+        unit_id = ctx.unit_of[(va_id, contest_id)]
+        official = {c.code: item.entry.figures.votes[c.code] for c in ctx.candidates[unit_id]}
+        ids = {c.code: c.id for c in ctx.candidates[unit_id]}
+        votes.extend(
+            {"version_id": version_id, "candidate_id": ids[code], "votes": n}
+            for code, n in official.items()
+        )
+        changes.add(
+            [("area", a) for a in ctx.ancestors[va_id]] + [("unit", unit_id)],
+            contest_id,
+            unit_id,
+            version,
+            {ids[code]: n for code, n in official.items()},
+        )
+        record = SimpleNamespace(id=record_id, round_no=1)
+        events.append(
+            (
+                item.officer,
+                record_id,
+                snapshot(
+                    record, SimpleNamespace(**version), official, (item.voting_area, item.contest)
+                ),
+            )
+        )
+    session.execute(insert(TallyVote), votes)
+    changes.apply(session, now)
+    _append_events(session, events, now)
+    session.commit()
+    return len(items)
+
+
+class _Context:
+    """What the checks of a batch need, loaded in a handful of queries."""
+
+    def __init__(self, session: Session, items: list[Item]) -> None:
+        codes = sorted({i.voting_area for i in items})
+        self.va_id = dict(
+            session.execute(
+                select(VotingArea.code, VotingArea.id).where(VotingArea.code.in_(codes))
+            ).all()
+        )
+        self.contest_id = dict(session.execute(select(Contest.code, Contest.id)).all())
+        ids = list(self.va_id.values())
+        self.unit_of = {
+            (va, c): u
+            for va, c, u in session.execute(
+                select(
+                    UnitVotingArea.voting_area_id, UnitVotingArea.contest_id, UnitVotingArea.unit_id
+                ).where(UnitVotingArea.voting_area_id.in_(ids))
+            )
+        }
+        units = set(self.unit_of.values())
+        self.seats = dict(
+            session.execute(select(Unit.id, Unit.seats).where(Unit.id.in_(units))).all()
+        )
+        self.candidates: dict[int, list[Candidate]] = defaultdict(list)
+        for c in session.scalars(
+            select(Candidate).where(Candidate.unit_id.in_(units)).order_by(Candidate.ballot_order)
+        ):
+            self.candidates[c.unit_id].append(c)
+        self.roll = {
+            (va, c): n
+            for va, c, n in session.execute(
+                select(
+                    VoterCount.voting_area_id,
+                    VoterCount.contest_id,
+                    func.coalesce(VoterCount.roll_voters, VoterCount.setup_voters),
+                ).where(VoterCount.voting_area_id.in_(ids))
+            )
+        }
+        self.ancestors: dict[int, list[int]] = defaultdict(list)
+        for va, a in session.execute(
+            select(VotingArea.id, AreaClosure.ancestor_id)
+            .join(AreaClosure, AreaClosure.descendant_id == VotingArea.area_id)
+            .where(VotingArea.id.in_(ids))
+        ):
+            self.ancestors[va].append(a)
+        self.existing = set(
+            session.execute(
+                select(TallyRecord.voting_area_id, TallyRecord.contest_id).where(
+                    TallyRecord.voting_area_id.in_(ids), TallyRecord.round_no == 1
+                )
+            ).all()
+        )
+        code_of = {v: k for k, v in self.contest_id.items()}
+        self.voters_by_va: dict[int, dict[str, int]] = defaultdict(dict)
+        for (va, c), n in self.roll.items():
+            self.voters_by_va[va][code_of[c]] = n
+        for i in items:
+            self.voters_by_va[self.va_id[i.voting_area]][i.contest] = i.entry.figures.voters_on_roll
+        bp = session.scalar(select(Election.invalid_warning_bp)) or 1000
+        self.invalid_pct = Decimal(bp) / 100
+
+    def context(self, item: Item, va_id: int, contest_id: int, unit_id: int) -> rules.TallyContext:
+        others = {c: n for c, n in self.voters_by_va[va_id].items() if c != item.contest}
+        return rules.TallyContext(
+            contest=item.contest,
+            seats=self.seats[unit_id],
+            candidates=tuple(
+                rules.Candidate(c.code, c.full_name) for c in self.candidates[unit_id]
+            ),
+            roll_voters=self.roll.get((va_id, contest_id)),
+            other_voters=others,
+            invalid_warning_pct=self.invalid_pct,
+        )
+
+
+class _Changes:
+    """The batch's changes to the running totals, summed per scope before writing."""
+
+    def __init__(self) -> None:
+        self.totals: dict[tuple, list[int]] = defaultdict(lambda: [0] * (1 + len(totals.FIGURES)))
+        self.votes: dict[tuple, int] = defaultdict(int)
+        self.parts: dict[tuple, int] = defaultdict(int)
+
+    def add(
+        self, scopes, contest_id: int, unit_id: int, version: dict, votes: dict[int, int]
+    ) -> None:
+        for kind, sid in scopes:
+            row = self.totals[(kind, sid, contest_id)]
+            row[0] += 1
+            for i, name in enumerate(totals.FIGURES, start=1):
+                row[i] += version[name]
+            for candidate_id, n in votes.items():
+                self.votes[(kind, sid, candidate_id)] += n
+            if kind == "area":
+                self.parts[(sid, unit_id)] += version["ballots_valid"]
+
+    def apply(self, session: Session, now: dt.datetime) -> None:
+        values = {
+            "reported": ResultTotal.reported + bindparam("n_reported"),
+            "updated_at": now,
+            **{
+                name: getattr(ResultTotal, name) + bindparam(f"n_{name}") for name in totals.FIGURES
+            },
+        }
+        session.connection().execute(
+            update(ResultTotal)
+            .where(
+                ResultTotal.scope_kind == bindparam("k"),
+                ResultTotal.scope_id == bindparam("s"),
+                ResultTotal.contest_id == bindparam("c"),
+                ResultTotal.round_no == 1,
+            )
+            .values(values),
+            [
+                {
+                    "k": k,
+                    "s": s,
+                    "c": c,
+                    "n_reported": row[0],
+                    **{f"n_{name}": row[i] for i, name in enumerate(totals.FIGURES, start=1)},
+                }
+                for (k, s, c), row in sorted(self.totals.items())
+            ],
+        )
+        totals.add_rows(
+            session,
+            ResultVote,
+            ["scope_kind", "scope_id", "round_no", "candidate_id"],
+            "votes",
+            [
+                {"scope_kind": k, "scope_id": s, "round_no": 1, "candidate_id": c, "votes": n}
+                for (k, s, c), n in sorted(self.votes.items())
+            ],
+        )
+        totals.add_rows(
+            session,
+            ResultPart,
+            ["area_id", "unit_id", "round_no"],
+            "ballots_valid",
+            [
+                {"area_id": a, "unit_id": u, "round_no": 1, "ballots_valid": n}
+                for (a, u), n in sorted(self.parts.items())
+            ],
+        )
+
+
+def _append_events(
+    session: Session, events: list[tuple[User, int, dict]], now: dt.datetime
+) -> None:
+    """The batch's audit events, chained in order after the current head (locked)."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one()
+    seq, digest = head.seq, head.hash
+    rows = []
+    for officer, record_id, after in events:
+        seq += 1
+        prev = digest
+        digest = chain_hash(
+            prev,
+            canonical(
+                seq, now, officer.username, "tally.submit", "tally", str(record_id), None, after
+            ),
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": now,
+                "actor_id": officer.id,
+                "actor": officer.username,
+                "action": "tally.submit",
+                "object_type": "tally",
+                "object_id": str(record_id),
+                "before": None,
+                "after": after,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+    session.execute(insert(AuditEvent), rows)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))

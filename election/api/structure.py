@@ -44,3 +44,12 @@ def unit(code: str):
 def voting_area(code: str):
     """A voting area with each contest it holds; officers see only their own."""
     return VotingAreaOut().dump(structure.voting_area_view(get_session(), code, g.user))
+
+
+@bp.get("/whoami")
+@token_required()
+def whoami():
+    """The caller: username, role and scope (the cheapest authenticated call)."""
+    user = g.user
+    scope = user.voting_area.code if user.voting_area else user.area.code if user.area else None
+    return {"username": user.username, "role": user.role, "scope": scope}

@@ -67,6 +67,8 @@ class ResultVote(Base):
 
     scope_kind: Mapped[str] = mapped_column(String(5), primary_key=True)
     scope_id: Mapped[int] = mapped_column(primary_key=True)
+    # The candidate's contest, so a scope's list for one contest is one key range.
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
     round_no: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate.id"), primary_key=True)
     votes: Mapped[int] = mapped_column(default=0)

@@ -87,7 +87,11 @@ def area_result(
         session.execute(
             select(Unit.code, ResultPart.ballots_valid)
             .join(ResultPart, ResultPart.unit_id == Unit.id)
-            .where(ResultPart.area_id == area.id, ResultPart.round_no == round_no)
+            .where(
+                ResultPart.area_id == area.id,
+                ResultPart.round_no == round_no,
+                Unit.contest_id == contest.id,
+            )
         ).all()
     )
     return AreaResult(
@@ -138,8 +142,8 @@ def _lines(
         .where(
             ResultVote.scope_kind == kind,
             ResultVote.scope_id == scope_id,
+            ResultVote.contest_id == contest_id,
             ResultVote.round_no == round_no,
-            Unit.contest_id == contest_id,
         )
         .order_by(Unit.id, Candidate.ballot_order)
     )

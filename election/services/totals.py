@@ -56,15 +56,15 @@ LEFT JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_v
 GROUP BY {scope_id}, uva.contest_id, ur.round_no
 """
 _VOTES = """
-SELECT {kind} AS scope_kind, {scope_id} AS scope_id, tr.round_no AS round_no,
-       v.candidate_id AS candidate_id, SUM(v.votes) AS votes
+SELECT {kind} AS scope_kind, {scope_id} AS scope_id, tr.contest_id AS contest_id,
+       tr.round_no AS round_no, v.candidate_id AS candidate_id, SUM(v.votes) AS votes
 FROM tally_record tr
 JOIN unit_voting_area uva ON uva.voting_area_id = tr.voting_area_id
      AND uva.contest_id = tr.contest_id
 {scope}
 JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_version
 JOIN tally_vote v ON v.version_id = tv.id
-GROUP BY {scope_id}, tr.round_no, v.candidate_id
+GROUP BY {scope_id}, tr.contest_id, tr.round_no, v.candidate_id
 """
 _PARTS = """
 SELECT ac.ancestor_id, uva.unit_id, tr.round_no, SUM(tv.ballots_valid)
@@ -93,7 +93,7 @@ TOTAL_COLUMNS = (
     "verified",
     *FIGURES,
 )
-VOTE_COLUMNS = ("scope_kind", "scope_id", "round_no", "candidate_id", "votes")
+VOTE_COLUMNS = ("scope_kind", "scope_id", "contest_id", "round_no", "candidate_id", "votes")
 
 
 def derived_totals(session: Session) -> dict[tuple, tuple]:
@@ -109,7 +109,7 @@ def derived_votes(session: Session) -> dict[tuple, int]:
     out = {}
     for shape in (_AREA, _UNIT):
         for row in session.execute(text(_VOTES.format(**shape))):
-            out[tuple(row[:4])] = int(row[4])
+            out[tuple(row[:5])] = int(row[5])
     return out
 
 
@@ -135,7 +135,7 @@ def stored_totals(session: Session) -> dict[tuple, tuple]:
 def stored_votes(session: Session) -> dict[tuple, int]:
     columns = [getattr(ResultVote, c) for c in VOTE_COLUMNS]
     # A candidate whose votes went back to zero keeps a zero row: not a difference.
-    return {tuple(row[:4]): row[4] for row in session.execute(select(*columns)) if row[4]}
+    return {tuple(row[:5]): row[5] for row in session.execute(select(*columns)) if row[5]}
 
 
 @dataclass(frozen=True)
@@ -283,6 +283,7 @@ def apply(session: Session, change: Change) -> None:
         {
             "scope_kind": kind,
             "scope_id": sid,
+            "contest_id": change.contest_id,
             "round_no": change.round_no,
             "candidate_id": c,
             "votes": d,
@@ -297,7 +298,7 @@ def apply(session: Session, change: Change) -> None:
         add_rows(
             session,
             ResultVote,
-            ["scope_kind", "scope_id", "round_no", "candidate_id"],
+            ["scope_kind", "scope_id", "contest_id", "round_no", "candidate_id"],
             "votes",
             rows,
         )
@@ -309,6 +310,7 @@ def apply(session: Session, change: Change) -> None:
                 ResultVote.scope_kind == bindparam("k"),
                 ResultVote.scope_id == bindparam("s"),
                 ResultVote.round_no == bindparam("r"),
+                ResultVote.contest_id == change.contest_id,
                 ResultVote.candidate_id == bindparam("c"),
             )
             .values(votes=ResultVote.votes + bindparam("d")),

@@ -191,13 +191,9 @@ def ensure_team_accounts(
 ) -> dict[str, User]:
     """An officer account per voting area (``to.<code>``), created without a usable password."""
     begin_write(session)
-    va_ids = dict(
-        session.execute(
-            select(VotingArea.code, VotingArea.id).where(VotingArea.code.in_(voting_area_codes))
-        ).all()
-    )
     wanted = {team_username(code): code for code in voting_area_codes}
-    existing = set(session.scalars(select(User.username).where(User.username.in_(wanted))))
+    va_ids = dict(session.execute(select(VotingArea.code, VotingArea.id)).all())
+    existing = set(session.scalars(select(User.username).where(User.role == "officer")))
     missing = [name for name in wanted if name not in existing]
     if missing:
         now = utcnow()
@@ -223,5 +219,10 @@ def ensure_team_accounts(
             session, actor, "user.create", "user", None, None, {"officers": sorted(missing)}
         )
     session.commit()
-    users = session.scalars(select(User).where(User.username.in_(wanted))).all()
-    return {wanted[u.username]: u for u in users}
+    accounts = {}
+    names = list(wanted)
+    for start in range(0, len(names), 5000):  # PostgreSQL takes at most 65.535 parameters
+        chunk = names[start : start + 5000]
+        for user in session.scalars(select(User).where(User.username.in_(chunk))):
+            accounts[wanted[user.username]] = user
+    return accounts

@@ -157,14 +157,16 @@
     box.querySelector("[data-missing-none]").hidden = missing.length > 0;
   }
 
-  function applyList(list, texts) {
+  // items: [{text, kind?}]; a list is rebuilt only when its texts change.
+  function applyList(list, items) {
     if (!list) return;
     const now = Array.from(list.children, (li) => li.textContent);
-    if (now.length === texts.length && now.every((t, i) => t === texts[i])) return;
+    if (now.length === items.length && now.every((t, i) => t === items[i].text)) return;
     list.replaceChildren(
-      ...texts.map((t) => {
+      ...items.map((item) => {
         const li = document.createElement("li");
-        li.textContent = t;
+        if (item.kind) li.className = `flag-${item.kind}`;
+        li.textContent = item.text;
         return li;
       }),
     );
@@ -227,7 +229,7 @@
     setText(round.querySelector("[data-complete]"), current.complete ? "Đã đủ" : "Chưa đủ");
     applyCandidates(current.candidates, true);
     applyList(round.querySelector("[data-flags]"), current.flags);
-    applyList(round.querySelector("[data-notes]"), current.notes);
+    applyList(round.querySelector("[data-notes]"), current.notes.map((text) => ({ text })));
     round.querySelector("[data-notes-none]").hidden = current.notes.length > 0;
     round.querySelector("[data-outcome]").classList.toggle("alert", current.alert);
     return { text: current.updated_text, at: current.updated_at };

@@ -110,12 +110,16 @@ def _crumbs(area, contest: str) -> list[dict]:
     ]
 
 
+def _shown(result, shares, verified: int, level: str) -> dict[str, dict]:
+    """``figures``, with dashes for a voting area without a record: zeros would read as counts."""
+    shown = figures(result, shares, verified)
+    if level == "voting_area" and not result.voting_areas_reported:
+        shown = {k: {**v, "text": "—"} if "max" not in v else v for k, v in shown.items()}
+    return shown
+
+
 def _child(row, contest: str) -> dict:
-    shown = figures(row.result, row.shares, row.verified)
-    if row.level == "voting_area" and row.status is None:
-        # Zeros would read as a count; an unreported voting area has no figures yet.
-        shown = {k: {**v, "text": "—"} for k, v in shown.items() if k not in ("reported",)}
-        shown["reported"] = {"value": 0, "max": 1, "text": NOT_REPORTED}
+    shown = _shown(row.result, row.shares, row.verified, row.level)
     return {
         "code": row.code,
         "name": row.name,
@@ -151,7 +155,7 @@ def _area_data(own, rows, contest: str) -> dict:
     """An area's JSON: the API shape plus the vi-VN texts and the drill-down rows."""
     return {
         **out.area_result(own),
-        "figures": figures(own.result, own.shares, own.verified),
+        "figures": _shown(own.result, own.shares, own.verified, own.level),
         "updated_text": updated_text(own.updated_at),
         "children": [_child(r, contest) for r in rows],
         "candidates": _candidates(own),
@@ -187,9 +191,7 @@ def results_overview():
     if g.user.role == "reviewer":
         return redirect(url_for("web.results_area", code=g.user.area.code, **request.args))
     if g.user.role == "officer":
-        return redirect(
-            url_for("web.results_area", code=g.user.voting_area.code, **request.args)
-        )
+        return redirect(url_for("web.results_area", code=g.user.voting_area.code, **request.args))
     return _area_page(None)
 
 
@@ -238,18 +240,19 @@ def results_units():
     return render_template("board_units.html", contests=contests, contest=contest, units=units)
 
 
-def _flags(outcome, complete: bool) -> list[str]:
-    """Short labels of what the board must act on, shown above the notes."""
-    flags = [] if complete else ["Kết quả tạm tính"]
+def _flags(outcome, complete: bool) -> list[dict]:
+    """Short labels above the notes: ``alert`` for what the board must act on."""
+    flags = [] if complete else [{"kind": "info", "text": "Kết quả tạm tính"}]
+    alerts = []
     if outcome.void:
-        flags.append("Đề nghị bầu cử lại")
+        alerts.append("Đề nghị bầu cử lại")
     if outcome.additional_election:
-        flags.append(f"Đề nghị bầu cử thêm {outcome.shortfall} đại biểu")
+        alerts.append(f"Đề nghị bầu cử thêm {outcome.shortfall} đại biểu")
     elif outcome.shortfall > 0 and not outcome.void:
-        flags.append(f"Thiếu {outcome.shortfall} đại biểu")
+        alerts.append(f"Thiếu {outcome.shortfall} đại biểu")
     if outcome.tie_needs_decision:
-        flags.append("Ủy ban bầu cử quyết định trường hợp bằng phiếu")
-    return flags
+        alerts.append("Ủy ban bầu cử quyết định trường hợp bằng phiếu")
+    return flags + [{"kind": "alert", "text": text} for text in alerts]
 
 
 def _round_data(r) -> dict:
@@ -312,7 +315,9 @@ def results_unit_json(code: str):
     current = _round_data(view.current)
     for c in current["candidates"]:
         c["date_of_birth"] = c["date_of_birth"].isoformat()
-    return _no_store({**out.unit_result(view), "current": current, "rounds_count": len(view.rounds)})
+    return _no_store(
+        {**out.unit_result(view), "current": current, "rounds_count": len(view.rounds)}
+    )
 
 
 def _no_store(body: dict):

@@ -69,6 +69,7 @@ def upgrade() -> None:
         "result_vote",
         sa.Column("scope_kind", sa.String(length=5), nullable=False),
         sa.Column("scope_id", sa.Integer(), nullable=False),
+        sa.Column("contest_id", sa.Integer(), nullable=False),
         sa.Column("round_no", sa.Integer(), nullable=False),
         sa.Column("candidate_id", sa.Integer(), nullable=False),
         sa.Column("votes", sa.Integer(), nullable=False),
@@ -76,8 +77,16 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["candidate_id"], ["candidate.id"], name=op.f("fk_result_vote_candidate_id_candidate")
         ),
+        sa.ForeignKeyConstraint(
+            ["contest_id"], ["contest.id"], name=op.f("fk_result_vote_contest_id_contest")
+        ),
         sa.PrimaryKeyConstraint(
-            "scope_kind", "scope_id", "round_no", "candidate_id", name=op.f("pk_result_vote")
+            "scope_kind",
+            "scope_id",
+            "contest_id",
+            "round_no",
+            "candidate_id",
+            name=op.f("pk_result_vote"),
         ),
     )
     with op.batch_alter_table("result_vote", schema=None) as batch_op:
@@ -123,15 +132,15 @@ LEFT JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_v
 GROUP BY {scope_id}, uva.contest_id, ur.round_no
 """
 VOTES = """
-INSERT INTO result_vote (scope_kind, scope_id, round_no, candidate_id, votes)
-SELECT {kind}, {scope_id}, tr.round_no, v.candidate_id, SUM(v.votes)
+INSERT INTO result_vote (scope_kind, scope_id, contest_id, round_no, candidate_id, votes)
+SELECT {kind}, {scope_id}, tr.contest_id, tr.round_no, v.candidate_id, SUM(v.votes)
 FROM tally_record tr
 JOIN unit_voting_area uva ON uva.voting_area_id = tr.voting_area_id
      AND uva.contest_id = tr.contest_id
 {scope}
 JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_version
 JOIN tally_vote v ON v.version_id = tv.id
-GROUP BY {scope_id}, tr.round_no, v.candidate_id
+GROUP BY {scope_id}, tr.contest_id, tr.round_no, v.candidate_id
 """
 AREA = {
     "kind": "'area'",

@@ -240,7 +240,7 @@ class _Changes:
             for i, name in enumerate(totals.FIGURES, start=1):
                 row[i] += version[name]
             for candidate_id, n in votes.items():
-                self.votes[(kind, sid, candidate_id)] += n
+                self.votes[(kind, sid, contest_id, candidate_id)] += n
             if kind == "area":
                 self.parts[(sid, unit_id)] += version["ballots_valid"]
 
@@ -275,11 +275,18 @@ class _Changes:
         totals.add_rows(
             session,
             ResultVote,
-            ["scope_kind", "scope_id", "round_no", "candidate_id"],
+            ["scope_kind", "scope_id", "contest_id", "round_no", "candidate_id"],
             "votes",
             [
-                {"scope_kind": k, "scope_id": s, "round_no": 1, "candidate_id": c, "votes": n}
-                for (k, s, c), n in sorted(self.votes.items())
+                {
+                    "scope_kind": k,
+                    "scope_id": s,
+                    "contest_id": ct,
+                    "round_no": 1,
+                    "candidate_id": c,
+                    "votes": n,
+                }
+                for (k, s, ct, c), n in sorted(self.votes.items())
             ],
         )
         totals.add_rows(

@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 3
+FILL ?= 0
 PYTEST_ARGS ?=
 FLASK := $(BIN)/flask --app wsgi
 
@@ -19,7 +20,7 @@ $(VENV)/.installed: requirements.txt
 
 run: venv
 	$(FLASK) db upgrade
-	$(FLASK) demo --if-empty
+	$(FLASK) demo --if-empty --fill $(FILL)
 	@PORT=$(PORT) $(BIN)/python -m election.demo_logins
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from election.domain import tally as rules
 from election.domain.errors import Conflict, NotFound, RuleBroken
+from election.domain.results import FIGURES
 from election.models import (
     Candidate,
     Contest,
@@ -27,14 +28,6 @@ from election.models import (
 from election.services import results, totals
 from election.services.audit import utcnow
 
-FIGURES = (
-    "voters_on_roll",
-    "voters_voted",
-    "ballots_issued",
-    "ballots_received",
-    "ballots_valid",
-    "ballots_invalid",
-)
 COMPLAINTS = ("complaints_received", "complaints_settled", "complaints_forwarded")
 SUBMITTERS = ("officer",)
 CORRECTORS = ("officer", "reviewer")

@@ -78,8 +78,10 @@ def winners(
     votes = dict(result.votes)
     valid = result.ballots_valid
     turnout_ok = result.voters_voted * 2 > result.voters_on_roll
+    # Before any record arrives there is nothing to judge: no void, no further round.
+    pending = result.voting_areas_reported == 0
     # A re-election stands whatever its turnout: the law allows no second re-election.
-    void = not turnout_ok and round_kind != RE_ELECTION
+    void = not turnout_ok and round_kind != RE_ELECTION and not pending
 
     ranked = sorted(ballot, key=lambda c: (-votes[c.code], c.date_of_birth, c.order))
     rank = {c.code: place for place, c in enumerate(ranked, start=1)}
@@ -93,7 +95,13 @@ def winners(
     shortfall = seats - len(elected) - seats_to_decide
     filled = seats - shortfall
     hdnd_two_thirds = contest != QH and filled * 3 >= seats * 2
-    additional = not void and shortfall > 0 and round_kind != ADDITIONAL and not hdnd_two_thirds
+    additional = (
+        not void
+        and not pending
+        and shortfall > 0
+        and round_kind != ADDITIONAL
+        and not hdnd_two_thirds
+    )
 
     elected_codes = {c.code for c in elected}
     qualified_codes = {c.code for c in qualified}
@@ -112,13 +120,15 @@ def winners(
     )
 
     notes: list[str] = []
-    if result.voting_areas_reported < result.voting_areas_total:
+    if pending:
+        notes.append("Chưa có khu vực bỏ phiếu nào gửi biên bản kiểm phiếu.")
+    elif result.voting_areas_reported < result.voting_areas_total:
         notes.append(
             f"Mới có {fmt_int(result.voting_areas_reported)}/"
             f"{fmt_int(result.voting_areas_total)} khu vực bỏ phiếu gửi biên bản kiểm phiếu: "
             "kết quả này chỉ là tạm tính."
         )
-    if not turnout_ok:
+    if not turnout_ok and not pending:
         turnout = (
             f"Số cử tri đi bầu ({fmt_int(result.voters_voted)}) không quá một nửa "
             f"tổng số cử tri ({fmt_int(result.voters_on_roll)})"
@@ -129,7 +139,7 @@ def winners(
             )
         else:
             notes.append(turnout + ", nhưng đây là cuộc bầu cử lại nên kết quả vẫn được công nhận.")
-    if not void and valid <= 0:
+    if not void and not pending and valid <= 0:
         notes.append("Đơn vị bầu cử không có phiếu hợp lệ nào nên không người ứng cử nào trúng cử.")
     notes.extend(_tie_notes(ballot, qualified, votes, seats, elected_codes))
     if seats_to_decide:
@@ -138,7 +148,7 @@ def winners(
             f"và cùng ngày sinh ({fmt_date(undecided[0].date_of_birth)}) khi xác định "
             f"{seats_to_decide} người trúng cử cuối cùng: Ủy ban bầu cử quyết định."
         )
-    if not void and shortfall > 0:
+    if not void and not pending and shortfall > 0:
         missing = f"Đơn vị bầu cử còn thiếu {shortfall} đại biểu"
         if additional:
             notes.append(missing + "; đề nghị bầu cử thêm.")

@@ -214,7 +214,9 @@
     applyMissing(data.children);
     const unknown = applyCandidates(data.candidates, false);
     // A unit reporting for the first time in this area adds a table: draw the page anew.
-    if (unknown && root.querySelector("table[data-candidates]")) window.location.reload();
+    if (unknown && root.querySelector("[data-candidates], [data-candidates-empty]")) {
+      window.location.reload();
+    }
     return { text: data.updated_text, at: data.updated_at };
   }
 
@@ -230,7 +232,9 @@
     applyCandidates(current.candidates, true);
     applyList(round.querySelector("[data-flags]"), current.flags);
     applyList(round.querySelector("[data-notes]"), current.notes.map((text) => ({ text })));
-    round.querySelector("[data-notes-none]").hidden = current.notes.length > 0;
+    const none = round.querySelector("[data-notes-none]");
+    none.hidden = current.notes.length > 0;
+    none.textContent = current.no_notes;
     round.querySelector("[data-outcome]").classList.toggle("alert", current.alert);
     return { text: current.updated_text, at: current.updated_at };
   }

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import g, redirect, render_template, request, url_for
 
 from election.domain.errors import NotFound
-from election.domain.numbers import fmt_int, fmt_pct, iso_utc
+from election.domain.numbers import fmt_date, fmt_int, fmt_pct, iso_utc
 from election.domain.results import shares as compute_shares
 from election.schemas import results as out
 from election.services import results, scope, structure
@@ -30,9 +30,14 @@ except ZoneInfoNotFoundError:  # no tz database installed: Vietnam keeps UTC+7 a
     LOCAL_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
 NOT_REPORTED = "Chưa có biên bản"
 NO_UPDATE = "Chưa có biên bản nào được gửi"
+NO_RESULT = "Chưa có kết quả"
+NO_RECORD = "Chưa có khu vực bỏ phiếu nào gửi biên bản kiểm phiếu."
+NOTHING_TO_DO = "Không có vấn đề nào cần Ủy ban bầu cử xử lý."
 ROUND_NAMES = {"first": "Bầu cử lần đầu", "additional": "Bầu cử thêm", "re_election": "Bầu cử lại"}
-# An area spanning more units than this lists links to the units, not every candidate.
+# An area spanning more units than this links to the units instead of listing every candidate
+# (a city's commune councils have thousands), and above MAX_UNIT_LINKS to the units list.
 MAX_UNITS_LISTED = 12
+MAX_UNIT_LINKS = 60
 
 
 def updated_text(at: dt.datetime | None) -> str:
@@ -44,7 +49,6 @@ def updated_text(at: dt.datetime | None) -> str:
     return at.astimezone(LOCAL_TIME).strftime("Cập nhật lúc %H:%M:%S ngày %d/%m/%Y")
 
 
-@bp.app_template_filter("bar_width")
 def bar_width(pct: Decimal | None) -> int:
     """A percentage as a whole 0–100 for the ``w-N`` width classes of board.css."""
     if pct is None:
@@ -52,32 +56,36 @@ def bar_width(pct: Decimal | None) -> int:
     return max(0, min(100, int(pct.quantize(Decimal(1), rounding=ROUND_HALF_UP))))
 
 
-def figures(result, shares, verified: int) -> dict[str, dict]:
-    """The figures of a result: raw ``value`` (and ``max``) and the vi-VN ``text`` shown."""
+def _count(value: int) -> dict:
+    return {"value": value, "text": fmt_int(value)}
 
-    def count(value: int) -> dict:
-        return {"value": value, "text": fmt_int(value)}
 
-    def share(value: Decimal | None) -> dict:
-        return {"value": out.pct(value), "text": fmt_pct(value)}
+def _share(value: Decimal | None) -> dict:
+    return {"value": out.pct(value), "text": fmt_pct(value), "bar": bar_width(value)}
 
-    def part(value: int) -> dict:
-        total = result.voting_areas_total
-        return {"value": value, "max": total, "text": f"{fmt_int(value)}/{fmt_int(total)}"}
 
-    return {
-        "voters_on_roll": count(result.voters_on_roll),
-        "voters_voted": count(result.voters_voted),
-        "turnout_pct": share(shares.turnout_pct),
-        "ballots_issued": count(result.ballots_issued),
-        "ballots_received": count(result.ballots_received),
-        "ballots_valid": count(result.ballots_valid),
-        "valid_pct": share(shares.valid_pct),
-        "ballots_invalid": count(result.ballots_invalid),
-        "invalid_pct": share(shares.invalid_pct),
-        "reported": part(result.voting_areas_reported),
-        "verified": part(verified),
+def figures(result, shares, verified: int, level: str = "") -> dict[str, dict]:
+    """A result's figures: raw ``value`` (and ``max``) and the vi-VN ``text`` shown."""
+    total = result.voting_areas_total
+    shown = {
+        "voters_on_roll": _count(result.voters_on_roll),
+        "voters_voted": _count(result.voters_voted),
+        "turnout_pct": _share(shares.turnout_pct),
+        "ballots_issued": _count(result.ballots_issued),
+        "ballots_received": _count(result.ballots_received),
+        "ballots_valid": _count(result.ballots_valid),
+        "valid_pct": _share(shares.valid_pct),
+        "ballots_invalid": _count(result.ballots_invalid),
+        "invalid_pct": _share(shares.invalid_pct),
+        **{
+            name: {"value": n, "max": total, "text": f"{fmt_int(n)}/{fmt_int(total)}"}
+            for name, n in (("reported", result.voting_areas_reported), ("verified", verified))
+        },
     }
+    if level == "voting_area" and not result.voting_areas_reported:
+        # A voting area without a record has no figures yet: zeros would read as counts.
+        shown = {k: {**v, "text": "—"} if "max" not in v else v for k, v in shown.items()}
+    return shown
 
 
 def _contests() -> list:
@@ -87,7 +95,9 @@ def _contests() -> list:
 
 def _chosen(contests: list) -> str:
     """The contest of ``?contest=``, by default the first one."""
-    code = request.args.get("contest") or (contests[0][0].code if contests else "")
+    if not contests:
+        raise NotFound("Chưa có cuộc bầu cử nào được thiết lập")
+    code = request.args.get("contest") or contests[0][0].code
     if code not in {c.code for c, _ in contests}:
         raise NotFound(f"Không có cấp bầu cử mã «{code}»", {"contest": ["Mã không tồn tại"]})
     return code
@@ -110,16 +120,7 @@ def _crumbs(area, contest: str) -> list[dict]:
     ]
 
 
-def _shown(result, shares, verified: int, level: str) -> dict[str, dict]:
-    """``figures``, with dashes for a voting area without a record: zeros would read as counts."""
-    shown = figures(result, shares, verified)
-    if level == "voting_area" and not result.voting_areas_reported:
-        shown = {k: {**v, "text": "—"} if "max" not in v else v for k, v in shown.items()}
-    return shown
-
-
 def _child(row, contest: str) -> dict:
-    shown = _shown(row.result, row.shares, row.verified, row.level)
     return {
         "code": row.code,
         "name": row.name,
@@ -130,7 +131,7 @@ def _child(row, contest: str) -> dict:
         "record_href": url_for("web.tally_record", record_id=row.record_id)
         if row.record_id
         else None,
-        "figures": shown,
+        "figures": figures(row.result, row.shares, row.verified, row.level),
     }
 
 
@@ -140,12 +141,8 @@ def _candidates(own) -> list[dict]:
             "code": c.code,
             "name": c.name,
             "unit": c.unit,
-            "votes": {"value": c.votes, "text": fmt_int(c.votes)},
-            "pct_of_valid": {
-                "value": out.pct(own.pct_of_valid.get(c.code)),
-                "text": fmt_pct(own.pct_of_valid.get(c.code)),
-                "bar": bar_width(own.pct_of_valid.get(c.code)),
-            },
+            "votes": _count(c.votes),
+            "pct_of_valid": _share(own.pct_of_valid.get(c.code)),
         }
         for c in own.candidates
     ]
@@ -153,12 +150,14 @@ def _candidates(own) -> list[dict]:
 
 def _area_data(own, rows, contest: str) -> dict:
     """An area's JSON: the API shape plus the vi-VN texts and the drill-down rows."""
+    units = list(dict.fromkeys(c.unit for c in own.candidates))
     return {
         **out.area_result(own),
-        "figures": _shown(own.result, own.shares, own.verified, own.level),
+        "figures": figures(own.result, own.shares, own.verified, own.level),
         "updated_text": updated_text(own.updated_at),
         "children": [_child(r, contest) for r in rows],
-        "candidates": _candidates(own),
+        "units": units,
+        "candidates": _candidates(own) if len(units) <= MAX_UNITS_LISTED else [],
     }
 
 
@@ -209,13 +208,15 @@ def _area_page(code: str | None):
     data = _area_data(context["own"], context["rows"], contest)
     units = {u.code: u for c, us in contests if c.code == contest for u, _ in us}
     groups = [(units[k], list(cs)) for k, cs in groupby(data["candidates"], lambda c: c["unit"])]
+    listed = len(data["units"]) <= MAX_UNITS_LISTED
     return render_template(
         "board_area.html",
         contests=contests,
         contest=contest,
         data=data,
-        groups=groups if len(groups) <= MAX_UNITS_LISTED else None,
-        unit_links=[u for u, _ in groups],
+        groups=groups if listed else None,
+        unit_links=[units[k] for k in data["units"][:MAX_UNIT_LINKS]],
+        unit_count=len(data["units"]),
         live_url=url_for("web.results_area_json", code=data["area"], contest=contest),
         **context,
     )
@@ -258,6 +259,8 @@ def _flags(outcome, complete: bool) -> list[dict]:
 def _round_data(r) -> dict:
     result, outcome = r.result, r.outcome
     complete = result.voting_areas_reported == result.voting_areas_total
+    # Before any record the law's conclusions (void: 0 of 0 voted) mean nothing yet.
+    started = result.voting_areas_reported > 0
     return {
         "round": r.round_no,
         "round_name": ROUND_NAMES.get(r.kind, r.kind),
@@ -266,21 +269,20 @@ def _round_data(r) -> dict:
         "figures": figures(result, compute_shares(result), r.verified),
         "updated_text": updated_text(r.updated_at),
         "updated_at": iso_utc(r.updated_at) if r.updated_at else None,
-        "flags": _flags(outcome, complete),
-        "alert": outcome.void or outcome.shortfall > 0 or bool(outcome.tie_needs_decision),
-        "notes": list(outcome.notes),
+        "flags": _flags(outcome, complete) if started else [{"kind": "info", "text": NO_RESULT}],
+        "alert": started
+        and (outcome.void or outcome.shortfall > 0 or bool(outcome.tie_needs_decision)),
+        "notes": list(outcome.notes) if started else [],
+        "no_notes": NOTHING_TO_DO if started else NO_RECORD,
         "candidates": [
             {
                 "order": n,
                 "code": c.code,
                 "name": c.name,
-                "date_of_birth": c.date_of_birth,
-                "votes": {"value": c.votes, "text": fmt_int(c.votes)},
-                "pct_of_valid": {
-                    "value": out.pct(c.pct_of_valid),
-                    "text": fmt_pct(c.pct_of_valid),
-                    "bar": bar_width(c.pct_of_valid),
-                },
+                "date_of_birth": c.date_of_birth.isoformat(),
+                "date_of_birth_text": fmt_date(c.date_of_birth),
+                "votes": _count(c.votes),
+                "pct_of_valid": _share(c.pct_of_valid),
                 "qualified": c.qualified,
                 "elected": c.elected,
                 "undecided": c.code in outcome.tie_needs_decision,
@@ -313,13 +315,10 @@ def results_unit_json(code: str):
     """The unit page's figures as JSON, for live updates (same access as the page)."""
     view = results.unit_result(get_session(), g.user, code)
     current = _round_data(view.current)
-    for c in current["candidates"]:
-        c["date_of_birth"] = c["date_of_birth"].isoformat()
     return _no_store(
         {**out.unit_result(view), "current": current, "rounds_count": len(view.rounds)}
     )
 
 
 def _no_store(body: dict):
-    """Live figures must never come from a cache."""
-    return body, 200, {"Cache-Control": "no-store"}
+    return body, 200, {"Cache-Control": "no-store"}  # live figures never come from a cache

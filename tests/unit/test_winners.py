@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from election.domain.results import Result
+from election.domain.results import Result, empty
 from election.domain.winners import CandidateOutcome, UnitCandidate, UnitOutcome, winners
 
 PEOPLE = (
@@ -419,3 +419,14 @@ def test_every_seat_is_elected_left_to_the_committee_or_missing(unit):
         assert all(by_code[code].votes >= c.votes for c in losers)
     assert not (outcome.void and outcome.elected)
     assert not (outcome.additional_election and outcome.re_election)
+
+
+def test_a_unit_with_no_record_yet_is_pending_not_void():
+    candidates = [
+        UnitCandidate(f"C{i}", f"Ứng cử viên {i}", dt.date(1970, 1, i), i) for i in range(1, 6)
+    ]
+    result = empty([c.code for c in candidates], voting_areas_total=4)
+    outcome = winners(candidates, result, 3, "QH")
+    assert (outcome.void, outcome.re_election, outcome.additional_election) == (False, False, False)
+    assert outcome.elected == ()
+    assert outcome.notes == ("Chưa có khu vực bỏ phiếu nào gửi biên bản kiểm phiếu.",)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -55,6 +55,8 @@ class AreaResult:
     updated_at: dt.datetime | None
     # Each candidate's share of the valid ballots of their own unit inside this area.
     pct_of_valid: dict[str, Decimal | None]
+    # The units with records in this area, in unit order.
+    unit_codes: list[str] = field(default_factory=list)
 
 
 def _contest(session: Session, code: str | None) -> Contest:
@@ -67,9 +69,18 @@ def _contest(session: Session, code: str | None) -> Contest:
 
 
 def area_result(
-    session: Session, user: User, code: str, contest_code: str | None, round_no: int = 1
+    session: Session,
+    user: User,
+    code: str,
+    contest_code: str | None,
+    round_no: int = 1,
+    max_units: int | None = None,
 ) -> AreaResult:
-    """The sum of the current records of an area (or one voting area) for a contest."""
+    """The sum of the current records of an area (or one voting area) for a contest.
+
+    With ``max_units``, an area spanning more units than that lists no candidates
+    (a city's ~1.000 commune-council units would be thousands of lines on every poll).
+    """
     contest = _contest(session, contest_code)
     area = session.scalar(select(Area).where(Area.code == code))
     if area is None:
@@ -81,8 +92,6 @@ def area_result(
     if not scope.area_inside(user, area):
         raise Forbidden("Khu vực này nằm ngoài phạm vi của bạn")
     total = session.get(ResultTotal, ("area", area.id, contest.id, round_no))
-    lines = _lines(session, "area", area.id, round_no, contest.id)
-    result = _result(total, lines)
     parts = dict(
         session.execute(
             select(Unit.code, ResultPart.ballots_valid)
@@ -92,8 +101,12 @@ def area_result(
                 ResultPart.round_no == round_no,
                 Unit.contest_id == contest.id,
             )
+            .order_by(Unit.id)
         ).all()
     )
+    too_many = max_units is not None and len(parts) > max_units
+    lines = [] if too_many else _lines(session, "area", area.id, round_no, contest.id)
+    result = _result(total, lines)
     return AreaResult(
         area.code,
         area.name,
@@ -105,6 +118,7 @@ def area_result(
         total.verified if total else 0,
         total.updated_at if total else None,
         {c.code: percent(c.votes, parts.get(c.unit, 0)) for c in lines},
+        list(parts),
     )
 
 
@@ -380,7 +394,12 @@ class ChildRow:
 
 
 def children_results(
-    session: Session, user: User, code: str | None, contest_code: str | None, round_no: int = 1
+    session: Session,
+    user: User,
+    code: str | None,
+    contest_code: str | None,
+    round_no: int = 1,
+    max_units: int | None = None,
 ) -> tuple[AreaResult, list[ChildRow]]:
     """An area's own result and one row per child (areas, or a ward's voting areas)."""
     contest = _contest(session, contest_code)
@@ -391,7 +410,7 @@ def children_results(
     )
     if area is None:
         raise NotFound(f"Không có khu vực hành chính mã «{code}»")
-    own = area_result(session, user, area.code, contest.code, round_no)
+    own = area_result(session, user, area.code, contest.code, round_no, max_units)
     rows = []
     for child, total in session.execute(
         select(Area, ResultTotal)

@@ -150,7 +150,7 @@ def _candidates(own) -> list[dict]:
 
 def _area_data(own, rows, contest: str) -> dict:
     """An area's JSON: the API shape plus the vi-VN texts and the drill-down rows."""
-    units = list(dict.fromkeys(c.unit for c in own.candidates))
+    units = own.unit_codes or list(dict.fromkeys(c.unit for c in own.candidates))
     return {
         **out.area_result(own),
         "figures": figures(own.result, own.shares, own.verified, own.level),
@@ -165,7 +165,7 @@ def _area_context(code: str | None, contest: str) -> dict:
     """What the area page and its JSON show; a voting area's code gives its own page."""
     db = get_session()
     try:
-        own, rows = results.children_results(db, g.user, code, contest)
+        own, rows = results.children_results(db, g.user, code, contest, max_units=MAX_UNITS_LISTED)
     except NotFound:
         own = results.area_result(db, g.user, code or "", contest)  # NotFound when unknown
         va = structure.voting_area_view(db, own.code, g.user)

@@ -370,3 +370,19 @@ def test_racing_api_submissions_of_one_record_give_one_201_and_409s(app, logins)
         t.join(60)
     assert sorted(statuses) == [201, 409, 409, 409, 409, 409]
     assert _count(app, TallyRecord) == 1
+
+
+def test_idempotency_keys_belong_to_their_user(app, client, logins):
+    from election.services import users
+
+    with app.extensions["election.sessions"]() as session:
+        other = users.create_user(session, "to-t1a-2", "officer", "T1A-2", "mat-khau-dai-du").token
+    first = _submit(client, logins, **{"Idempotency-Key": "same-key"})
+    body = {**QH, "voting_area": "T1A-2", "voters_on_roll": 1100}
+    second = client.post(
+        "/api/v1/tallies",
+        json=body,
+        headers={"Authorization": f"Bearer {other}", "Idempotency-Key": "same-key"},
+    )
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.get_json()["id"] != first.get_json()["id"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 
 
 def fmt_int(value: int) -> str:
@@ -17,9 +16,14 @@ def percent(part: int, whole: int) -> Decimal | None:
     """``part`` as a percentage of ``whole``, two decimals, half up; None when whole is 0."""
     if whole == 0:
         return None
-    # Exact integer arithmetic: hundredths of a percent, rounded half up.
-    exact = Fraction(part * 10000, whole)
-    hundredths = int(exact + Fraction(1, 2)) if exact >= 0 else -int(-exact + Fraction(1, 2))
+    # Exact integer arithmetic: hundredths of a percent, rounded half up, i.e.
+    # floor(part·10000/whole + 1/2) = floor((2·part·10000 + whole) / (2·whole)).
+    if whole < 0:
+        part, whole = -part, -whole
+    if part >= 0:
+        hundredths = (20000 * part + whole) // (2 * whole)
+    else:  # half up in magnitude, as for a negative difference
+        hundredths = -((20000 * -part + whole) // (2 * whole))
     return Decimal(hundredths).scaleb(-2)
 
 

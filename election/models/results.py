@@ -85,8 +85,10 @@ class ResultPart(Base):
     __tablename__ = "result_part"
 
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    # The unit's contest, so an area's parts for one contest are one key range.
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
     round_no: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
     ballots_valid: Mapped[int] = mapped_column(default=0)
 
 

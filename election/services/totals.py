@@ -59,14 +59,14 @@ JOIN tally_vote v ON v.version_id = tv.id
 GROUP BY {scope_id}, tr.contest_id, tr.round_no, v.candidate_id
 """
 _PARTS = """
-SELECT ac.ancestor_id, uva.unit_id, tr.round_no, SUM(tv.ballots_valid)
+SELECT ac.ancestor_id, tr.contest_id, tr.round_no, uva.unit_id, SUM(tv.ballots_valid)
 FROM tally_record tr
 JOIN unit_voting_area uva ON uva.voting_area_id = tr.voting_area_id
      AND uva.contest_id = tr.contest_id
 JOIN voting_area va ON va.id = tr.voting_area_id
 JOIN area_closure ac ON ac.descendant_id = va.area_id
 JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_version
-GROUP BY ac.ancestor_id, uva.unit_id, tr.round_no
+GROUP BY ac.ancestor_id, tr.contest_id, tr.round_no, uva.unit_id
 """
 _AREA = {
     "kind": "'area'",
@@ -106,17 +106,18 @@ def derived_votes(session: Session) -> dict[tuple, int]:
 
 
 def derived_parts(session: Session) -> dict[tuple, int]:
-    return {tuple(row[:3]): int(row[3]) for row in session.execute(text(_PARTS))}
+    return {tuple(row[:4]): int(row[4]) for row in session.execute(text(_PARTS))}
 
 
 def stored_parts(session: Session) -> dict[tuple, int]:
     columns = (
         ResultPart.area_id,
-        ResultPart.unit_id,
+        ResultPart.contest_id,
         ResultPart.round_no,
+        ResultPart.unit_id,
         ResultPart.ballots_valid,
     )
-    return {tuple(row[:3]): row[3] for row in session.execute(select(*columns))}
+    return {tuple(row[:4]): row[4] for row in session.execute(select(*columns))}
 
 
 def stored_totals(session: Session) -> dict[tuple, tuple]:
@@ -179,8 +180,8 @@ def rebuild(session: Session) -> None:
     if votes:
         session.execute(insert(ResultVote), votes)
     parts = [
-        {"area_id": a, "unit_id": u, "round_no": r, "ballots_valid": n}
-        for (a, u, r), n in derived_parts(session).items()
+        {"area_id": a, "contest_id": c, "round_no": r, "unit_id": u, "ballots_valid": n}
+        for (a, c, r, u), n in derived_parts(session).items()
     ]
     if parts:
         session.execute(insert(ResultPart), parts)
@@ -257,11 +258,12 @@ def apply(session: Session, change: Change) -> None:
         add_rows(
             session,
             ResultPart,
-            ["area_id", "unit_id", "round_no"],
+            ["area_id", "contest_id", "round_no", "unit_id"],
             "ballots_valid",
             [
                 {
                     "area_id": sid,
+                    "contest_id": change.contest_id,
                     "unit_id": unit_id,
                     "round_no": change.round_no,
                     "ballots_valid": valid,

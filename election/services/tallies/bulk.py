@@ -242,7 +242,7 @@ class _Changes:
             for candidate_id, n in votes.items():
                 self.votes[(kind, sid, contest_id, candidate_id)] += n
             if kind == "area":
-                self.parts[(sid, unit_id)] += version["ballots_valid"]
+                self.parts[(sid, contest_id, unit_id)] += version["ballots_valid"]
 
     def apply(self, session: Session, now: dt.datetime) -> None:
         values = {
@@ -292,11 +292,11 @@ class _Changes:
         totals.add_rows(
             session,
             ResultPart,
-            ["area_id", "unit_id", "round_no"],
+            ["area_id", "contest_id", "round_no", "unit_id"],
             "ballots_valid",
             [
-                {"area_id": a, "unit_id": u, "round_no": 1, "ballots_valid": n}
-                for (a, u), n in sorted(self.parts.items())
+                {"area_id": a, "contest_id": c, "round_no": 1, "unit_id": u, "ballots_valid": n}
+                for (a, c, u), n in sorted(self.parts.items())
             ],
         )
 

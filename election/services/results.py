@@ -16,6 +16,7 @@ from election.domain.numbers import percent
 from election.models import (
     Area,
     AreaClosure,
+    AuditEvent,
     Candidate,
     Contest,
     ResultPart,
@@ -43,6 +44,7 @@ class CandidateLine:
     unit: str
     date_of_birth: dt.date
     votes: int
+    unit_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,11 @@ def area_result(
             .order_by(ResultPart.unit_id)
         ).all()
     )
-    codes = _unit_codes(session, list(by_unit))
-    parts = {codes[unit_id]: n for unit_id, n in by_unit.items()}
-    too_many = max_units is not None and len(parts) > max_units
+    too_many = max_units is not None and len(by_unit) > max_units
     lines = [] if too_many else _lines(session, "area", area.id, round_no, contest.id)
+    # The listed candidates name their units; only a list left out needs a lookup.
+    codes = {i.unit_id: i.unit for i in lines} if lines else _unit_codes(session, list(by_unit))
+    parts = {codes[unit_id]: n for unit_id, n in by_unit.items() if unit_id in codes}
     result = _result(total, lines)
     return AreaResult(
         area.code,
@@ -170,24 +173,53 @@ def _lines(
             )
         ).all()
     )
-    rows = []
-    ids = list(votes)
-    for start in range(0, len(ids), CHUNK):
-        rows.extend(
-            session.execute(
-                select(
-                    Candidate.id,
-                    Candidate.code,
-                    Candidate.full_name,
-                    Candidate.unit_id,
-                    Candidate.date_of_birth,
-                    Candidate.ballot_order,
-                ).where(Candidate.id.in_(ids[start : start + CHUNK]))
-            ).all()
-        )
-    units = _unit_codes(session, sorted({r[3] for r in rows}))
-    rows.sort(key=lambda r: (r[3], r[5]))
-    return [CandidateLine(r[1], r[2], units[r[3]], r[4], votes[r[0]]) for r in rows]
+    info = _candidate_info(session, list(votes))
+    lines = sorted((info[cid], n) for cid, n in votes.items())
+    return [CandidateLine(c.code, c.name, c.unit, c.date_of_birth, n, c.unit_id) for c, n in lines]
+
+
+@dataclass(frozen=True, order=True)
+class _CandidateInfo:
+    unit_id: int
+    order: int
+    code: str
+    name: str
+    unit: str
+    date_of_birth: dt.date
+
+
+# Candidates and units never change once a setup is stored, so what a worker has read
+# about them is kept, per database and per setup (the hash of its audit event): a reload
+# of the database gets a new key. Losing this cache costs one query.
+_STRUCTURE: dict[tuple[str, str], dict[int, _CandidateInfo]] = {}
+
+
+def _candidate_info(session: Session, ids: list[int]) -> dict[int, _CandidateInfo]:
+    setup_hash = session.scalar(
+        select(AuditEvent.hash)
+        .where(AuditEvent.action == "setup.import")
+        .order_by(AuditEvent.seq)
+        .limit(1)
+    )
+    key = (str(session.get_bind().url), setup_hash or "")
+    known = _STRUCTURE.setdefault(key, {})
+    missing = [i for i in ids if i not in known]
+    for start in range(0, len(missing), CHUNK):
+        for cid, code, name, unit_id, unit_code, born, order in session.execute(
+            select(
+                Candidate.id,
+                Candidate.code,
+                Candidate.full_name,
+                Candidate.unit_id,
+                Unit.code,
+                Candidate.date_of_birth,
+                Candidate.ballot_order,
+            )
+            .join(Unit, Unit.id == Candidate.unit_id)
+            .where(Candidate.id.in_(missing[start : start + CHUNK]))
+        ):
+            known[cid] = _CandidateInfo(unit_id, order, code, name, unit_code, born)
+    return known
 
 
 def _voting_area_result(

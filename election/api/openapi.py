@@ -7,14 +7,22 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 
 from election.api import bp
+from election.schemas import results as r
 from election.schemas import structure as s
+from election.schemas import tallies as t
 from election.web.access import public
 
 ERRORS = {
+    "400": "Nội dung không hợp lệ (lỗi từng trường)",
     "401": "Thiếu hoặc sai mã truy cập",
     "403": "Ngoài vai trò hoặc phạm vi",
     "404": "Không tìm thấy mã",
+    "409": "Xung đột (đã có biên bản, phiên bản cũ, trạng thái không cho phép)",
+    "413": "Nội dung quá 1 MB",
+    "415": "Nội dung không phải JSON",
+    "422": "Vi phạm quy định",
 }
+OBJECT = {"type": "object"}
 
 
 def _error_responses(*codes: str) -> dict:
@@ -52,6 +60,45 @@ def _get(
 
 
 CODE = [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}]
+RECORD = [{"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+CONTEST = [{"name": "contest", "in": "query", "required": True, "schema": {"type": "string"}}]
+IDEMPOTENCY = [
+    {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
+]
+
+
+def _post(summary: str, body: str, answer: dict, status: str, params=(), errors=()) -> dict:
+    return {
+        "post": {
+            "summary": summary,
+            "security": [{"bearer": []}],
+            "parameters": list(params),
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}
+                },
+            },
+            "responses": {
+                status: {"description": "OK", "content": {"application/json": {"schema": answer}}},
+                **_error_responses("400", "401", "413", "415", *errors),
+            },
+        }
+    }
+
+
+def _get_object(summary: str, params=(), errors=("401",)) -> dict:
+    return {
+        "get": {
+            "summary": summary,
+            "security": [{"bearer": []}],
+            "parameters": list(params),
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": OBJECT}}},
+                **_error_responses(*errors),
+            },
+        }
+    }
 
 
 def build_spec() -> dict:
@@ -74,8 +121,98 @@ def build_spec() -> dict:
         ("TallyRef", s.TallyRefOut),
         ("VotingAreaContest", s.VotingAreaContestOut),
         ("VotingArea", s.VotingAreaOut),
+        ("TallyIn", t.TallyIn),
+        ("CorrectionIn", t.CorrectionIn),
+        ("VerifyIn", t.VerifyIn),
+        ("ReturnIn", t.ReturnIn),
+        ("Receipt", t.ReceiptOut),
+        ("RoundIn", r.RoundIn),
     ):
         spec.components.schema(name, schema=schema)
+    receipt = {"$ref": "#/components/schemas/Receipt"}
+    spec.path(
+        "/tallies",
+        operations=_post(
+            "Nộp biên bản kiểm phiếu",
+            "TallyIn",
+            receipt,
+            "201",
+            IDEMPOTENCY,
+            ("403", "404", "409", "422"),
+        ),
+    )
+    spec.path(
+        "/tallies/{record_id}",
+        operations=_get_object("Biên bản và các phiên bản", RECORD, ("401", "403", "404")),
+    )
+    spec.path(
+        "/tallies/{record_id}/corrections",
+        operations=_post(
+            "Sửa biên bản (phiên bản mới)",
+            "CorrectionIn",
+            receipt,
+            "201",
+            [*RECORD, *IDEMPOTENCY],
+            ("403", "404", "409", "422"),
+        ),
+    )
+    spec.path(
+        "/tallies/{record_id}/verify",
+        operations=_post(
+            "Xác nhận biên bản", "VerifyIn", OBJECT, "200", RECORD, ("403", "404", "409")
+        ),
+    )
+    spec.path(
+        "/tallies/{record_id}/return",
+        operations=_post(
+            "Trả lại biên bản", "ReturnIn", OBJECT, "200", RECORD, ("403", "404", "409")
+        ),
+    )
+    spec.path(
+        "/results/areas/{code}",
+        operations=_get_object("Kết quả của một khu vực", [*CODE, *CONTEST], ("401", "403", "404")),
+    )
+    spec.path(
+        "/results/units/{code}",
+        operations=_get_object("Kết quả của một đơn vị bầu cử", CODE, ("401", "403", "404")),
+    )
+    spec.path(
+        "/units/{code}/rounds",
+        operations=_post(
+            "Mở vòng bầu cử thêm hoặc bầu cử lại",
+            "RoundIn",
+            OBJECT,
+            "201",
+            CODE,
+            ("403", "404", "409"),
+        ),
+    )
+    area_param = [{"name": "area", "in": "query", "required": False, "schema": {"type": "string"}}]
+    spec.path(
+        "/progress",
+        operations=_get_object("Tiến độ nhận biên bản", area_param, ("401", "403", "404")),
+    )
+    spec.path(
+        "/turnout",
+        operations=_get_object("Tiến độ cử tri đi bầu", area_param, ("401", "403", "404")),
+    )
+    paging = [
+        {
+            "name": "after",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 0},
+        },
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+        },
+    ]
+    spec.path("/audit", operations=_get_object("Nhật ký kiểm tra", paging, ("400", "401", "403")))
+    spec.path("/audit/verify", operations=_get_object("Kiểm tra chuỗi nhật ký", (), ("401", "403")))
+    spec.path("/whoami", operations=_get_object("Người gọi"))
     spec.path("/areas", operations=_get("Khu vực gốc (thành phố)", "Area", errors=("401", "404")))
     spec.path(
         "/areas/{code}",

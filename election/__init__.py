@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     from election import cli, errors
     from election.config import from_environment
     from election.db import make_engine, make_sessionmaker
-    from election.web import filters
+    from election.web import filters, headers
     from election.web.context import init_app as init_context
 
     app = Flask(__name__, instance_relative_config=True)
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     filters.init_app(app)
+    headers.init_app(app)
 
     from election.api import bp as api_bp
     from election.web import bp as web_bp

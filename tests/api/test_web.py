@@ -128,3 +128,13 @@ def test_other_roles_cannot_download_the_template(client, logins):
     response = client.get("/setup/template.xlsx")
     assert response.status_code == 403
     assert "Vai trò của bạn không được mở trang này" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/login", "/api/v1/openapi.json", "/api/v1/areas"])
+def test_every_answer_carries_the_security_headers(client, logins, path):
+    headers = client.get(path).headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"

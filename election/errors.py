@@ -20,6 +20,7 @@ from election.domain.errors import (
     InvalidInput,
     NotFound,
     RuleBroken,
+    TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -35,6 +36,7 @@ STATUS = {
     InvalidInput: 400,
     RuleBroken: 422,
     FileInvalid: 422,
+    TooManyRequests: 429,
 }
 
 HTTP_MESSAGES = {
@@ -86,7 +88,9 @@ def _domain(exc: DomainError) -> Response:
     _discard_session()
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
     extra = getattr(exc, "details", {})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
     return error_response(status, exc.code, exc.message, exc.errors, headers, extra)
 
 

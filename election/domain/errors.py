@@ -42,6 +42,16 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class TooManyRequests(DomainError):
+    """Refused for a while (throttling); ``retry_after`` is in seconds."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
 class MalformedBody(InvalidInput):
     """A request body or parameter that is not what the interface accepts (400)."""
 

@@ -11,8 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from election.db import begin_write
-from election.domain.errors import Conflict, InvalidInput, NotFound, Unauthorized
-from election.models import ROLES, ApiToken, Area, User, VotingArea
+from election.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
+from election.models import ROLES, ApiToken, Area, AuditEvent, User, VotingArea
 from election.services import audit
 from election.services.audit import Actor, utcnow
 from election.services.passwords import (
@@ -126,7 +132,29 @@ def create_user(
 
 
 def authenticate(session: Session, username: str, password: str, address: str | None) -> User:
-    """The active user with this name and password; every attempt is audited."""
+    """The active user with this name and password; every attempt is audited.
+
+    After MAX_FAILURES failed attempts on one account within THROTTLE_WINDOW (since its
+    last successful login), further attempts are refused without checking the password.
+    """
+    name = username[:80]
+    wait = _throttled_for(session, name)
+    if wait:
+        begin_write(session)
+        audit.append(
+            session,
+            Actor(None, audit.SYSTEM),
+            "login.throttled",
+            "user",
+            name,
+            None,
+            {"address": address},
+        )
+        session.commit()
+        minutes = -(-wait // 60)
+        raise TooManyRequests(
+            f"Đăng nhập sai quá {MAX_FAILURES} lần; hãy thử lại sau {minutes} phút", wait
+        )
     user = session.scalar(select(User).where(User.username == username))
     session.commit()  # end the read before the slow hash; the audit write starts afresh
     ok = check_password(user.password_hash if user else DUMMY_HASH, password)
@@ -145,6 +173,35 @@ def authenticate(session: Session, username: str, password: str, address: str | 
     if not ok:
         raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng")
     return user
+
+
+MAX_FAILURES = 5
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+
+
+def _throttled_for(session: Session, username: str) -> int:
+    """Seconds until this account may try again (0: now), from the audited attempts."""
+    now = utcnow()
+    rows = session.execute(
+        select(AuditEvent.action, AuditEvent.at)
+        .where(
+            AuditEvent.object_type == "user",
+            AuditEvent.object_id == username,
+            AuditEvent.action.in_(("login", "login.failed")),
+            AuditEvent.at >= now - THROTTLE_WINDOW,
+        )
+        .order_by(AuditEvent.seq)
+    ).all()
+    failures: list[dt.datetime] = []
+    for action, at in rows:
+        if action == "login":
+            failures = []  # a successful login clears the count
+        else:
+            failures.append(at if at.tzinfo else at.replace(tzinfo=dt.UTC))
+    session.commit()
+    if len(failures) < MAX_FAILURES:
+        return 0
+    return int((failures[-MAX_FAILURES] + THROTTLE_WINDOW - now).total_seconds()) + 1
 
 
 def user_for_token(session: Session, token: str) -> User | None:

@@ -138,3 +138,31 @@ def test_every_answer_carries_the_security_headers(client, logins, path):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_repeated_failed_logins_lock_the_account_for_a_while_and_are_audited(app, client, logins):
+    for _ in range(5):
+        assert _login(client, "board", "sai-mat-khau").status_code == 401
+    refused = _login(client, "board")  # even the right password waits now
+    assert refused.status_code == 429
+    retry = int(refused.headers["Retry-After"])
+    assert 14 * 60 < retry <= 15 * 60 + 1
+    assert "Đăng nhập sai quá 5 lần; hãy thử lại sau 15 phút" in refused.get_data(as_text=True)
+    with app.extensions["election.sessions"]() as session:
+        actions = session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.object_id == "board")
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert actions[-6:] == ["login.failed"] * 5 + ["login.throttled"]
+    # Another account is not affected.
+    assert _login(client, "admin").status_code == 302
+
+
+def test_a_successful_login_clears_the_failures(client, logins):
+    for _ in range(4):
+        _login(client, "board", "sai-mat-khau")
+    assert _login(client, "board").status_code == 302
+    for _ in range(4):
+        _login(client, "board", "sai-mat-khau")
+    assert _login(client, "board").status_code == 302

@@ -22,7 +22,7 @@ from election.models import (
     VoterCount,
     VotingArea,
 )
-from election.services import audit, scope
+from election.services import audit, rate, scope
 from election.services.audit import Actor, utcnow
 from election.services.tallies.common import locate
 
@@ -39,6 +39,7 @@ def report(
     """Record (or replace) a polling team's count of voters so far; audited."""
     begin_write(session)
     scope.require_role(user, ("officer",), "báo cáo số cử tri đã bỏ phiếu")
+    rate.check(session, user)
     place = locate(session, voting_area_code, contest_code)
     scope.require_inside(user, place.voting_area)
     slots = times(session)

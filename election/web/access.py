@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -13,6 +14,8 @@ from election.services import users
 from election.web.context import get_session
 
 PUBLIC = "public"
+# A signed-in page session ends after this long without a request.
+IDLE_SECONDS = 30 * 60
 
 
 def public(view: Callable) -> Callable:
@@ -27,11 +30,17 @@ def signed_in_user() -> User | None:
         return g.user
     user = None
     uid = session.get("uid")
+    now = int(time.time())
+    if uid is not None and now - session.get("seen", 0) > IDLE_SECONDS:
+        session.clear()  # idle too long: sign in again
+        uid = None
     if uid is not None:
         user = users.get_user(get_session(), uid)
         if user is None or not user.active or session.get("epoch") != user.session_epoch:
             session.clear()
             user = None
+        else:
+            session["seen"] = now
     g.user = user
     return user
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -61,6 +62,7 @@ def login():
             session.clear()
             session["uid"] = user.id
             session["epoch"] = user.session_epoch
+            session["seen"] = int(time.time())
             session.permanent = False
             return redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
     status = 401 if error else 200

@@ -117,3 +117,14 @@ def test_the_officer_reports_through_the_web_form_and_the_board_sees_it(client, 
     assert "<h1>Tiến độ cử tri đi bầu — Phường An Biên</h1>" in html
     assert '<td class="num">1/2</td>' in html
     assert '<td class="num">100,00%</td>' in html
+
+
+def test_more_than_sixty_changes_a_minute_are_refused_with_retry_after(client, logins):
+    for n in range(60):
+        assert _report(client, logins, "11:00", 100 + n).status_code == 201
+    response = _report(client, logins, "11:00", 200)
+    assert response.status_code == 429
+    assert response.get_json()["code"] == "too_many_requests"
+    assert 1 <= int(response.headers["Retry-After"]) <= 61
+    # The limit is per user: the board's reads and other officers are not affected.
+    assert client.get("/api/v1/turnout?area=T1A", headers=logins.headers("board")).status_code == 200

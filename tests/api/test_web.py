@@ -166,3 +166,20 @@ def test_a_successful_login_clears_the_failures(client, logins):
     for _ in range(4):
         _login(client, "board", "sai-mat-khau")
     assert _login(client, "board").status_code == 302
+
+
+def test_a_session_idle_for_more_than_thirty_minutes_ends(client, logins):
+    _login(client, "board")
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as cookie:
+        cookie["seen"] -= 30 * 60 + 1
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_a_session_in_use_stays_open(client, logins):
+    _login(client, "board")
+    with client.session_transaction() as cookie:
+        cookie["seen"] -= 29 * 60
+    assert client.get("/").status_code == 200

@@ -15,7 +15,7 @@ from election.models import (
     User,
     VotingArea,
 )
-from election.services import audit, idempotency, scope
+from election.services import audit, idempotency, rate, scope
 from election.services.audit import Actor, utcnow
 from election.services.idempotency import Key
 from election.services.tallies.common import (
@@ -48,6 +48,7 @@ def submit(
     stored = idempotency.replay(session, user, key)
     if stored is not None:
         return stored.status, stored.body
+    rate.check(session, user)
     scope.require_role(user, SUBMITTERS, "nộp biên bản kiểm phiếu")
     place = locate(session, voting_area_code, contest_code)
     scope.require_inside(user, place.voting_area)
@@ -148,6 +149,7 @@ def correct(
     stored = idempotency.replay(session, user, key)
     if stored is not None:
         return stored.status, stored.body
+    rate.check(session, user)
     scope.require_role(user, CORRECTORS, "sửa biên bản kiểm phiếu")
     record = record_for_update(session, record_id)
     va = session.get(VotingArea, record.voting_area_id)

@@ -127,4 +127,6 @@ def test_more_than_sixty_changes_a_minute_are_refused_with_retry_after(client, l
     assert response.get_json()["code"] == "too_many_requests"
     assert 1 <= int(response.headers["Retry-After"]) <= 61
     # The limit is per user: the board's reads and other officers are not affected.
-    assert client.get("/api/v1/turnout?area=T1A", headers=logins.headers("board")).status_code == 200
+    assert (
+        client.get("/api/v1/turnout?area=T1A", headers=logins.headers("board")).status_code == 200
+    )

@@ -8,9 +8,6 @@ with "database is locked".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -83,12 +80,3 @@ def begin_write(session: Session) -> None:
         # transaction that later writes can fail on SQLite instead of waiting its turn.
         session.commit()
     session.connection(execution_options=WRITE)
-
-
-@contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    session = factory()
-    try:
-        yield session
-    finally:
-        session.close()

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import g, redirect, request, session, url_for
+from flask import flash, g, redirect, request, session, url_for
 
 from election.domain.errors import Forbidden, Unauthorized
 from election.models import User
@@ -56,12 +56,19 @@ def login_required(*roles: str) -> Callable[[Callable], Callable]:
                 return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
             if roles and user.role not in roles:
                 raise Forbidden("Vai trò của bạn không được mở trang này")
+            if user.must_change_password and request.endpoint not in PASSWORD_PAGES:
+                flash("Hãy đặt mật khẩu mới trước khi làm việc.")
+                return redirect(url_for("web.change_password"))
             return view(*args, **kwargs)
 
         wrapper.access = roles or ("officer", "reviewer", "board", "admin")  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
+
+
+# Pages a user whose password was generated may open before choosing their own.
+PASSWORD_PAGES = ("web.change_password", "web.logout")
 
 
 def token_required(*roles: str) -> Callable[[Callable], Callable]:

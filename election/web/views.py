@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from election.domain.errors import Unauthorized
+from election.domain.errors import InvalidInput, Unauthorized
 from election.services import setup_io, structure, users
 from election.services.users import ROLE_NAMES
 from election.web import bp
@@ -67,6 +67,48 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Mật khẩu hiện tại",
+        validators=[DataRequired("Hãy nhập mật khẩu hiện tại"), Length(max=200)],
+    )
+    new_password = PasswordField(
+        "Mật khẩu mới", validators=[DataRequired("Hãy nhập mật khẩu mới"), Length(max=200)]
+    )
+    confirm = PasswordField(
+        "Nhập lại mật khẩu mới",
+        validators=[DataRequired("Hãy nhập lại mật khẩu mới"), Length(max=200)],
+    )
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required()
+def change_password():
+    user = signed_in_user()
+    form = PasswordForm()
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if form.validate_on_submit():
+        if form.new_password.data != form.confirm.data:
+            errors = {"confirm": ["Hai lần nhập mật khẩu mới không giống nhau"]}
+        else:
+            try:
+                changed = users.change_password(
+                    get_session(), user.id, form.current_password.data, form.new_password.data
+                )
+            except InvalidInput as exc:
+                errors = exc.errors
+            else:
+                # This session stays; every other session of the user ends.
+                session["epoch"] = changed.session_epoch
+                flash("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc.")
+                return redirect(url_for("web.home"))
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("password.html", form=form, errors=errors), status
 
 
 @bp.route("/logout", methods=["POST"])

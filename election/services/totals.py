@@ -222,11 +222,12 @@ class Change:
     verified: int = 0
     figures: Mapping[str, int] | None = None
     votes: Mapping[int, int] | None = None  # candidate id → difference
+    unit_id: int | None = None  # the record's unit, when the caller already knows it
 
 
 def apply(session: Session, change: Change) -> None:
     """Add ``change`` to every scope the voting area belongs to, in a fixed order."""
-    unit_id = session.scalar(
+    unit_id = change.unit_id or session.scalar(
         select(UnitVotingArea.unit_id).where(
             UnitVotingArea.voting_area_id == change.voting_area_id,
             UnitVotingArea.contest_id == change.contest_id,

@@ -8,24 +8,7 @@ from sqlalchemy import func, select
 from election.models import Contest, Unit, VoterCount, VotingArea
 from election.services import demo, users
 from election.services.users import authenticate
-
-DISTRICTS = [
-    "Quận Hồng Bàng",
-    "Quận Ngô Quyền",
-    "Quận Lê Chân",
-    "Quận Hải An",
-    "Quận Kiến An",
-    "Quận Đồ Sơn",
-    "Quận Dương Kinh",
-    "Huyện Thủy Nguyên",
-    "Huyện An Dương",
-    "Huyện An Lão",
-    "Huyện Kiến Thụy",
-    "Huyện Tiên Lãng",
-    "Huyện Vĩnh Bảo",
-    "Huyện Cát Hải",
-    "Huyện Bạch Long Vĩ",
-]
+from tests.unit.test_demo import HP_DISTRICTS as DISTRICTS
 
 
 @pytest.fixture

@@ -278,5 +278,6 @@ def roll_up(
             verified=-1 if old_status == "verified" else 0,
             figures=figures,
             votes=votes,
+            unit_id=place.unit.id,
         ),
     )

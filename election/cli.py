@@ -148,6 +148,30 @@ def export_setup_command(file: Path) -> None:
     click.echo(f"Đã ghi {file}")
 
 
+@click.command("export")
+@with_appcontext
+@click.option("--form", "kind", required=True, help="count-record, unit-record, city-record, …")
+@click.option("--contest", default=None, help="Mã cấp bầu cử: QH, HDND_TINH, …")
+@click.option("--scope", required=True, help="Mã khu vực bỏ phiếu, đơn vị bầu cử hoặc khu vực")
+@click.option(
+    "--round", "round_no", type=int, default=None, help="Vòng bầu cử (mặc định: mới nhất)"
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def export_command(
+    kind: str, contest: str | None, scope: str, round_no: int | None, out: Path
+) -> None:
+    """Write an official form as Excel (CONTRACT §2 export)."""
+    from election.services import forms
+
+    with _session() as session:
+        try:
+            made = forms.export(session, None, kind, contest, scope, round_no)
+        except DomainError as exc:
+            _fail(exc)
+    out.write_bytes(made.content)
+    click.echo(f"Đã ghi {out} (mã xác minh {', '.join(made.codes)})")
+
+
 @click.command("import-roll")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -184,6 +208,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     for command in (
         demo_command,
+        export_command,
         create_user_command,
         import_setup_command,
         export_setup_command,

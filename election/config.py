@@ -34,4 +34,6 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_SORT_KEYS": False,
+        # Printed on exported forms before /verify/<code>; empty: the address the request came to.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
     }

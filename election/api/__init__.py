@@ -4,4 +4,13 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from election.api import audit, openapi, results, structure, tallies, turnout  # noqa: E402,F401
+from election.api import (  # noqa: E402,F401
+    audit,
+    forms,
+    openapi,
+    opendata,
+    results,
+    structure,
+    tallies,
+    turnout,
+)

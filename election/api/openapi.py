@@ -229,6 +229,98 @@ def build_spec() -> dict:
             "Một khu vực bỏ phiếu", "VotingArea", params=CODE, errors=("401", "403", "404")
         ),
     )
+    text = {"type": "string"}
+    for path, summary, media, schema, errors in (
+        ("/open/records.csv", "Biên bản kiểm phiếu (CSV)", "text/csv", text, ("401",)),
+        ("/open/votes.csv", "Số phiếu của người ứng cử (CSV)", "text/csv", text, ("401",)),
+        (
+            "/open/nist-results.json",
+            "Kết quả toàn cuộc bầu cử (NIST SP 1500-100)",
+            "application/json",
+            OBJECT,
+            ("401", "403", "404"),
+        ),
+    ):
+        spec.path(
+            path,
+            operations={
+                "get": {
+                    "summary": summary,
+                    "security": [{"bearer": []}],
+                    "parameters": [],
+                    "responses": {
+                        "200": {
+                            "description": "Tệp tải về",
+                            "content": {media: {"schema": schema}},
+                        },
+                        **_error_responses(*errors),
+                    },
+                }
+            },
+        )
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    binary = {"type": "string", "format": "binary"}
+    scope_params = [
+        {"name": name, "in": "query", "required": required, "schema": schema, "description": d}
+        for name, required, schema, d in (
+            ("contest", False, {"type": "string"}, "Mã cấp bầu cử (QH, HDND_TINH, …)"),
+            ("scope", True, {"type": "string"}, "Mã khu vực bỏ phiếu, đơn vị bầu cử hoặc khu vực"),
+            ("round", False, {"type": "integer", "minimum": 1}, "Vòng bầu cử (mặc định: mới nhất)"),
+        )
+    ]
+    for path, summary, params, errors in (
+        (
+            "/forms/{kind}",
+            "Biểu mẫu chính thức (Excel); kind: count-record, unit-record, city-record, "
+            "summary-record, statistics",
+            [
+                {"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}},
+                *scope_params,
+            ],
+            ("400", "401", "403", "404"),
+        ),
+        (
+            "/forms/ward/{code}",
+            "Mọi biên bản kiểm phiếu của một phường, xã (Excel, mỗi biên bản một trang tính)",
+            [*CODE, scope_params[0]],
+            ("400", "401", "403", "404"),
+        ),
+    ):
+        spec.path(
+            path,
+            operations={
+                "get": {
+                    "summary": summary,
+                    "security": [{"bearer": []}],
+                    "parameters": params,
+                    "responses": {
+                        "200": {
+                            "description": "Tệp Excel; tiêu đề X-Verification-Codes mang mã xác minh",
+                            "content": {xlsx: {"schema": binary}},
+                        },
+                        **_error_responses(*errors),
+                    },
+                }
+            },
+        )
+    spec.path(
+        "/verify/{code}",
+        operations={
+            "get": {
+                "summary": "Mã xác minh của một biểu mẫu đã xuất còn khớp dữ liệu không (công khai)",
+                "parameters": [
+                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Kết quả kiểm tra",
+                        "content": {"application/json": {"schema": OBJECT}},
+                    },
+                    **_error_responses("400", "404"),
+                },
+            }
+        },
+    )
     return spec.to_dict()
 
 

@@ -9,6 +9,7 @@ from election.models.contests import (
     Unit,
     UnitVotingArea,
 )
+from election.models.exports import FormExport
 from election.models.geography import Area, AreaClosure, AreaLevel, VotingArea
 from election.models.results import (
     ROUND_KINDS,
@@ -35,6 +36,7 @@ __all__ = [
     "Candidate",
     "Contest",
     "Election",
+    "FormExport",
     "IdempotencyKey",
     "ResultPart",
     "ResultTotal",

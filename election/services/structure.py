@@ -258,3 +258,8 @@ def fill_plan(session: Session) -> dict[str, list[ContestSlot]]:
         )
     session.rollback()
     return plan
+
+
+def has_children(session: Session, area: Area) -> bool:
+    """Whether the area is divided further (a ward's children are voting areas, not areas)."""
+    return session.scalar(select(Area.id).where(Area.parent_id == area.id).limit(1)) is not None

@@ -19,7 +19,7 @@ from election.domain.numbers import fmt_date, fmt_int, fmt_pct, iso_utc
 from election.domain.results import shares as compute_shares
 from election.schemas import results as out
 from election.services import results, scope, structure
-from election.web import bp
+from election.web import bp, forms_pages
 from election.web.access import login_required
 from election.web.context import get_session
 from election.web.filters import STATUS_NAMES
@@ -218,6 +218,9 @@ def _area_page(code: str | None):
         unit_links=[units[k] for k in data["units"][:MAX_UNIT_LINKS]],
         unit_count=len(data["units"]),
         live_url=url_for("web.results_area_json", code=data["area"], contest=contest),
+        form_links=forms_pages.area_links(
+            contest, context.get("area"), context.get("voting_area"), context.get("record")
+        ),
         **context,
     )
 
@@ -306,6 +309,7 @@ def results_unit(code: str):
         current=rounds[-1],
         earlier=rounds[-2::-1],
         live_url=url_for("web.results_unit_json", code=view.unit.code),
+        form_links=forms_pages.unit_links(view.unit, view.current.round_no),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask, g
 
 from election.domain.numbers import fmt_date, fmt_int, fmt_pct
@@ -10,12 +12,23 @@ from election.services.users import ROLE_NAMES
 
 STATUS_NAMES = {"submitted": "Đã nộp", "verified": "Đã xác nhận", "returned": "Bị trả lại"}
 LEVEL_NAMES = {**LEVELS, "voting_area": "Khu vực bỏ phiếu"}
+VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
+
+
+def local_time(at: dt.datetime | None) -> str:
+    """A stored UTC time as Vietnam reads it: '21:05 ngày 23/05/2021'."""
+    if at is None:
+        return ""
+    if at.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(VIETNAM_TIME).strftime("%H:%M ngày %d/%m/%Y")
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(lambda n: "" if n is None else fmt_int(n), "num")
     app.add_template_filter(fmt_pct, "pct")
     app.add_template_filter(fmt_date, "date_vn")
+    app.add_template_filter(local_time, "local_time")
 
     @app.context_processor
     def names() -> dict:

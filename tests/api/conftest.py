@@ -10,6 +10,7 @@ from election.services import users
 from election.services.audit import Actor
 from election.services.setup import store_setup
 from tests.factories import small_setup
+from tests.integration.test_tally_rules_stored import entry_for
 
 PASSWORD = "mat-khau-thu-nghiem"
 
@@ -36,3 +37,41 @@ def logins(app) -> Logins:
         ):
             tokens[name] = users.create_user(session, name, role, area, PASSWORD).token
     return Logins(tokens)
+
+
+# QH records of three voting areas of district T1; figures in tests/api/test_results_api.py.
+THREE = ("T1A-1", "T1A-2", "T1B-1")
+
+
+def tally_body(va: str, contest: str = "QH") -> dict:
+    f = entry_for(va, contest).figures
+    return {
+        "voting_area": va,
+        "contest": contest,
+        "voters_on_roll": f.voters_on_roll,
+        "voters_voted": f.voters_voted,
+        "ballots_issued": f.ballots_issued,
+        "ballots_received": f.ballots_received,
+        "ballots_valid": f.ballots_valid,
+        "ballots_invalid": f.ballots_invalid,
+        "votes": dict(f.votes),
+    }
+
+
+@pytest.fixture
+def three(app, client, logins):
+    """QH records of three voting areas of district T1, each by its own polling team."""
+    tokens = {}
+    with app.extensions["election.sessions"]() as session:
+        for va in THREE:
+            tokens[va] = users.create_user(
+                session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du"
+            ).token
+    for va in THREE:
+        response = client.post(
+            "/api/v1/tallies",
+            json=tally_body(va),
+            headers={"Authorization": f"Bearer {tokens[va]}"},
+        )
+        assert response.status_code == 201
+    return logins

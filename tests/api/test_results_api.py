@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.integration.test_tally_rules_stored import entry_for
+from tests.api.conftest import tally_body as _body
 
 # entry_for(va): voted = 90 % of the roll, invalid = voted // 50, votes (valid, valid//2,
 # valid//3, 7, 0). For QH:
@@ -13,43 +11,6 @@ from tests.integration.test_tally_rules_stored import entry_for
 #   T1B-1: roll 1.200, voted 1.080, invalid 21, valid 1.059; votes 1.059, 529, 353, 7, 0
 # District T1 (and the city) after these three: roll 3.300, voted 2.970, valid 2.912,
 # invalid 58; QH1-1 2.912, QH1-2 1.455, QH1-3 970, QH1-4 21, QH1-5 0.
-THREE = ("T1A-1", "T1A-2", "T1B-1")
-
-
-def _body(va: str, contest: str = "QH") -> dict:
-    f = entry_for(va, contest).figures
-    return {
-        "voting_area": va,
-        "contest": contest,
-        "voters_on_roll": f.voters_on_roll,
-        "voters_voted": f.voters_voted,
-        "ballots_issued": f.ballots_issued,
-        "ballots_received": f.ballots_received,
-        "ballots_valid": f.ballots_valid,
-        "ballots_invalid": f.ballots_invalid,
-        "votes": dict(f.votes),
-    }
-
-
-@pytest.fixture
-def three(app, client, logins):
-    """QH records of three voting areas of district T1, each by its own polling team."""
-    from election.services import users
-
-    tokens = {}
-    with app.extensions["election.sessions"]() as session:
-        for va in THREE:
-            tokens[va] = users.create_user(
-                session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du"
-            ).token
-    for va in THREE:
-        response = client.post(
-            "/api/v1/tallies", json=_body(va), headers={"Authorization": f"Bearer {tokens[va]}"}
-        )
-        assert response.status_code == 201
-    return logins
-
-
 TOTALS_T1 = {
     "voting_areas_reported": 3,
     "voters_on_roll": 3300,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from election.services import totals, users
-from tests.api.test_results_api import _body
+from tests.api.conftest import tally_body as _body
 
 VOTING_AREAS = ("T1A-1", "T1A-2", "T1B-1", "T1B-2", "T2A-1", "T2A-2")
 

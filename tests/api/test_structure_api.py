@@ -179,6 +179,12 @@ def test_openapi_document_lists_every_api_path(client):
         "/audit",
         "/audit/verify",
         "/whoami",
+        "/open/records.csv",
+        "/open/votes.csv",
+        "/open/nist-results.json",
+        "/forms/{kind}",
+        "/forms/ward/{code}",
+        "/verify/{code}",
     }
     tally = spec["components"]["schemas"]["TallyIn"]
     assert {"voting_area", "contest", "ballots_valid", "votes"} <= set(tally["required"])

@@ -19,8 +19,8 @@ from election.services import rounds, users
 from election.services.audit import Actor
 from election.services.setup import store_setup
 from election.web.board import updated_text
-from tests.api.conftest import PASSWORD
-from tests.api.test_results_api import THREE, _body
+from tests.api.conftest import PASSWORD, THREE
+from tests.api.conftest import tally_body as _body
 from tests.factories import small_setup
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em"]

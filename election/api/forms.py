@@ -1,0 +1,53 @@
+"""Official forms over the API: the same workbooks as the web downloads, and code checks."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from election.api import bp
+from election.domain.numbers import iso_utc
+from election.services import forms
+from election.web.access import public, token_required
+from election.web.context import get_session
+from election.web.forms_pages import download, round_arg, verify_url
+
+
+@bp.get("/forms/<kind>")
+@token_required()
+def form_export(kind: str):
+    """One official form as .xlsx: ?contest=QH&scope=CODE[&round=N]."""
+    made = forms.export(
+        get_session(),
+        g.user,
+        kind,
+        request.args.get("contest"),
+        request.args.get("scope", ""),
+        round_arg(),
+        verify_url(),
+    )
+    return download(made)
+
+
+@bp.get("/forms/ward/<code>")
+@token_required()
+def ward_form_export(code: str):
+    """All count records of a ward for a contest, one sheet each: ?contest=QH."""
+    made = forms.export_ward(get_session(), g.user, request.args.get("contest"), code, verify_url())
+    return download(made)
+
+
+@bp.get("/verify/<code>")
+@public
+def verify(code: str):
+    """Whether the record a verification code was printed on still matches the data."""
+    result = forms.verify(get_session(), code)
+    return {
+        "code": result.code,
+        "matches": result.matches,
+        "form": result.kind_name,
+        "scope": result.scope_name,
+        "contest": result.contest_name,
+        "exported_at": iso_utc(result.created_at),
+        "audit_seq": result.audit_seq,
+        "audit_seq_now": result.audit_seq_now,
+    }

@@ -1,0 +1,367 @@
+"""Values of the committees' records: the city's ĐBQH record, a council's summary, the statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from election.domain import results as algebra
+from election.domain import winners as law
+from election.domain.numbers import percent
+from election.models import (
+    Area,
+    Contest,
+    ResultTotal,
+    TallyRecord,
+    TallyVersion,
+    Unit,
+    UnitVotingArea,
+    VotingArea,
+)
+from election.services import results
+from election.services.forms.common import (
+    Basics,
+    council_area,
+    council_depth,
+    figures,
+    lower_first,
+    member_names,
+    members,
+    number_of,
+)
+
+LEVELS = {"HDND_TINH": "Cấp tỉnh", "HDND_HUYEN": "Cấp huyện", "HDND_XA": "Cấp xã"}
+MISSING = (
+    "Các cột để trống là những thông tin hệ thống không lưu trữ nên không thể thống kê: "
+    "số đơn vị và khu vực bỏ phiếu bị hủy kết quả bầu cử; dân tộc, tôn giáo, đảng viên, "
+    "tái cử, tự ứng cử, trình độ chuyên môn, trình độ lý luận chính trị và nơi công tác "
+    "của người trúng cử. Số nữ và số người trẻ tuổi (dưới 40 tuổi vào ngày bầu cử) được "
+    "tính từ danh sách người ứng cử."
+)
+
+
+class _Unit:
+    """A unit of the committee's contest with its rounds, as the tables need it."""
+
+    def __init__(self, session: Session, base: Basics, unit: Unit, no: int) -> None:
+        self.unit = unit
+        self.no = no
+        self.rounds = results.rounds_of(session, unit)
+        council = council_area(session, unit, base.deepest)
+        self.parts = members(session, unit, council, base.deepest)
+        self.council = council
+
+    def head(self) -> dict[str, Any]:
+        return {
+            "no": self.no,
+            "unit_no": number_of(self.unit.name),
+            "unit_name": self.unit.name,
+            "members": member_names(self.parts),
+        }
+
+    def first(self) -> results.RoundResult:
+        return self.rounds[0]
+
+    def of_kind(self, kind: str) -> results.RoundResult | None:
+        found = [r for r in self.rounds if r.kind == kind]
+        return found[-1] if found else None
+
+    def deciding(self) -> results.RoundResult:
+        """The round whose votes the city record lists: a re-election replaces the first."""
+        return self.of_kind(law.RE_ELECTION) or self.first()
+
+    def elected(self) -> list[str]:
+        codes = list(self.deciding().outcome.elected)
+        additional = self.of_kind(law.ADDITIONAL)
+        return codes + list(additional.outcome.elected) if additional else codes
+
+
+def committee_record(
+    session: Session, base: Basics, contest: Contest, council: Area
+) -> dict[str, Any]:
+    """Form D (the city, ĐBQH) or F (a council's summary): every unit of the contest in ``council``."""
+    units = [
+        _Unit(session, base, unit, no)
+        for no, unit in enumerate(_units_in(session, contest, council), 1)
+    ]
+    reelected = [u for u in units if u.of_kind(law.RE_ELECTION)]
+    added = [u for u in units if u.of_kind(law.ADDITIONAL)]
+    return {
+        **base.values(),
+        "council": lower_first(council.name),
+        "council_name": council.name,
+        "term_no": None,
+        "seats": sum(u.unit.seats for u in units),
+        "candidates_count": sum(len(u.unit.candidates) for u in units),
+        "units": [_figures_row(u, u.first()) for u in units],
+        "units_total": _total([u.first().result for u in units]),
+        "reelection_units": [_figures_row(u, u.of_kind(law.RE_ELECTION)) for u in reelected],
+        "reelection_total": _total([u.of_kind(law.RE_ELECTION).result for u in reelected]),
+        "reelection_list": _names(reelected),
+        "unit_candidates": [_candidates_row(u, u.deciding(), all_=True) for u in units],
+        "unit_winners": [_candidates_row(u, u.deciding(), all_=False) for u in units],
+        "additional_units": [_figures_row(u, u.of_kind(law.ADDITIONAL)) for u in added],
+        "additional_total": _total([u.of_kind(law.ADDITIONAL).result for u in added]),
+        "additional_list": _names(added),
+        "additional_candidates": [
+            _candidates_row(u, u.of_kind(law.ADDITIONAL), all_=True) for u in added
+        ],
+        "additional_winners": [_winners_after(u) for u in added],
+        "has_reelection": bool(reelected),
+        "has_additional": bool(added),
+        "incidents": None,
+        "reported": sum(u.first().result.voting_areas_reported for u in units),
+        "voting_areas": sum(u.first().result.voting_areas_total for u in units),
+        "verified": sum(u.first().verified for u in units),
+    }
+
+
+def _units_in(session: Session, contest: Contest, council: Area) -> list[Unit]:
+    inside = (
+        select(UnitVotingArea.unit_id)
+        .join(VotingArea, VotingArea.id == UnitVotingArea.voting_area_id)
+        .join(Area, Area.id == VotingArea.area_id)
+        .where(UnitVotingArea.contest_id == contest.id)
+        .where(Area.path.startswith(council.path, autoescape=True))
+    )
+    return list(session.scalars(select(Unit).where(Unit.id.in_(inside)).order_by(Unit.id)).all())
+
+
+def _figures_row(u: _Unit, round_: results.RoundResult | None) -> dict[str, Any]:
+    assert round_ is not None
+    return {**u.head(), **figures(round_.result), "note": None}
+
+
+def _total(parts: list[algebra.Result]) -> dict[str, Any]:
+    """Summed counts, with the percentages recomputed from the sums (forms-spec §1.4)."""
+    if not parts:
+        return {}
+    return figures(algebra.combine([_without_votes(p) for p in parts], candidates=[]))
+
+
+def _without_votes(result: algebra.Result) -> algebra.Result:
+    return algebra.Result(
+        result.voting_areas_total,
+        result.voting_areas_reported,
+        result.voters_on_roll,
+        result.voters_voted,
+        result.ballots_issued,
+        result.ballots_received,
+        result.ballots_valid,
+        result.ballots_invalid,
+        (),
+    )
+
+
+def _names(units: list[_Unit]) -> str:
+    return ", ".join(u.unit.name for u in units) or "Không có"
+
+
+def _candidates_row(u: _Unit, round_: results.RoundResult | None, all_: bool) -> dict[str, Any]:
+    assert round_ is not None
+    outcome = round_.outcome
+    by_code = {c.code: c for c in outcome.candidates}
+    chosen = outcome.candidates if all_ else [by_code[code] for code in outcome.elected]
+    return {
+        **u.head(),
+        "candidates": [{"name": c.name, "votes": c.votes, "pct": c.pct_of_valid} for c in chosen],
+    }
+
+
+def _winners_after(u: _Unit) -> dict[str, Any]:
+    """Everyone elected in the unit once its additional election is counted, most votes first."""
+    rows = []
+    for round_ in (u.deciding(), u.of_kind(law.ADDITIONAL)):
+        assert round_ is not None
+        by_code = {c.code: c for c in round_.outcome.candidates}
+        rows += [by_code[code] for code in round_.outcome.elected]
+    return {
+        **u.head(),
+        "candidates": [{"name": c.name, "votes": c.votes, "pct": c.pct_of_valid} for c in rows],
+    }
+
+
+# -- the statistics of the whole election (forms G and H) ------------------------------------
+
+
+def statistics(session: Session, base: Basics) -> dict[str, Any]:
+    """Forms G/H: every contest's figures, units and voting areas; winners by gender and age."""
+    contests = list(session.scalars(select(Contest).order_by(Contest.id)))
+    rows: list[dict[str, Any]] = []
+    section3: list[dict[str, Any]] = []
+    section4: list[dict[str, Any]] = []
+    parts: list[algebra.Result] = []
+    complete = True
+    qh: dict[str, Any] = {}
+    level_no = 0
+    for contest in contests:
+        row, people, result, done = _contest_row(session, base, contest)
+        complete = complete and done
+        parts.append(result)
+        if contest.code == "QH":
+            rows.append({**row, "no": "I", "level": "ĐẠI BIỂU QUỐC HỘI"})
+            qh = people
+            continue
+        if level_no == 0:
+            rows.append({"no": "II", "label": "ĐẠI BIỂU HỘI ĐỒNG NHÂN DÂN"})
+        level_no += 1
+        level = LEVELS.get(contest.code, contest.name)
+        rows.append({**row, "no": str(level_no), "level": level})
+        section3.append({"no": str(level_no), "level": level, **people})
+        section4.append({"no": str(level_no), "level": level, "elected": people["elected"]})
+    total = _total(parts)
+    summed = {
+        key: sum(r.get(key) or 0 for r in rows if "label" not in r)
+        for key in (
+            "units",
+            "single_area_units",
+            "low_turnout_units",
+            "reelection_units",
+            "additional_units",
+            "short_units",
+            "areas",
+            "low_turnout_areas",
+            "reelection_areas",
+            "additional_areas",
+        )
+    }
+    return {
+        **base.values(),
+        "stage": "CHÍNH THỨC" if complete else "SƠ BỘ",
+        "stage_key": "official" if complete else "preliminary",
+        "section1": rows,
+        "section1_total": {
+            **summed,
+            **total,
+            "level": "Tổng cộng",
+            "received_pct": percent(total.get("received", 0), total.get("issued", 0)),
+            "valid_pct": percent(total.get("valid", 0), total.get("received", 0)),
+            "voided_units": None,
+            "voided_areas": None,
+        },
+        "section2": [qh] if qh else [],
+        "section3": section3,
+        "section4": section4,
+        "missing_note": MISSING,
+    }
+
+
+def _contest_row(
+    session: Session, base: Basics, contest: Contest
+) -> tuple[dict[str, Any], dict[str, Any], algebra.Result, bool]:
+    units = list(
+        session.scalars(select(Unit).where(Unit.contest_id == contest.id).order_by(Unit.id))
+    )
+    sizes = dict(
+        session.execute(
+            select(UnitVotingArea.unit_id, func.count())
+            .where(UnitVotingArea.contest_id == contest.id)
+            .group_by(UnitVotingArea.unit_id)
+        ).all()
+    )
+    rounds = {u.id: results.rounds_of(session, u) for u in units}
+    kinds = {u.id: {r.kind for r in rounds[u.id]} for u in units}
+    reelect = [u for u in units if law.RE_ELECTION in kinds[u.id]]
+    added = [u for u in units if law.ADDITIONAL in kinds[u.id]]
+    elected = [(u, code) for u in units for code in _all_elected(rounds[u.id])]
+    total = session.get(ResultTotal, ("area", base.root.id, contest.id, 1))
+    result = _root_result(total)
+    shares = figures(result)
+    low_areas = session.scalar(
+        select(func.count())
+        .select_from(TallyRecord)
+        .join(
+            TallyVersion,
+            (TallyVersion.record_id == TallyRecord.id)
+            & (TallyVersion.version == TallyRecord.current_version),
+        )
+        .where(TallyRecord.contest_id == contest.id, TallyRecord.round_no == 1)
+        .where(TallyVersion.voters_voted * 2 < TallyVersion.voters_on_roll)
+    )
+    verified = total.verified if total else 0
+    areas = sum(sizes.values())
+    row = {
+        **shares,
+        "units": len(units),
+        "single_area_units": sum(1 for u in units if sizes.get(u.id, 0) == 1),
+        "low_turnout_units": sum(1 for u in units if _low(rounds[u.id][0].result)),
+        "voided_units": None,
+        "reelection_units": len(reelect),
+        "additional_units": len(added),
+        "short_units": sum(1 for u in units if _short(contest, u, rounds[u.id])),
+        "areas": areas,
+        "low_turnout_areas": low_areas or 0,
+        "voided_areas": None,
+        "reelection_areas": sum(sizes.get(u.id, 0) for u in reelect),
+        "additional_areas": sum(sizes.get(u.id, 0) for u in added),
+        "received_pct": percent(result.ballots_received, result.ballots_issued),
+        "valid_pct": percent(result.ballots_valid, result.ballots_received),
+    }
+    people = _people(session, base.election.date, units, elected)
+    return row, people, result, areas > 0 and verified == areas
+
+
+def _root_result(total: ResultTotal | None) -> algebra.Result:
+    if total is None:
+        return algebra.empty([])
+    return algebra.Result(
+        total.voting_areas_total,
+        total.reported,
+        total.voters_on_roll,
+        total.voters_voted,
+        total.ballots_issued,
+        total.ballots_received,
+        total.ballots_valid,
+        total.ballots_invalid,
+        (),
+    )
+
+
+def _low(result: algebra.Result) -> bool:
+    return result.voting_areas_reported > 0 and result.voters_voted * 2 < result.voters_on_roll
+
+
+def _all_elected(rounds: list[results.RoundResult]) -> list[str]:
+    deciding = [r for r in rounds if r.kind != law.ADDITIONAL][-1]
+    extra = [code for r in rounds if r.kind == law.ADDITIONAL for code in r.outcome.elected]
+    return list(deciding.outcome.elected) + extra
+
+
+def _short(contest: Contest, unit: Unit, rounds: list[results.RoundResult]) -> bool:
+    """Form H's footnote (*): ĐBQH fewer than the seats, HĐND fewer than two thirds of them."""
+    if not any(r.result.voting_areas_reported for r in rounds):
+        return False
+    filled = len(_all_elected(rounds))
+    if contest.code == "QH":
+        return filled < unit.seats
+    return filled * 3 < unit.seats * 2
+
+
+def _people(
+    session: Session, day: dt.date, units: list[Unit], elected: list[tuple[Unit, str]]
+) -> dict[str, Any]:
+    """Sections II/III: seats, elected, women and under-40s among the elected."""
+    by_code = {c.code: c for u in units for c in u.candidates}
+    people = [by_code[code] for _u, code in elected]
+    women = sum(1 for c in people if c.gender == "Nữ")
+    young = sum(1 for c in people if _age(c.date_of_birth, day) < 40)
+    return {
+        "seats": sum(u.seats for u in units),
+        "elected": len(people),
+        "women": women,
+        "women_pct": percent(women, len(people)),
+        "young": young,
+        "young_pct": percent(young, len(people)),
+    }
+
+
+def _age(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def council_of(session: Session, base: Basics, contest: Contest, area: Area) -> bool:
+    """Whether ``area`` holds a council for ``contest`` (the city for ĐBQH and HĐND tỉnh)."""
+    return len(area.path.strip("/").split("/")) - 1 == council_depth(contest, base.deepest)

@@ -1,0 +1,237 @@
+"""Values of the records of one voting area and of one electoral unit (forms A, B, C, E)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from election.domain import results as algebra
+from election.domain.errors import NotFound
+from election.domain.numbers import percent
+from election.models import (
+    Area,
+    Candidate,
+    Contest,
+    ResultVote,
+    TallyRecord,
+    TallyVersion,
+    TallyVote,
+    Unit,
+    UnitVotingArea,
+    VotingArea,
+)
+from election.services import results
+from election.services.forms.common import (
+    Basics,
+    council_area,
+    figures,
+    lower_first,
+    member_names,
+    members,
+    number_of,
+)
+
+ROUND_NOTES = {
+    "additional": "Bầu cử thêm",
+    "re_election": "Bầu cử lại",
+}
+
+
+def unit_of(session: Session, va: VotingArea, contest: Contest) -> Unit:
+    unit = session.scalar(
+        select(Unit)
+        .join(UnitVotingArea, UnitVotingArea.unit_id == Unit.id)
+        .where(UnitVotingArea.voting_area_id == va.id, Unit.contest_id == contest.id)
+    )
+    if unit is None:
+        raise NotFound(f"Khu vực bỏ phiếu «{va.name}» không bầu {lower_first(contest.name)}")
+    return unit
+
+
+def count_record(
+    session: Session, base: Basics, va: VotingArea, contest: Contest, round_no: int | None
+) -> tuple[dict[str, Any], TallyRecord]:
+    """The current version of a voting area's count record for a contest, as form A/B values."""
+    unit = unit_of(session, va, contest)
+    number, kind, ballot = results.ballot(session, unit, round_no)
+    record = session.scalar(
+        select(TallyRecord).where(
+            TallyRecord.voting_area_id == va.id,
+            TallyRecord.contest_id == contest.id,
+            TallyRecord.round_no == number,
+        )
+    )
+    if record is None:
+        raise NotFound(f"{va.name} chưa có biên bản kiểm phiếu {lower_first(contest.name)}")
+    version = session.scalar(
+        select(TallyVersion).where(
+            TallyVersion.record_id == record.id, TallyVersion.version == record.current_version
+        )
+    )
+    assert version is not None
+    votes = dict(
+        session.execute(
+            select(TallyVote.candidate_id, TallyVote.votes).where(
+                TallyVote.version_id == version.id
+            )
+        ).all()
+    )
+    council = council_area(session, unit, base.deepest)
+    ward = va.area
+    figures_ = figures(
+        algebra.Result(
+            1,
+            1,
+            version.voters_on_roll,
+            version.voters_voted,
+            version.ballots_issued,
+            version.ballots_received,
+            version.ballots_valid,
+            version.ballots_invalid,
+            (),
+        )
+    )
+    district = session.get(Area, ward.parent_id) if ward.parent_id else None
+    return {
+        **base.values(),
+        "area_no": number_of(va.name),
+        "area_name": va.name,
+        "commune": ward.name,
+        "district": district.name if district else None,
+        "unit_no": number_of(unit.name),
+        "unit_members": member_names(members(session, unit, council, base.deepest)),
+        "council": lower_first(council.name),
+        "term_no": None,
+        "seats": unit.seats,
+        "candidates_count": len(ballot),
+        **figures_,
+        "candidates": [
+            {"name": c.full_name, "votes": votes.get(c.id, 0), "valid": version.ballots_valid}
+            for c in ballot
+        ],
+        "incidents": _incidents(version),
+        "unresolved": _unresolved(version),
+        "round_note": ROUND_NOTES.get(kind),
+        "status": record.status,
+        "version": record.current_version,
+    }, record
+
+
+def _incidents(version: TallyVersion) -> str | None:
+    parts = []
+    if version.complaints_received:
+        parts.append(
+            f"Tổ bầu cử nhận {version.complaints_received} khiếu nại, tố cáo, "
+            f"đã giải quyết {version.complaints_settled}."
+        )
+    if version.comment:
+        parts.append(version.comment)
+    return " ".join(parts) or ("Không có" if version.complaints_received == 0 else None)
+
+
+def _unresolved(version: TallyVersion) -> str | None:
+    if version.complaints_forwarded:
+        return f"{version.complaints_forwarded} khiếu nại, tố cáo chuyển Ban bầu cử giải quyết."
+    return "Không có"
+
+
+def unit_record(
+    session: Session, base: Basics, unit: Unit, round_no: int | None
+) -> tuple[dict[str, Any], results.RoundResult]:
+    """An electoral unit's result record for one round (default: its latest), as form C/E."""
+    rounds = results.rounds_of(session, unit)
+    chosen = [r for r in rounds if round_no is None or r.round_no == round_no]
+    if not chosen:
+        raise NotFound(f"{unit.name} không có vòng bầu cử thứ {round_no}")
+    current = chosen[-1]
+    council = council_area(session, unit, base.deepest)
+    parts = members(session, unit, council, base.deepest)
+    outcome = current.outcome
+    names = {c.code: c.name for c in outcome.candidates}
+    by_code = {c.code: c for c in outcome.candidates}
+    ballot = [c for c in outcome.candidates]
+    values: dict[str, Any] = {
+        **base.values(),
+        "unit_no": number_of(unit.name),
+        "unit_name": unit.name,
+        "unit_members": member_names(parts),
+        "council": lower_first(council.name),
+        "term_no": None,
+        "seats": outcome.seats,
+        "candidates_count": len(ballot),
+        **figures(current.result),
+        "candidates": [
+            {
+                "name": c.name,
+                "votes": c.votes,
+                "pct": c.pct_of_valid,
+                "valid": current.result.ballots_valid,
+            }
+            for c in ballot
+        ],
+        "winners": [
+            {"name": names[code], "votes": by_code[code].votes, "pct": by_code[code].pct_of_valid}
+            for code in outcome.elected
+        ],
+        "elected": len(outcome.elected),
+        "shortfall": outcome.shortfall,
+        "void": outcome.void,
+        "short": outcome.shortfall > 0 and not outcome.void,
+        "round_note": ROUND_NOTES.get(current.kind),
+        "reported": current.result.voting_areas_reported,
+        "voting_areas": current.result.voting_areas_total,
+        "verified": current.verified,
+    }
+    if unit.contest.code == "QH":
+        values.update(_areas_table(session, unit, current, parts, [c.code for c in ballot]))
+    return values, current
+
+
+def _areas_table(
+    session: Session,
+    unit: Unit,
+    current: results.RoundResult,
+    parts: list,
+    codes: list[str],
+) -> dict[str, Any]:
+    """Table C1: each part's votes per candidate, summed from the running totals of that area."""
+    ids = dict(
+        session.execute(
+            select(Candidate.code, Candidate.id).where(Candidate.unit_id == unit.id)
+        ).all()
+    )
+    wanted = [ids[code] for code in codes]
+    ids_of = dict(
+        session.execute(
+            select(Area.code, Area.id).where(Area.code.in_([p.code for p in parts if p.code]))
+        ).all()
+    )
+    rows = []
+    for part in parts:
+        got = dict(
+            session.execute(
+                select(ResultVote.candidate_id, ResultVote.votes).where(
+                    ResultVote.scope_kind == "area",
+                    ResultVote.scope_id == ids_of.get(part.code, -1),
+                    ResultVote.contest_id == unit.contest_id,
+                    ResultVote.round_no == current.round_no,
+                    ResultVote.candidate_id.in_(wanted),
+                )
+            ).all()
+        )
+        rows.append(
+            {
+                "name": part.name,
+                "voting_areas": part.voting_areas,
+                "votes": [got.get(cid, 0) for cid in wanted],
+            }
+        )
+    totals = [current.result.votes_for(code) for code in codes]
+    valid = current.result.ballots_valid
+    return {
+        "areas": rows,
+        "areas_total": {"voting_areas": sum(p.voting_areas for p in parts), "votes": totals},
+        "areas_pct": {"votes": [percent(v, valid) for v in totals]},
+    }

@@ -1,4 +1,5 @@
 # Two commands: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ FILL ?= 0
 PYTEST_ARGS ?=
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench venv clean-db
+.PHONY: run test lint format bench venv clean-db form-images
 
 venv: $(VENV)/.installed
 
@@ -37,6 +38,26 @@ format: venv
 
 bench: venv
 	$(BIN)/python -m bench.run
+
+# One PNG per official form, from a filled demo city (needs LibreOffice and poppler-utils).
+FORMS_DB := sqlite:///$(CURDIR)/instance/forms-demo.db
+FORMS := count-record:QH:HP01-01-01:A-count-record-qh count-record:HDND_TINH:HP01-01-01:B-count-record-hdnd \
+	unit-record:QH:QH-01:C-unit-record-qh city-record:QH:HP:D-city-record-qh \
+	unit-record:HDND_TINH:TINH-01:E-unit-record-hdnd summary-record:HDND_TINH:HP:F-summary-record-hdnd \
+	statistics::HP:G-statistics
+form-images: venv
+	rm -rf instance/forms-demo.db build/forms && mkdir -p build/forms docs/forms
+	DATABASE_URL=$(FORMS_DB) $(FLASK) db upgrade
+	DATABASE_URL=$(FORMS_DB) $(FLASK) demo --fill 100
+	for form in $(FORMS); do \
+	  IFS=: read kind contest scope name <<< "$$form"; \
+	  DATABASE_URL=$(FORMS_DB) $(FLASK) export --form $$kind $${contest:+--contest $$contest} \
+	    --scope $$scope --out build/forms/$$name.xlsx || exit 1; \
+	done
+	cd build/forms && soffice --headless --convert-to pdf *.xlsx > /dev/null
+	for pdf in build/forms/*.pdf; do \
+	  pdftoppm -png -r 80 -f 1 -l 2 $$pdf docs/forms/$$(basename $$pdf .pdf); \
+	done
 
 clean-db:
 	rm -f instance/election.db instance/election.db-wal instance/election.db-shm

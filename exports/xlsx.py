@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,18 +19,23 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from exports.text import Lookup, Run, fill, runs
 from forms import Definition
 
-GRID = 48
+# Grid columns per sheet: wide statistics tables (24 columns) need a finer grid in landscape.
+GRIDS = {"portrait": 48, "landscape": 96}
 FONT = "Times New Roman"
 # Printable width in points: A4 less the margins of forms-spec.md §1.3 (3,0 cm + 1,5 cm).
 PRINTABLE = {"portrait": 468.0, "landscape": 714.0}
+# Printable height in points (A4 less top and bottom margins), a little short to stay safe.
+PAGE_HEIGHT = {"portrait": 765.0, "landscape": 520.0}
 # Glyph widths of Times New Roman as shares of the font size, to estimate row heights.
-WIDE, NARROW, SPACE = 0.80, 0.50, 0.26
+WIDE, NARROW, SPACE = 0.72, 0.46, 0.25
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 # [$-42A] tags the format as vi-VN, so LibreOffice shows 1.234.567 and 99,85 whatever the
@@ -101,9 +107,15 @@ class _Writer:
         self.ctx = context
         self.size = definition.body_size
         self.width = PRINTABLE[definition.orientation]
+        self.grid = GRIDS[definition.orientation]
         self.row = 1
         self.heights: dict[int, float] = {}
         self.title_rows: tuple[int, int] | None = None
+        # Rows that must start on the same page: a table's heading, header and first row; a
+        # unit's block of candidate rows; a signature block and its space for signing.
+        self.keep: list[tuple[int, int]] = []
+        self.styles: dict[tuple, Any] = {}
+        self.previous = ""
         self.longest_table = 0
 
     # -- the sheet ---------------------------------------------------------------
@@ -114,6 +126,7 @@ class _Writer:
             if not self._wanted(block):
                 continue
             getattr(self, f"_{block['type']}")(block)
+            self.previous = block["type"]
         if stamp is not None:
             self._gap(8)
             self._paragraph([Run(stamp.line, italic=True)], size=10, align="left")
@@ -129,8 +142,8 @@ class _Writer:
 
     def _page(self) -> None:
         ws = self.ws
-        px = self.width * 4 / 3 / GRID
-        for col in range(1, GRID + 1):
+        px = self.width * 4 / 3 / self.grid
+        for col in range(1, self.grid + 1):
             # Excel's width unit is about 7 px of the default font plus 5 px of padding;
             # LibreOffice draws the unit narrower, measured 1,2× to fill the printable width.
             ws.column_dimensions[get_column_letter(col)].width = round((px - 5) / 7 * 1.2, 2)
@@ -145,11 +158,32 @@ class _Writer:
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.print_options.horizontalCentered = True
-        ws.print_area = f"A1:{get_column_letter(GRID)}{self.row - 1}"
+        ws.print_area = f"A1:{get_column_letter(self.grid)}{self.row - 1}"
         if self.title_rows is not None:
             first, last = self.title_rows
             ws.print_title_rows = f"{first}:{last}"
         ws.sheet_view.showGridLines = False
+        for row in self._page_breaks():
+            ws.row_breaks.append(Break(id=row))
+
+    def _page_breaks(self) -> list[int]:
+        """Rows after which to break the page so that no kept group is split."""
+        page = PAGE_HEIGHT[self.form.orientation]
+        starts = {}
+        for first, last in self.keep:
+            starts.setdefault(first, last)
+        breaks, used = [], 0.0
+        for row in range(1, self.row):
+            height = self.heights.get(row, 15)
+            if row in starts and used > 0:
+                group = sum(self.heights.get(r, 15) for r in range(row, starts[row] + 1))
+                if used + group > page and group <= page:
+                    breaks.append(row - 1)
+                    used = 0.0
+            if used + height > page:
+                used = 0.0  # the spreadsheet breaks here by itself
+            used += height
+        return breaks
 
     # -- cells -------------------------------------------------------------------
 
@@ -172,8 +206,10 @@ class _Writer:
         """Write a value (text runs or a number) into the merged range row..last_row × first..last."""
         last_row = last_row or row
         if last > first or last_row > row:
-            self.ws.merge_cells(
-                start_row=row, start_column=first, end_row=last_row, end_column=last
+            # Straight into the sheet's list of merged ranges: openpyxl's merge_cells also
+            # restyles every edge cell of the range, which is most of the time of a form.
+            self.ws.merged_cells.add(
+                CellRange(min_col=first, min_row=row, max_col=last, max_row=last_row)
             )
         cell = self.ws.cell(row, first)
         text = ""
@@ -185,22 +221,43 @@ class _Writer:
             text = "" if value is None else str(value)
         if isinstance(cell.value, str) and cell.value.startswith("="):
             cell.data_type = "s"  # what a user typed is never a formula
-        cell.font = Font(name=FONT, size=size, bold=bold, italic=italic)
-        cell.alignment = Alignment(horizontal=align, vertical=valign, wrap_text=True)
-        if number_format:
-            cell.number_format = number_format
+        numeric = isinstance(cell.value, int | float) and not isinstance(cell.value, bool)
+        key = (size, bold, italic, align, valign, numeric, number_format, border)
+        self._style(cell, key)
         if border:
             for r in range(row, last_row + 1):
                 for c in range(first, last + 1):
-                    self.ws.cell(r, c).border = BOX
-        span = (last - first + 1) / GRID * self.width
-        needed = _lines(text, span, size * (1.06 if bold else 1)) * size * 1.32 + 3
+                    if (r, c) != (row, first):
+                        self._style(self.ws.cell(r, c), ("box",))
+        span = (last - first + 1) / self.grid * self.width
+        needed = _lines(text, span, size * (1.06 if bold else 1)) * size * 1.25 + 4
         rows = last_row - row + 1
         for r in range(row, last_row + 1):
             self.heights[r] = max(self.heights.get(r, 0), needed / rows)
 
+    def _style(self, cell: Any, key: tuple) -> None:
+        """Give ``cell`` the style ``key`` names, building it once per sheet and copying it after."""
+        known = self.styles.get(key)
+        if known is not None:
+            cell._style = copy(known)
+            return
+        if key == ("box",):
+            cell.border = BOX
+        else:
+            size, bold, italic, align, valign, numeric, number_format, border = key
+            cell.font = Font(name=FONT, size=size, bold=bold, italic=italic)
+            # A number never wraps or shows ###: it shrinks to its column instead.
+            cell.alignment = Alignment(
+                horizontal=align, vertical=valign, wrap_text=not numeric, shrink_to_fit=numeric
+            )
+            if number_format:
+                cell.number_format = number_format
+            if border:
+                cell.border = BOX
+        self.styles[key] = copy(cell._style)
+
     def _paragraph(self, parts: list[Run], *, size: float, align: str = "justify", **style) -> None:
-        self._put(self.row, 1, GRID, parts, size=size, align=align, **style)
+        self._put(self.row, 1, self.grid, parts, size=size, align=align, **style)
         self.row += 1
 
     def _gap(self, height: float) -> None:
@@ -216,11 +273,11 @@ class _Writer:
         header = self.form.header
         # The motto fits one line of the right column at 12 pt on a portrait page.
         size = self.size - (2 if self.form.orientation == "portrait" else 1)
-        split = round(GRID * 0.38)
+        split = round(self.grid * 0.38)
         self._put(
             1,
             split + 1,
-            GRID,
+            self.grid,
             [Run(f"Mẫu số {self.form.number}")],
             size=size,
             italic=True,
@@ -240,23 +297,31 @@ class _Writer:
                 align=align,
             )
         for i, line in enumerate(MOTTO):
-            self._put(top + i, split + 1, GRID, [Run(line)], size=size, bold=True, align="center")
+            self._put(
+                top + i, split + 1, self.grid, [Run(line)], size=size, bold=True, align="center"
+            )
         rule = top + len(MOTTO)
-        quarter = (GRID - split) // 4
+        quarter = (self.grid - split) // 4
         self.ws.merge_cells(
             start_row=rule,
             start_column=split + 1 + quarter,
             end_row=rule,
-            end_column=GRID - quarter,
+            end_column=self.grid - quarter,
         )
-        for c in range(split + 1 + quarter, GRID - quarter + 1):
+        for c in range(split + 1 + quarter, self.grid - quarter + 1):
             self.ws.cell(rule, c).border = Border(top=THIN)
         self.heights[rule] = max(self.heights.get(rule, 0), 8)
         used = rule + 1
         if header.get("dated"):
             line = "{place}, ngày {dd} tháng {mm} năm {yyyy}"
             self._put(
-                used, split + 1, GRID, runs(line, self.ctx), size=size, italic=True, align="center"
+                used,
+                split + 1,
+                self.grid,
+                runs(line, self.ctx),
+                size=size,
+                italic=True,
+                align="center",
             )
             used += 1
         self.row = max(used, top + len(left)) + 1
@@ -301,7 +366,7 @@ class _Writer:
         if not columns:
             return
         size = block.get("size", self.size)
-        share = GRID // len(columns)
+        share = self.grid // len(columns)
         tallest = 0
         for n, lines in enumerate(columns):
             parts: list[Run] = []
@@ -309,10 +374,11 @@ class _Writer:
                 text = fill(line.get("text", ""), self.ctx) + ("\n" if j < len(lines) - 1 else "")
                 parts.append(Run(text, bold=line.get("bold", False)))
             first = n * share + 1
-            last = GRID if n == len(columns) - 1 else (n + 1) * share
+            last = self.grid if n == len(columns) - 1 else (n + 1) * share
             self._put(self.row, first, last, parts, size=size, align="center")
             tallest = max(tallest, len(lines))
         self.heights[self.row] = tallest * size * 1.32 + 3
+        self.keep.append((self.row, self.row + 1))
         self.row += 1
         self._gap(block.get("space", 70))
 
@@ -321,14 +387,21 @@ class _Writer:
     def _table(self, block: dict[str, Any]) -> None:
         size = block.get("size", self.size - 2)
         columns = self._columns(block)
-        spans = _allocate([c.spec.get("width", 10) for c in columns], GRID)
+        spans = _allocate([c.spec.get("width", 10) for c in columns], self.grid)
         first_row = self.row
         self._table_header(block, columns, spans, size)
         header_end = self.row - 1
+        heading = first_row - 1 if self.previous in ("para", "title") else first_row
         items = self.ctx.get(block.get("rows", "")) or []
         if not items and block.get("empty"):
             self._put(
-                self.row, 1, GRID, [Run(block["empty"])], size=size, align="center", border=True
+                self.row,
+                1,
+                self.grid,
+                [Run(block["empty"])],
+                size=size,
+                align="center",
+                border=True,
             )
             self.row += 1
         for no, item in enumerate(items, 1):
@@ -341,6 +414,10 @@ class _Writer:
                 for ci, column in enumerate(columns):
                     self._cell(self.row, spans[ci], column, values, size)
                 self.row += 1
+            if no == 1:
+                self.keep.append((heading, self.row - 1))
+        if not items:
+            self.keep.append((heading, self.row - 1))
         for footer in block.get("footer", []):
             self._footer(footer, columns, spans, size)
         if self.row - first_row > self.longest_table and self.row - header_end > 25:
@@ -494,6 +571,7 @@ class _Writer:
                 if not column.spec.get("merge"):
                     self._cell(self.row, spans[ci], column, values, size)
             self.row += 1
+        self.keep.append((start, end))
 
     def _footer(
         self,
@@ -567,6 +645,12 @@ def _rich(parts: list[Run], size: float, bold: bool, italic: bool) -> CellRichTe
     )
 
 
+def _glyph(ch: str) -> float:
+    if ch == "…":
+        return 1.0  # the fill-in dots are a full em wide
+    return WIDE if ch.isupper() else NARROW
+
+
 def _lines(text: str, width_pt: float, size: float) -> int:
     """How many lines ``text`` wraps to in a cell ``width_pt`` wide (an estimate, a bit high)."""
     usable = max(width_pt - 6, size)
@@ -574,7 +658,7 @@ def _lines(text: str, width_pt: float, size: float) -> int:
     for line in (text or " ").split("\n"):
         words, count, at = line.split(" "), 1, 0.0
         for word in words:
-            width = sum(WIDE if ch.isupper() else NARROW for ch in word) * size
+            width = sum(_glyph(ch) for ch in word) * size
             if at and at + SPACE * size + width > usable:
                 count, at = count + 1, width
             else:

@@ -24,6 +24,7 @@ from election.models import (
 from election.services import results
 from election.services.forms.common import (
     Basics,
+    complaints_text,
     council_area,
     council_depth,
     figures,
@@ -113,10 +114,31 @@ def committee_record(
         "has_reelection": bool(reelected),
         "has_additional": bool(added),
         "incidents": None,
+        "complaints_boards": complaints_text(session, [u.unit.id for u in units], None),
+        "recipients": _recipients(contest, base.form_set.name),
         "reported": sum(u.first().result.voting_areas_reported for u in units),
         "voting_areas": sum(u.first().result.voting_areas_total for u in units),
         "verified": sum(u.first().verified for u in units),
     }
+
+
+def _recipients(contest: Contest, form_set: str) -> str | None:
+    """Footnote (10) of form F: where a council level's summary record goes."""
+    if contest.code == "HDND_TINH":
+        return (
+            "Hội đồng nhân dân, Ủy ban nhân dân, Ban Thường trực Ủy ban Mặt trận Tổ quốc "
+            "Việt Nam cùng cấp, Ủy ban Thường vụ Quốc hội, Chính phủ, Ủy ban Trung ương "
+            "Mặt trận Tổ quốc Việt Nam"
+        )
+    if form_set == "2021":
+        return (
+            "Hội đồng nhân dân, Ủy ban nhân dân, Ban Thường trực Ủy ban Mặt trận Tổ quốc "
+            "Việt Nam cùng cấp và cấp trên trực tiếp"
+        )
+    return (
+        "Hội đồng nhân dân, Ủy ban nhân dân, Ban thường trực Ủy ban Mặt trận Tổ quốc "
+        "Việt Nam cùng cấp và tỉnh, thành phố"
+    )
 
 
 def _units_in(session: Session, contest: Contest, council: Area) -> list[Unit]:

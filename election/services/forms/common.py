@@ -121,7 +121,8 @@ def members(session: Session, unit: Unit, council: Area, deepest: int) -> list[M
         return [Member(None, name, 1) for _id, name, _path in rows]
     counts: dict[str, int] = {}
     for _id, _name, path in rows:
-        part = ancestor_codes(path)[depth]
+        codes = ancestor_codes(path)
+        part = codes[min(depth, len(codes) - 1)]  # an island district may have no wards
         counts[part] = counts.get(part, 0) + 1
     names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(counts))).all())
     return [Member(code, names[code], n) for code, n in counts.items()]
@@ -145,3 +146,37 @@ def figures(result: algebra.Result) -> dict[str, Any]:
         "invalid": result.ballots_invalid,
         "invalid_pct": shares.invalid_pct,
     }
+
+
+def complaints_text(session: Session, unit_ids: list[int], round_no: int | None) -> str:
+    """What the polling teams of these units recorded about complaints, as a sentence."""
+    from election.models import TallyRecord, TallyVersion
+
+    query = (
+        select(
+            func.coalesce(func.sum(TallyVersion.complaints_received), 0),
+            func.coalesce(func.sum(TallyVersion.complaints_settled), 0),
+            func.coalesce(func.sum(TallyVersion.complaints_forwarded), 0),
+        )
+        .select_from(TallyRecord)
+        .join(
+            TallyVersion,
+            (TallyVersion.record_id == TallyRecord.id)
+            & (TallyVersion.version == TallyRecord.current_version),
+        )
+        .join(
+            UnitVotingArea,
+            (UnitVotingArea.voting_area_id == TallyRecord.voting_area_id)
+            & (UnitVotingArea.contest_id == TallyRecord.contest_id),
+        )
+        .where(UnitVotingArea.unit_id.in_(unit_ids))
+    )
+    if round_no is not None:
+        query = query.where(TallyRecord.round_no == round_no)
+    received, settled, forwarded = session.execute(query).one()
+    if not received:
+        return "Không có"
+    text = f"Các Tổ bầu cử nhận {received} khiếu nại, tố cáo, đã giải quyết {settled}"
+    if forwarded:
+        text += f", chuyển lên Ban bầu cử {forwarded}"
+    return text + "."

@@ -25,6 +25,7 @@ from election.models import (
 from election.services import results
 from election.services.forms.common import (
     Basics,
+    complaints_text,
     council_area,
     figures,
     lower_first,
@@ -180,6 +181,7 @@ def unit_record(
         "void": outcome.void,
         "short": outcome.shortfall > 0 and not outcome.void,
         "round_note": ROUND_NOTES.get(current.kind),
+        "complaints_teams": complaints_text(session, [unit.id], current.round_no),
         "reported": current.result.voting_areas_reported,
         "voting_areas": current.result.voting_areas_total,
         "verified": current.verified,

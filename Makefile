@@ -39,7 +39,8 @@ format: venv
 bench: venv
 	$(BIN)/python -m bench.run
 
-# One PNG per official form, from a filled demo city (needs LibreOffice and poppler-utils).
+# One PNG per official form (all its pages), from a filled demo city.
+# Needs LibreOffice, poppler-utils and ImageMagick.
 FORMS_DB := sqlite:///$(CURDIR)/instance/forms-demo.db
 FORMS := count-record:QH:HP01-01-01:A-count-record-qh count-record:HDND_TINH:HP01-01-01:B-count-record-hdnd \
 	unit-record:QH:QH-01:C-unit-record-qh city-record:QH:HP:D-city-record-qh \
@@ -55,8 +56,12 @@ form-images: venv
 	    --scope $$scope --out build/forms/$$name.xlsx || exit 1; \
 	done
 	cd build/forms && soffice --headless --convert-to pdf *.xlsx > /dev/null
+	rm -f docs/forms/*.png
 	for pdf in build/forms/*.pdf; do \
-	  pdftoppm -png -r 80 -f 1 -l 2 $$pdf docs/forms/$$(basename $$pdf .pdf); \
+	  name=$$(basename $$pdf .pdf); \
+	  pdftoppm -png -r 60 $$pdf build/forms/$$name-page; \
+	  montage build/forms/$$name-page-*.png -tile 3x -geometry +6+6 -background '#d0d0d0' \
+	    docs/forms/$$name.png; \
 	done
 
 clean-db:

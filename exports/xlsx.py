@@ -110,7 +110,7 @@ class _Writer:
         self.grid = GRIDS[definition.orientation]
         self.row = 1
         self.heights: dict[int, float] = {}
-        self.title_rows: tuple[int, int] | None = None
+        self.title_rows: tuple[int, int, int] | None = None  # header first, last; table end
         # Rows that must start on the same page: a table's heading, header and first row; a
         # unit's block of candidate rows; a signature block and its space for signing.
         self.keep: list[tuple[int, int]] = []
@@ -160,8 +160,12 @@ class _Writer:
         ws.print_options.horizontalCentered = True
         ws.print_area = f"A1:{get_column_letter(self.grid)}{self.row - 1}"
         if self.title_rows is not None:
-            first, last = self.title_rows
-            ws.print_title_rows = f"{first}:{last}"
+            first, last, end = self.title_rows
+            # Title rows repeat on every later page, so only a table the form ends with (give
+            # or take its signatures and notes) may have them.
+            after = sum(self.heights.get(r, 15) for r in range(end + 1, self.row))
+            if after < PAGE_HEIGHT[self.form.orientation] / 2:
+                ws.print_title_rows = f"{first}:{last}"
         ws.sheet_view.showGridLines = False
         for row in self._page_breaks():
             ws.row_breaks.append(Break(id=row))
@@ -422,7 +426,7 @@ class _Writer:
             self._footer(footer, columns, spans, size)
         if self.row - first_row > self.longest_table and self.row - header_end > 25:
             self.longest_table = self.row - first_row
-            self.title_rows = (first_row, header_end)
+            self.title_rows = (first_row, header_end, self.row - 1)
 
     def _columns(self, block: dict[str, Any]) -> list[_Column]:
         out: list[_Column] = []

@@ -375,3 +375,69 @@ def test_the_cli_writes_the_same_workbook(app, three, tmp_path):
     )
     assert bad.exit_code == 1
     assert "Không có đơn vị bầu cử mã «X» của cấp bầu cử này" in bad.output
+
+
+def test_the_hdnd_void_sentence_names_the_council(app, client, logins):
+    body = {
+        "voting_area": "T1A-1",
+        "contest": "HDND_XA",
+        "voters_on_roll": 993,
+        "voters_voted": 400,
+        "ballots_issued": 400,
+        "ballots_received": 400,
+        "ballots_valid": 390,
+        "ballots_invalid": 10,
+        "votes": {"XA1-1": 300, "XA1-2": 250, "XA1-3": 220, "XA1-4": 10, "XA1-5": 0},
+    }
+    sent = client.post("/api/v1/tallies", json=body, headers=logins.headers("officer"))
+    assert sent.status_code == 201, sent.get_json()
+    (ws,) = _sheets(_get(client, logins, "/api/v1/forms/unit-record?contest=HDND_XA&scope=XA1"))
+    texts = _texts(ws)
+    # 400 of 993 voted: 40,28 %, not more than half. The council is the ward's.
+    assert (
+        "(5) Vì số cử tri đi bỏ phiếu chưa đạt quá một nửa tổng số cử tri của đơn vị bầu cử, "
+        "nên cuộc bầu cử đại biểu Hội đồng nhân dân phường An Biên tại đơn vị bầu cử số 1 "
+        "không có giá trị. Đề nghị Ủy ban bầu cử phường An Biên xem xét, quyết định việc bầu "
+        "cử lại tại đơn vị bầu cử."
+    ) in texts
+    assert not any(t.startswith("(7) Vì số người trúng cử") for t in texts)
+
+
+def test_the_qh_shortfall_sentence_is_the_2021_wording(client, three):
+    (ws,) = _sheets(_get(client, three, UNIT_QH1))
+    assert (
+        "(7) Vì số người trúng cử đại biểu Quốc hội chưa đủ số lượng đại biểu được bầu đã ấn "
+        "định cho đơn vị bầu cử nên đề nghị Ủy ban bầu cử ở thành phố Thử báo cáo Hội đồng "
+        "bầu cử quốc gia để xem xét, quyết định việc bầu cử thêm tại đơn vị bầu cử."
+    ) in _texts(ws)
+
+
+def test_an_additional_election_appears_in_the_city_record(app, client, three):
+    from election.services import users
+
+    # Round 1 must be complete before the board opens an additional election.
+    for va in ("T1B-2", "T2A-1", "T2A-2"):
+        with app.extensions["election.sessions"]() as session:
+            token = users.create_user(session, f"to-{va}", "officer", va, "mat-khau-dai-du").token
+        sent = client.post(
+            "/api/v1/tallies", json=tally_body(va), headers={"Authorization": f"Bearer {token}"}
+        )
+        assert sent.status_code == 201, sent.get_json()
+    before = _texts(_sheets(_get(client, three, "/api/v1/forms/city-record?contest=QH&scope=T"))[0])
+    opened = client.post(
+        "/api/v1/units/QH1/rounds", json={"kind": "additional"}, headers=three.headers("board")
+    )
+    assert opened.status_code == 201, opened.get_json()
+    (ws,) = _sheets(_get(client, three, "/api/v1/forms/city-record?contest=QH&scope=T"))
+    after = _texts(ws)
+    # No re-election, no additional election, no complaints.
+    assert before.count("Không có") == 3
+    assert after.count("Không có") == 2
+    assert "Đơn vị bầu cử số 1" in after
+    # The additional round's list: the four candidates not elected in the first round.
+    rows = _rows(ws)
+    additional = [r for r in rows if any(str(v).startswith("1. Trần Thị Bình") for v in r)]
+    assert additional, rows
+    unit = _get(client, three, "/api/v1/forms/unit-record?contest=QH&scope=QH1")
+    assert "vong-2" in unit.headers["Content-Disposition"]
+    assert "(Bầu cử thêm)" in _texts(_sheets(unit)[0])

@@ -17,7 +17,7 @@ from election.models import Area, AreaLevel, Contest, Election, Unit, UnitVoting
 # The council's area for each contest: its depth in the area tree (the commune level is the deepest).
 COUNCIL_DEPTH = {"QH": 0, "HDND_TINH": 0, "HDND_HUYEN": 1}
 
-_NUMBER = re.compile(r"số\s+(\S+)\s*$")
+_NUMBER = re.compile(r"\bsố\s+(\d+[A-Za-z]?)\b")
 
 
 @dataclass(frozen=True)

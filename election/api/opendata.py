@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from flask import Response, g, stream_with_context
+from flask import g
 
 from election.api import bp
 from election.services import opendata
 from election.web.access import token_required
 from election.web.context import get_session
+from election.web.downloads import stream
 from exports import opendata as files
 
 CSV = "text/csv; charset=utf-8"
-
-
-def _download(chunks: Iterator[bytes], content_type: str, filename: str) -> Response:
-    """A file sent as it is written; the request's session stays open until the last chunk."""
-    return Response(
-        stream_with_context(chunks),
-        content_type=content_type,
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
 
 
 @bp.get("/open/records.csv")
@@ -29,7 +19,7 @@ def _download(chunks: Iterator[bytes], content_type: str, filename: str) -> Resp
 def open_records():
     """Every current tally record in the caller's scope, one CSV row each."""
     rows = opendata.records(get_session(), g.user)
-    return _download(files.records_csv_chunks(rows), CSV, "ket-qua-khu-vuc-bo-phieu.csv")
+    return stream(files.records_csv_chunks(rows), CSV, "ket-qua-khu-vuc-bo-phieu.csv")
 
 
 @bp.get("/open/votes.csv")
@@ -37,7 +27,7 @@ def open_records():
 def open_votes():
     """Each candidate's votes in every current tally record in the caller's scope."""
     rows = opendata.votes(get_session(), g.user)
-    return _download(files.votes_csv_chunks(rows), CSV, "so-phieu-nguoi-ung-cu.csv")
+    return stream(files.votes_csv_chunks(rows), CSV, "so-phieu-nguoi-ung-cu.csv")
 
 
 @bp.get("/open/nist-results.json")
@@ -45,4 +35,4 @@ def open_votes():
 def open_nist_results():
     """The whole election in the NIST SP 1500-100 v2 Election Results Reporting format."""
     data = opendata.election_data(get_session(), g.user)
-    return _download(files.nist_json_chunks(data), "application/json", "ket-qua-bau-cu-nist.json")
+    return stream(files.nist_json_chunks(data), "application/json", "ket-qua-bau-cu-nist.json")

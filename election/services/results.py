@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -97,6 +99,12 @@ def area_result(
     if not scope.area_inside(user, area):
         raise Forbidden("Khu vực này nằm ngoài phạm vi của bạn")
     total = session.get(ResultTotal, ("area", area.id, contest.id, round_no))
+    key = (str(session.get_bind().url), area.id, contest.id, round_no, max_units)
+    version = _version(total)
+    cached = _AREA_RESULTS.get(key, version)
+    if cached is not None:
+        # The cached contest row belongs to an earlier request's session: use this one's.
+        return replace(cached, contest=contest)
     by_unit = dict(
         session.execute(
             select(ResultPart.unit_id, ResultPart.ballots_valid)
@@ -114,18 +122,76 @@ def area_result(
     codes = {i.unit_id: i.unit for i in lines} if lines else _unit_codes(session, list(by_unit))
     parts = {codes[unit_id]: n for unit_id, n in by_unit.items() if unit_id in codes}
     result = _result(total, lines)
-    return AreaResult(
-        area.code,
-        area.name,
-        area.level.code,
-        contest,
-        result,
-        algebra.shares(result),
-        lines,
-        total.verified if total else 0,
-        total.updated_at if total else None,
-        {c.code: percent(c.votes, parts.get(c.unit, 0)) for c in lines},
-        list(parts),
+    return _AREA_RESULTS.put(
+        key,
+        version,
+        AreaResult(
+            area.code,
+            area.name,
+            area.level.code,
+            contest,
+            result,
+            algebra.shares(result),
+            lines,
+            total.verified if total else 0,
+            total.updated_at if total else None,
+            {c.code: percent(c.votes, parts.get(c.unit, 0)) for c in lines},
+            list(parts),
+        ),
+    )
+
+
+class _Results:
+    """Area results a worker has built, each kept with the version of the total it came from.
+
+    Every change to an area's figures or votes rewrites the area's total row in the same
+    transaction (its ``updated_at`` and counts), so a result built from a total with the
+    same version is still exact: polling the national totals then costs the read of one
+    row instead of a thousand candidate lines. Bounded, least recently used out first.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple, tuple[tuple, AreaResult]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, version: tuple | None) -> AreaResult | None:
+        if version is None:
+            return None
+        with self.lock:
+            found = self.items.get(key)
+            if found is None or found[0] != version:
+                return None
+            self.items.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple, version: tuple | None, result: AreaResult) -> AreaResult:
+        if version is not None:
+            with self.lock:
+                self.items[key] = (version, result)
+                self.items.move_to_end(key)
+                while len(self.items) > self.size:
+                    self.items.popitem(last=False)
+        return result
+
+
+_AREA_RESULTS = _Results(1024)
+
+
+def _version(total: ResultTotal | None) -> tuple | None:
+    if total is None or total.updated_at is None:
+        return None
+    return (
+        total.updated_at,
+        total.voting_areas_total,
+        total.reported,
+        total.verified,
+        total.voters_on_roll,
+        total.voters_voted,
+        total.ballots_issued,
+        total.ballots_received,
+        total.ballots_valid,
+        total.ballots_invalid,
     )
 
 

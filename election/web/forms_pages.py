@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 
 from flask import (
-    Response,
     current_app,
     g,
     redirect,
     render_template,
     request,
     send_file,
-    stream_with_context,
     url_for,
 )
 
@@ -21,6 +19,7 @@ from election.services import forms, opendata, structure
 from election.web import bp
 from election.web.access import login_required, public
 from election.web.context import get_session
+from election.web.downloads import stream
 from exports import opendata as files
 
 CSV = "text/csv; charset=utf-8"
@@ -172,21 +171,12 @@ def unit_links(unit, round_no: int) -> list[dict]:
     return [{"url": url, "text": "Biên bản xác định kết quả bầu cử ở đơn vị bầu cử"}]
 
 
-def _stream(chunks, content_type: str, filename: str) -> Response:
-    """A file sent as it is written; the request's session stays open until the last chunk."""
-    return Response(
-        stream_with_context(chunks),
-        content_type=content_type,
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
-
-
 @bp.get("/open/records.csv")
 @login_required()
 def open_records_csv():
     """Every current tally record in the user's scope as CSV (the API's open data, signed in)."""
     rows = opendata.records(get_session(), g.user)
-    return _stream(files.records_csv_chunks(rows), CSV, "ket-qua-khu-vuc-bo-phieu.csv")
+    return stream(files.records_csv_chunks(rows), CSV, "ket-qua-khu-vuc-bo-phieu.csv")
 
 
 @bp.get("/open/votes.csv")
@@ -194,7 +184,7 @@ def open_records_csv():
 def open_votes_csv():
     """Each candidate's votes in every current tally record in the user's scope, as CSV."""
     rows = opendata.votes(get_session(), g.user)
-    return _stream(files.votes_csv_chunks(rows), CSV, "so-phieu-nguoi-ung-cu.csv")
+    return stream(files.votes_csv_chunks(rows), CSV, "so-phieu-nguoi-ung-cu.csv")
 
 
 @bp.get("/open/nist-results.json")
@@ -202,4 +192,4 @@ def open_votes_csv():
 def open_nist_json():
     """The whole election in the NIST SP 1500-100 Election Results Reporting format."""
     data = opendata.election_data(get_session(), g.user)
-    return _stream(files.nist_json_chunks(data), "application/json", "ket-qua-bau-cu-nist.json")
+    return stream(files.nist_json_chunks(data), "application/json", "ket-qua-bau-cu-nist.json")

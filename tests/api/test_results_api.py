@@ -161,3 +161,21 @@ def test_an_unknown_contest_or_area_is_404(client, three):
         == 404
     )
     assert client.get("/api/v1/results/units/XX", headers=three.headers("board")).status_code == 404
+
+
+def test_a_change_shows_at_once_although_workers_keep_built_results(client, three):
+    """A correction that moves votes between candidates and leaves every total as it was."""
+    first = client.get("/api/v1/results/areas/T1?contest=QH", headers=three.headers("board"))
+    assert [c["votes"] for c in first.get_json()["candidates"]] == [2912, 1455, 970, 21, 0]
+    again = client.get("/api/v1/results/areas/T1?contest=QH", headers=three.headers("board"))
+    assert again.get_json() == first.get_json()
+    figures = {k: v for k, v in _body("T1A-1").items() if k not in ("voting_area", "contest")}
+    moved = {**figures["votes"], "QH1-4": 0, "QH1-5": 7}  # same valid ballots, same totals
+    fixed = client.post(
+        "/api/v1/tallies/1/corrections",
+        json={**figures, "votes": moved, "reason": "Ghi nhầm cột", "expected_version": 1},
+        headers=three.headers("reviewer"),
+    )
+    assert fixed.status_code == 201, fixed.get_json()
+    after = client.get("/api/v1/results/areas/T1?contest=QH", headers=three.headers("board"))
+    assert [c["votes"] for c in after.get_json()["candidates"]] == [2912, 1455, 970, 14, 7]

@@ -9,7 +9,7 @@ FILL ?= 0
 PYTEST_ARGS ?=
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench venv clean-db form-images
+.PHONY: run test lint format bench venv clean-db form-images screenshots
 
 venv: $(VENV)/.installed
 
@@ -38,6 +38,10 @@ format: venv
 
 bench: venv
 	$(BIN)/python -m bench.run
+
+# The PNGs of docs/screenshots/, taken by the browser tests (needs Chromium).
+screenshots: venv
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/e2e -q
 
 # One PNG per official form (all its pages), from a filled demo city.
 # Needs LibreOffice, poppler-utils and ImageMagick.

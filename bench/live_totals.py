@@ -7,12 +7,14 @@ then times REQUESTS sequential keep-alive GETs of each of:
   - /api/v1/results/areas/<root>?contest=QH    (the national/city totals)
   - /api/v1/results/areas/<a district>?contest=QH
   - /api/v1/progress?area=<root>
+  - the root's totals again, each right after a change to them (nothing built earlier reusable)
 and a full recomputation of the root's QH totals from the records (SQL, no web stack).
 Prints p50/p99 in ms and each p99 as a multiple of the floor's p99.
 """
 
 from __future__ import annotations
 
+import datetime
 import http.client
 import json
 import os
@@ -122,6 +124,23 @@ def main() -> None:
         for path in paths.values():
             timed(conn, path, token, 20)  # warm up workers and caches
         results = {label: summary(timed(conn, path, token, n)) for label, path in paths.items()}
+        # The same read right after a change: a new version of the root's total, so no worker
+        # may answer from what it built before (on election night, the usual case).
+        root_path = paths[f"totals of {root.code} (QH)"]
+        after_change = []
+        with sessions() as s:
+            for _ in range(n):
+                s.execute(
+                    text(
+                        "UPDATE result_total SET updated_at = :now WHERE scope_kind = 'area' "
+                        "AND scope_id = :root AND round_no = 1 AND contest_id = "
+                        "(SELECT id FROM contest WHERE code = 'QH')"
+                    ),
+                    {"now": datetime.datetime.now(datetime.UTC), "root": root.id},
+                )
+                s.commit()
+                after_change += timed(conn, root_path, token, 1)
+        results[f"{root.code} (QH) after each change"] = summary(after_change)
     finally:
         server.terminate()
         server.wait(10)

@@ -148,8 +148,12 @@ def difference(
     return subtract(add(empty(order), new_record), add(empty(order), old_record))
 
 
-def shares(result: Result) -> Shares:
-    """Turnout, valid and invalid shares of received ballots, and each candidate's share."""
+def shares(result: Result, candidates: bool = True) -> Shares:
+    """Turnout, valid and invalid shares of received ballots, and each candidate's share.
+
+    ``candidates=False`` leaves the candidates' shares out: over an area spanning several
+    units the share of the area's valid ballots means nothing, and the nation has 920 lines.
+    """
     valid_pct, invalid_pct = _valid_invalid_pct(
         result.ballots_valid, result.ballots_invalid, result.ballots_received
     )
@@ -159,7 +163,9 @@ def shares(result: Result) -> Shares:
         invalid_pct=invalid_pct,
         pct_of_valid=tuple(
             (code, percent(votes, result.ballots_valid)) for code, votes in result.votes
-        ),
+        )
+        if candidates
+        else (),
     )
 
 

@@ -64,6 +64,9 @@ class AreaResult:
     pct_of_valid: dict[str, Decimal | None]
     # The units with records in this area, in unit order.
     unit_codes: list[str] = field(default_factory=list)
+    # The version of the area's total this was built from (None for a voting area): the same
+    # version means the same figures and candidate lines, so readers may reuse what they made.
+    version: tuple | None = None
 
 
 def _contest(session: Session, code: str | None) -> Contest:
@@ -131,12 +134,13 @@ def area_result(
             area.level.code,
             contest,
             result,
-            algebra.shares(result),
+            algebra.shares(result, candidates=False),
             lines,
             total.verified if total else 0,
             total.updated_at if total else None,
             {c.code: percent(c.votes, parts.get(c.unit, 0)) for c in lines},
             list(parts),
+            version,
         ),
     )
 

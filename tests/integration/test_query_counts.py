@@ -1,0 +1,82 @@
+"""The number of SQL statements of the hot paths does not grow with the election (no N+1).
+
+The counts are what the code issues today (20 for a submission, 7 for an area read, one more on SQLite);
+each test also checks that the count stays the same once more records exist, so a
+statement per record or per candidate (an N+1) fails it.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from election.services import results, tallies, users
+from election.services.audit import Actor
+from election.services.setup import store_setup
+from tests.factories import small_setup
+from tests.integration.test_tally_rules_stored import entry_for
+
+
+@contextmanager
+def counted(session):
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _plus_sqlite_begin(session, n: int) -> int:
+    return n + (session.get_bind().dialect.name == "sqlite")
+
+
+def _setup(session):
+    store_setup(session, small_setup(), Actor(None, "system"))
+    officers = {
+        va: users.create_user(session, f"to-{va}", "officer", va, "mat-khau-dai-du").user
+        for va in ("T1A-1", "T1A-2", "T1B-1", "T1B-2", "T2A-1", "T2A-2")
+    }
+    board = users.create_user(session, "ubbc", "board", None, "mat-khau-dai-du").user
+    return officers, board
+
+
+def test_a_submission_costs_the_same_statements_however_many_records_exist(session):
+    officers, _ = _setup(session)
+    with counted(session) as first:
+        tallies.submit(session, officers["T1A-1"], "T1A-1", "QH", entry_for("T1A-1"))
+    for va in ("T1A-2", "T1B-1", "T1B-2", "T2A-1"):
+        tallies.submit(session, officers[va], va, "QH", entry_for(va))
+    with counted(session) as later:
+        tallies.submit(session, officers["T2A-2"], "T2A-2", "QH", entry_for("T2A-2"))
+    assert len(later) == len(first)
+    # Read the user's scope, the voting area and unit, the record slot; write the record,
+    # its version and votes, the running totals of the voting area's scopes, the audit event.
+    # On SQLite election.db issues the BEGIN itself, which counts as one more statement.
+    assert len(first) == _plus_sqlite_begin(session, 20), first
+
+
+def test_an_area_read_costs_the_same_statements_for_one_record_or_six(session):
+    officers, board = _setup(session)
+    tallies.submit(session, officers["T1A-1"], "T1A-1", "QH", entry_for("T1A-1"))
+    results._AREA_RESULTS.items.clear()
+    with counted(session) as one:
+        results.area_result(session, board, "T", "QH")
+    session.rollback()
+    for va in ("T1A-2", "T1B-1", "T1B-2", "T2A-1", "T2A-2"):
+        tallies.submit(session, officers[va], va, "QH", entry_for(va))
+    results._AREA_RESULTS.items.clear()
+    with counted(session) as six:
+        results.area_result(session, board, "T", "QH")
+    session.rollback()
+    assert len(six) == len(one) == _plus_sqlite_begin(session, 7), six
+    # Unchanged since: the worker's result is reused after one read of the area's total.
+    with counted(session) as again:
+        results.area_result(session, board, "T", "QH")
+    assert len(again) < len(six)

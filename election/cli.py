@@ -172,6 +172,37 @@ def export_command(
     click.echo(f"Đã ghi {out} (mã xác minh {', '.join(made.codes)})")
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup_command(file: str) -> None:
+    """Back up the whole database of DATABASE_URL to FILE (SQLite file copy or pg_dump)."""
+    from election.services import backup
+
+    try:
+        backup.backup(current_app.config["DATABASE_URL"], file)
+    except backup.BackupError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Đã sao lưu cơ sở dữ liệu vào {file}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def restore_command(file: str) -> None:
+    """Replace the whole database of DATABASE_URL with the backup FILE."""
+    from election.services import backup
+
+    current_app.extensions["election.engine"].dispose()
+    try:
+        backup.restore(file, current_app.config["DATABASE_URL"])
+    except backup.BackupError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Đã khôi phục cơ sở dữ liệu từ {file}")
+
+
 @click.command("import-roll")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -209,6 +240,8 @@ def init_app(app: Flask) -> None:
     for command in (
         demo_command,
         export_command,
+        backup_command,
+        restore_command,
         create_user_command,
         import_setup_command,
         export_setup_command,

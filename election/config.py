@@ -23,6 +23,10 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def _roles(text: str) -> tuple[str, ...]:
+    return tuple(r.strip() for r in text.split(",") if r.strip())
+
+
 def from_environment() -> dict:
     """The settings of a running service."""
     return {
@@ -36,4 +40,8 @@ def from_environment() -> dict:
         "JSON_SORT_KEYS": False,
         # Printed on exported forms before /verify/<code>; empty: the address the request came to.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
+        # Roles that must enrol a one-time code (TOTP) at their next page sign-in, e.g.
+        # "board,admin", the default (docs/SECURITY.md); "none" turns it off. Users already
+        # enrolled always give a code.
+        "TOTP_REQUIRED_ROLES": _roles(os.environ.get("TOTP_REQUIRED_ROLES", "board,admin")),
     }

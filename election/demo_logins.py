@@ -1,9 +1,13 @@
-"""Print the demo logins (used by `make run`)."""
+"""Print the demo logins (used by `make run`); with --code, the demo one-time code now."""
 
 import os
+import sys
 
-from election.services.demo import logins_text
+from election.services.demo import current_totp_code, logins_text
 
 if __name__ == "__main__":
-    print(logins_text())
-    print(f"Mở http://127.0.0.1:{os.environ.get('PORT', '8000')}/login")
+    if "--code" in sys.argv[1:]:
+        print(current_totp_code())
+    else:
+        print(logins_text())
+        print(f"Mở http://127.0.0.1:{os.environ.get('PORT', '8000')}/login")

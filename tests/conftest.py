@@ -85,7 +85,16 @@ def session(sessions):
 
 @pytest.fixture
 def app(db_url, tmp_path):
-    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "SECRET_KEY": "test-secret"})
+    # The second factor has its own tests (tests/api/test_totp.py, which turn it on, and
+    # the browser tests); the other page tests sign board and admin in with a password only.
+    app = create_app(
+        {
+            "DATABASE_URL": db_url,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "TOTP_REQUIRED_ROLES": (),
+        }
+    )
     yield app
     app.extensions["election.engine"].dispose()
 

@@ -17,7 +17,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or not low <= int(raw) <= high:
         raise BodyError(
             f"Tham số {name} phải là số nguyên từ {low} đến {high}", {name: ["Không hợp lệ"]}
         )

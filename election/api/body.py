@@ -30,15 +30,19 @@ def json_body() -> object:
         raise UnsupportedMediaType()
     raw = request.get_data(cache=True)
     try:
-        return json.loads(
+        data = json.loads(
             raw.decode("utf-8"),
             object_pairs_hook=_no_duplicates,
             parse_constant=_no_constant,
         )
+        if b"\\u" in raw:
+            # A lone surrogate escape ("\ud800") parses but is no text: no database can store it.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
     except BodyError:
         raise
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except (UnicodeError, ValueError, RecursionError):
         raise BodyError("Nội dung không phải là JSON hợp lệ (UTF-8)") from None
+    return data
 
 
 def flatten(messages: object, prefix: str = "") -> dict[str, list[str]]:

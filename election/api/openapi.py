@@ -188,10 +188,13 @@ def build_spec() -> dict:
         ),
     )
     area_param = [{"name": "area", "in": "query", "required": False, "schema": {"type": "string"}}]
-    spec.path(
-        "/progress",
-        operations=_get_object("Tiến độ nhận biên bản", area_param, ("401", "403", "404")),
-    )
+    progress = _get_object("Tiến độ nhận biên bản", area_param, ("401", "403", "404"))
+    # One object per contest: the answer is a list.
+    progress["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
+        "type": "array",
+        "items": OBJECT,
+    }
+    spec.path("/progress", operations=progress)
     spec.path(
         "/turnout",
         operations=_get_object("Tiến độ cử tri đi bầu", area_param, ("401", "403", "404")),

@@ -41,14 +41,14 @@ def submit_tally():
     return body, status
 
 
-@bp.get("/tallies/<int:record_id>")
+@bp.get("/tallies/<int(max=2147483647):record_id>")
 @token_required()
 def get_tally(record_id: int):
     """The current version of a record and its whole history."""
     return TallyOut().dump(tallies.read(get_session(), g.user, record_id))
 
 
-@bp.post("/tallies/<int:record_id>/corrections")
+@bp.post("/tallies/<int(max=2147483647):record_id>/corrections")
 @token_required()
 def correct_tally(record_id: int):
     """A new version of the record, with a reason; the old versions stay."""
@@ -66,7 +66,7 @@ def correct_tally(record_id: int):
     return body, status
 
 
-@bp.post("/tallies/<int:record_id>/verify")
+@bp.post("/tallies/<int(max=2147483647):record_id>/verify")
 @token_required()
 def verify_tally(record_id: int):
     """A second person confirms the current version."""
@@ -74,7 +74,7 @@ def verify_tally(record_id: int):
     return tallies.verify(get_session(), g.user, record_id, data["expected_version"])
 
 
-@bp.post("/tallies/<int:record_id>/return")
+@bp.post("/tallies/<int(max=2147483647):record_id>/return")
 @token_required()
 def return_tally(record_id: int):
     """Send the record back to the polling team with a reason."""

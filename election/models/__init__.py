@@ -21,7 +21,7 @@ from election.models.results import (
 )
 from election.models.rolls import Voter, VoterCount
 from election.models.tallies import IdempotencyKey, TallyRecord, TallyVersion, TallyVote
-from election.models.users import ROLES, ApiToken, User
+from election.models.users import ROLES, ApiToken, LoginFailure, User
 
 __all__ = [
     "CONTEST_CODES",
@@ -38,6 +38,7 @@ __all__ = [
     "Election",
     "FormExport",
     "IdempotencyKey",
+    "LoginFailure",
     "ResultPart",
     "ResultTotal",
     "ResultVote",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from election.db import Base
@@ -28,6 +28,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped when the password or role changes: older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # Base32 TOTP secret of the second sign-in factor (board and admin); None: not enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The time step of the last code accepted, so a code cannot be used twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     voting_area: Mapped[VotingArea | None] = relationship()
@@ -58,3 +62,20 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
     __table_args__ = (Index("ix_api_token_user_id", "user_id"),)
+
+
+class LoginFailure(Base):
+    """A failed sign-in attempt from a client address, for the per-address throttle.
+
+    Rows older than the throttle window are deleted as new ones arrive; the audit log
+    keeps the full history.
+    """
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(80))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_login_failure_address_at", "address", "at"),)

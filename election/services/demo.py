@@ -10,12 +10,15 @@ from sqlalchemy.orm import Session
 from election import demo as generator
 from election.demo.tallies import candidate_weights, plausible_tally
 from election.domain.numbers import fmt_int
-from election.services import rolls, setup, structure, tallies, users
+from election.services import rolls, setup, structure, tallies, totp, users
 from election.services.audit import SYSTEM, Actor
 from election.services.roll_io import RollRow
 from election.services.tallies import bulk
 
 DEMO_PASSWORD = "haiphong2021"
+# The demo board and admin sign in with a one-time code from this published TOTP secret
+# (docs/SECURITY.md): fine for a demo, never for a real election.
+DEMO_TOTP_SECRET = "HAIPHONGDEMOTOTPBAUCUKETQUAAAAAA"
 BATCH = 250  # voting areas per transaction when filling
 # (username, role, scope, full name) of the demo logins; scopes exist in the city demo.
 DEMO_USERS = (
@@ -54,7 +57,9 @@ def load(
         echo(line)
     if scale == "city":
         for username, role, scope, full_name in DEMO_USERS:
-            users.create_user(session, username, role, scope, DEMO_PASSWORD, full_name, actor)
+            new = users.create_user(session, username, role, scope, DEMO_PASSWORD, full_name, actor)
+            if role in users.TOTP_ROLES:
+                users.enroll_totp(session, new.user, DEMO_TOTP_SECRET, actor)
         echo(f"Tài khoản mẫu: {', '.join(u[0] for u in DEMO_USERS)}")
     if fill:
         return fill_tallies(session, seed, fill, echo)
@@ -111,4 +116,15 @@ def logins_text() -> str:
     for username, role, scope, full_name in DEMO_USERS:
         where = f", phạm vi {scope}" if scope else ""
         lines.append(f"  {username:<16} {users.ROLE_NAMES[role]}{where} — {full_name}")
+    enrolled = ", ".join(u[0] for u in DEMO_USERS if u[1] in users.TOTP_ROLES)
+    lines += [
+        f"Mã xác thực hai bước của {enrolled}: khóa TOTP {DEMO_TOTP_SECRET}",
+        "  (thêm vào ứng dụng xác thực, hoặc lấy mã hiện tại bằng"
+        " `.venv/bin/python -m election.demo_logins --code`)",
+    ]
     return "\n".join(lines)
+
+
+def current_totp_code() -> str:
+    """The demo board's and admin's one-time code right now."""
+    return totp.current_code(DEMO_TOTP_SECRET)

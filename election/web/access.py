@@ -16,6 +16,8 @@ from election.web.context import get_session
 PUBLIC = "public"
 # A signed-in page session ends after this long without a request.
 IDLE_SECONDS = 30 * 60
+# Between a correct password and the one-time code, at most this long.
+SECOND_FACTOR_SECONDS = 5 * 60
 
 
 def public(view: Callable) -> Callable:
@@ -52,6 +54,9 @@ def login_required(*roles: str) -> Callable[[Callable], Callable]:
         @wraps(view)
         def wrapper(*args, **kwargs):
             user = signed_in_user()
+            if user is None and pending_user_id() is not None:
+                # Password given, one-time code not yet: every page waits for the code.
+                return redirect(url_for(second_factor_page()))
             if user is None:
                 return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
             if roles and user.role not in roles:
@@ -69,6 +74,45 @@ def login_required(*roles: str) -> Callable[[Callable], Callable]:
 
 # Pages a user whose password was generated may open before choosing their own.
 PASSWORD_PAGES = ("web.change_password", "web.logout")
+
+
+def start_second_factor(user: User, next_page: str | None) -> None:
+    """Remember a user who gave the right password and still owes a one-time code."""
+    session.clear()
+    session["pending_uid"] = user.id
+    session["pending_epoch"] = user.session_epoch
+    session["pending_at"] = int(time.time())
+    session["pending_enrolled"] = user.totp_secret is not None
+    if next_page:
+        session["next"] = next_page
+    session.permanent = False
+
+
+def pending_user_id() -> int | None:
+    """The user half signed in by this session (password given, code not yet), if any."""
+    uid = session.get("pending_uid")
+    if uid is None:
+        return None
+    if int(time.time()) - session.get("pending_at", 0) > SECOND_FACTOR_SECONDS:
+        session.clear()
+        return None
+    return uid
+
+
+def second_factor_page() -> str:
+    return "web.totp" if session.get("pending_enrolled") else "web.totp_setup"
+
+
+def sign_in(user: User) -> str | None:
+    """Make this a fully signed-in session of ``user``; the page asked for before, if any."""
+    next_page = session.get("next")
+    # A fresh session: nothing from before sign-in carries over.
+    session.clear()
+    session["uid"] = user.id
+    session["epoch"] = user.session_epoch
+    session["seen"] = int(time.time())
+    session.permanent = False
+    return next_page
 
 
 def token_required(*roles: str) -> Callable[[Callable], Callable]:

@@ -36,7 +36,7 @@ def round_arg() -> int | None:
     value = request.args.get("round")
     if value is None or value == "":
         return None
-    if not value.isdigit() or int(value) < 1:
+    if not value.isascii() or not value.isdigit() or len(value) > 9 or int(value) < 1:
         raise InvalidInput("Vòng bầu cử không hợp lệ", {"round": ["Phải là số nguyên dương"]})
     return int(value)
 

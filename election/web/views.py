@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 from flask import (
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -22,7 +22,14 @@ from election.domain.errors import InvalidInput, Unauthorized
 from election.services import setup_io, structure, users
 from election.services.users import ROLE_NAMES
 from election.web import bp
-from election.web.access import login_required, public, signed_in_user
+from election.web.access import (
+    login_required,
+    public,
+    second_factor_page,
+    sign_in,
+    signed_in_user,
+    start_second_factor,
+)
 from election.web.context import get_session
 
 
@@ -53,18 +60,21 @@ def login():
     if form.validate_on_submit():
         try:
             user = users.authenticate(
-                get_session(), form.username.data, form.password.data, request.remote_addr
+                get_session(),
+                form.username.data,
+                form.password.data,
+                request.remote_addr,
+                current_app.config["TOTP_REQUIRED_ROLES"],
             )
         except Unauthorized as exc:
             error = exc.message
         else:
-            # A fresh session on login: nothing from before sign-in carries over.
-            session.clear()
-            session["uid"] = user.id
-            session["epoch"] = user.session_epoch
-            session["seen"] = int(time.time())
-            session.permanent = False
-            return redirect(_safe_next(request.args.get("next")) or url_for("web.home"))
+            next_page = _safe_next(request.args.get("next"))
+            if users.needs_totp(user, current_app.config["TOTP_REQUIRED_ROLES"]):
+                start_second_factor(user, next_page)
+                return redirect(url_for(second_factor_page()))
+            sign_in(user)
+            return redirect(next_page or url_for("web.home"))
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
 

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from election import migrate
@@ -46,6 +47,7 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 HOSTILE_CANDIDATE = "QH1-5"
 # People who sign in through the pages: username (= role), area.
 STAFF = {"officer": "T1A-1", "reviewer": "T1", "board": None, "admin": None}
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 VOTING_AREAS = ("T1A-1", "T1A-2", "T1B-1", "T1B-2", "T2A-1", "T2A-2")
 GUNICORN = [sys.executable, "-m", "gunicorn", "--workers", "2"]
 DESKTOP = {"width": 1280, "height": 800}
@@ -109,6 +111,8 @@ def _load_election(url: str) -> dict[str, str]:
             for name, area in STAFF.items():
                 # A password given here is not a generated one: no forced change at sign-in.
                 users.create_user(session, name, name, area, PASSWORD)
+                if name in ("board", "admin"):
+                    users.enroll_totp(session, name, TOTP_SECRET)
             return {
                 va: users.create_user(session, f"to-{va.lower()}", "officer", va, PASSWORD).token
                 for va in VOTING_AREAS
@@ -169,6 +173,7 @@ def server(chromium, tmp_path_factory) -> Iterator[Server]:
         "DATABASE_URL": url,
         "SECRET_KEY": secrets.token_hex(32),
         "ELECTION_FAST_PASSWORD_HASH": "1",
+        "TOTP_REQUIRED_ROLES": "board,admin",
     }
     log_path = home / "gunicorn.log"
     with log_path.open("wb") as log:
@@ -284,6 +289,11 @@ def login(page, who: str) -> None:
     page.get_by_label("Tên đăng nhập").fill(who)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
+    if who in ("board", "admin"):
+        # The second factor: the code of the authenticator app, as a board member types it.
+        page.wait_for_url("**/totp*")
+        page.get_by_label("Mã xác thực").fill(pyotp.TOTP(TOTP_SECRET).now())
+        page.get_by_role("button", name="Xác nhận").click()
     page.wait_for_url("/")
     expect(page.locator("h1")).to_be_visible()
 

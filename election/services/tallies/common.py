@@ -235,7 +235,12 @@ def official_votes(place: Place, entry: TallyInput) -> dict[str, int]:
 
 
 def record_for_update(session: Session, record_id: int) -> TallyRecord:
-    record = session.get(TallyRecord, record_id)
+    """The record, locked until the transaction ends (SQLite: by BEGIN IMMEDIATE already).
+
+    Without the lock a correction and a verification of the same version could both read
+    the same status and both succeed, the later write undoing the earlier.
+    """
+    record = session.get(TallyRecord, record_id, with_for_update=True, populate_existing=True)
     if record is None:
         raise NotFound(f"Không có biên bản số {record_id}")
     return record

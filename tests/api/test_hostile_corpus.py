@@ -1,0 +1,680 @@
+"""Issue 6, hostile input: hundreds of malformed and hostile requests, never a 5xx.
+
+Every case is built by a generator below and runs against a fresh database that
+holds the small election and one submitted record (id 1). A refused request
+must answer 4xx with the error envelope and a Vietnamese message, and must leave
+no record, version, vote, round or audit row behind. A few inputs are legitimate
+(an injection string in a free-text field): those are stored verbatim.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import func, select
+
+from election.models import (
+    AuditEvent,
+    IdempotencyKey,
+    TallyRecord,
+    TallyVersion,
+    TallyVote,
+    TurnoutReport,
+    UnitRound,
+)
+from tests.api.conftest import tally_body
+from tests.api.test_tallies_api import QH
+
+COUNTED = (AuditEvent, TallyRecord, TallyVersion, TallyVote, TurnoutReport, UnitRound)
+COUNTED += (IdempotencyKey,)
+ENVELOPE = {"code", "message", "errors", "id", "problems"}
+# Record 1, which corrections, verify and return act on.
+RECORD = tally_body("T1A-1", "HDND_TINH")
+FIGURES = {k: v for k, v in RECORD.items() if k not in ("voting_area", "contest")}
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    method: str
+    path: str
+    body: bytes | None = None
+    content_type: str | None = "application/json"
+    who: str | None = "officer"
+    headers: dict = field(default_factory=dict)
+    expect: tuple[int, ...] = (400,)
+    # For accepted inputs: (field in GET /tallies/1, expected stored text).
+    stored: tuple[str, str] | None = None
+
+
+def raw(template: dict, name: str, literal: str) -> bytes:
+    """``template`` as JSON with ``name`` set to the raw JSON text ``literal``."""
+    text = json.dumps({**template, name: "@@HOLE@@"}, ensure_ascii=False)
+    return text.replace('"@@HOLE@@"', literal).encode("utf-8")
+
+
+def dumps(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+# Values that are never a count: as raw JSON text, so 1e309 and huge integers reach the parser.
+NOT_COUNTS = {
+    "true": "true",
+    "false": "false",
+    "float": "880.5",
+    "float_whole": "880.0",
+    "exponent": "1e3",
+    "1e309": "1e309",
+    "minus_1": "-1",
+    "ten_million": str(10**7),
+    "2pow63": str(2**63),
+    "2pow64_neg": str(-(2**64)),
+    "5000_digits": "9" * 5000,
+    "string": '"880"',
+    "fullwidth": '"１２３"',
+    "arabic_indic": '"١٢٣"',
+    "null": "null",
+    "list": "[880]",
+    "object": '{"value": 880}',
+    "empty_string": '""',
+}
+COUNT_FIELDS = (
+    "voters_on_roll",
+    "voters_voted",
+    "ballots_issued",
+    "ballots_received",
+    "ballots_valid",
+    "ballots_invalid",
+)
+
+SQL = "'; DROP TABLE tally_records; --"
+INJECTIONS = {
+    "sql": SQL,
+    "sql_union": "T1A-1' UNION SELECT password_hash FROM users --",
+    "html": "<script>alert('x')</script>",
+    "template": "{{ config.SECRET_KEY }}{% print(7*7) %}",
+    "format": "%s%s%n{0.__class__}",
+    "nul": "T1A-1\x00",
+    "rtl": "\u202et1a-1",
+    "emoji": "🗳️",
+}
+
+
+def tally_type_cases() -> list[Case]:
+    cases = []
+    for name in (*COUNT_FIELDS, "complaints_received", "expected_vote"):
+        for label, literal in NOT_COUNTS.items():
+            if name == "expected_vote":
+                body = raw(QH, "votes", '{"QH1-1": ' + literal + "}")
+            else:
+                body = raw(QH, name, literal)
+            cases.append(Case(f"tally-{name}-{label}", "POST", "/api/v1/tallies", body))
+    for label, literal in (
+        ("number", "5"),
+        ("null", "null"),
+        ("list", '["T1A-1"]'),
+        ("object", '{"code": "T1A-1"}'),
+        ("true", "true"),
+    ):
+        for name in ("voting_area", "contest", "votes", "comment", "names_kept"):
+            if name == "comment" and label == "null":
+                continue  # a null comment is allowed
+            if name == "names_kept" and label in ("null", "list"):
+                continue
+            cases.append(
+                Case(f"tally-{name}-{label}", "POST", "/api/v1/tallies", raw(QH, name, literal))
+            )
+    return cases
+
+
+def tally_text_cases() -> list[Case]:
+    cases = []
+    for label, text in INJECTIONS.items():
+        # In a code it is simply an unknown (or over-long, or foreign) voting area or contest.
+        for name in ("voting_area", "contest"):
+            cases.append(
+                Case(
+                    f"code-{name}-{label}",
+                    "POST",
+                    "/api/v1/tallies",
+                    dumps({**QH, name: text}),
+                    expect=(400, 403, 404),
+                )
+            )
+        cases.append(
+            Case(
+                f"vote-key-{label}",
+                "POST",
+                "/api/v1/tallies",
+                dumps({**QH, "votes": {**QH["votes"], text: 1}}),
+                expect=(400, 404, 422),
+            )
+        )
+    for label, text in (
+        ("fullwidth_code", "Ｔ1A-1"),
+        ("long_code", "T" * 10_000),
+        ("lone_surrogate", "\ud800"),
+        ("unicode_contest", "QH\u0301"),
+    ):
+        body = json.dumps({**QH, "voting_area": text}).encode()  # ascii escapes
+        cases.append(
+            Case(
+                f"code-voting_area-{label}", "POST", "/api/v1/tallies", body, expect=(400, 403, 404)
+            )
+        )
+    cases.append(
+        Case(
+            "tally-unknown-field",
+            "POST",
+            "/api/v1/tallies",
+            dumps({**QH, "id": 99, "status": "verified"}),
+        )
+    )
+    cases.append(
+        Case(
+            "tally-nested-unknown",
+            "POST",
+            "/api/v1/tallies",
+            dumps({**QH, "__proto__": {"admin": True}}),
+        )
+    )
+    cases.append(
+        Case(
+            "tally-too-many-candidates",
+            "POST",
+            "/api/v1/tallies",
+            dumps({**QH, "votes": {f"X{i}": 0 for i in range(500)}}),
+        )
+    )
+    return cases
+
+
+# Where each POST route's body goes, who may call it, and a valid body to spoil.
+POSTS = {
+    "tallies": ("/api/v1/tallies", "officer", QH),
+    "corrections": (
+        "/api/v1/tallies/1/corrections",
+        "officer",
+        {**FIGURES, "reason": "Sửa lỗi", "expected_version": 1},
+    ),
+    "verify": ("/api/v1/tallies/1/verify", "reviewer", {"expected_version": 1}),
+    "return": ("/api/v1/tallies/1/return", "reviewer", {"reason": "Sai số"}),
+    "rounds": ("/api/v1/units/QH1/rounds", "board", {"kind": "additional"}),
+    "turnout": (
+        "/api/v1/turnout",
+        "officer",
+        {"voting_area": "T1A-1", "contest": "QH", "time": "10:00", "voters_voted": 100},
+    ),
+}
+
+MALFORMED: dict[str, bytes] = {
+    "empty": b"",
+    "whitespace": b"   \n",
+    "null": b"null",
+    "array": b"[]",
+    "number": b"1",
+    "string": b'"x"',
+    "unclosed": b"{",
+    "trailing_garbage": b'{"expected_version": 1} x',
+    "two_documents": b"{}{}",
+    "bom": b"\xef\xbb\xbf{}",
+    "invalid_utf8": b'{"reason": "\xff\xfe"}',
+    "overlong_utf8": b'{"reason": "\xc0\xaf"}',
+    "utf16": '{"reason": "x"}'.encode("utf-16"),
+    "nan": b'{"expected_version": NaN}',
+    "infinity": b'{"expected_version": -Infinity}',
+    "single_quotes": b"{'expected_version': 1}",
+    "comment": b'{"expected_version": 1 /* x */}',
+    "deep_arrays": b"[" * 10_000 + b"]" * 10_000,
+    "deep_objects": b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
+    "duplicate_keys": b'{"reason": "a", "reason": "b", "expected_version": 1}',
+    "nested_duplicate": b'{"votes": {"QH1-1": 1, "QH1-1": 2}}',
+}
+
+
+# A whole-number field of each route (rounds has none).
+NUMERIC = {
+    "tallies": "voters_voted",
+    "corrections": "ballots_valid",
+    "verify": "expected_version",
+    "return": "expected_version",
+    "turnout": "voters_voted",
+}
+
+
+def malformed_cases() -> list[Case]:
+    cases = []
+    for route, (path, who, _valid) in POSTS.items():
+        for label, body in MALFORMED.items():
+            cases.append(Case(f"{route}-{label}", "POST", path, body, who=who))
+        # Fields this route does not know, and the wrong type for the whole body.
+        cases.append(
+            Case(f"{route}-unknown-field", "POST", path, dumps({**_valid, "x": 1}), who=who)
+        )
+        name = NUMERIC.get(route)
+        for label, value in (("1e309", "1e309"), ("2pow63", str(2**63)), ("fullwidth", '"１"')):
+            if name:
+                cases.append(
+                    Case(
+                        f"{route}-{name}-first-{label}",
+                        "POST",
+                        path,
+                        raw(_valid, name, value),
+                        who=who,
+                    )
+                )
+    for label, literal in NOT_COUNTS.items():
+        for route in ("verify", "corrections"):
+            path, who, valid = POSTS[route]
+            cases.append(
+                Case(
+                    f"{route}-expected_version-{label}",
+                    "POST",
+                    path,
+                    raw(valid, "expected_version", literal),
+                    who=who,
+                )
+            )
+    for label, literal in (
+        ("null", "null"),
+        ("number", "1"),
+        ("blank", '"  "'),
+        ("long", '"' + "x" * 2001 + '"'),
+    ):
+        path, who, valid = POSTS["return"]
+        cases.append(
+            Case(f"return-reason-{label}", "POST", path, raw(valid, "reason", literal), who=who)
+        )
+    for label, literal in (("unknown", '"forever"'), ("number", "1"), ("sql", json.dumps(SQL))):
+        path, who, valid = POSTS["rounds"]
+        cases.append(
+            Case(f"rounds-kind-{label}", "POST", path, raw(valid, "kind", literal), who=who)
+        )
+    for label, literal in (
+        ("25h", '"25:00"'),
+        ("seconds", '"10:00:00"'),
+        ("fullwidth", '"１０:００"'),
+        ("newline", '"10:00\\n"'),
+        ("number", "1000"),
+    ):
+        path, who, valid = POSTS["turnout"]
+        cases.append(
+            Case(
+                f"turnout-time-{label}",
+                "POST",
+                path,
+                raw(valid, "time", literal),
+                who=who,
+                expect=(400, 422),
+            )
+        )
+    return cases
+
+
+def transport_cases() -> list[Case]:
+    cases = []
+    for route, (path, who, valid) in POSTS.items():
+        body = dumps(valid)
+        for label, content_type in (
+            ("text_plain", "text/plain"),
+            ("form", "application/x-www-form-urlencoded"),
+            ("multipart", "multipart/form-data; boundary=x"),
+            ("xml", "application/xml"),
+            ("none", None),
+        ):
+            cases.append(
+                Case(f"{route}-ct-{label}", "POST", path, body, content_type, who, expect=(415,))
+            )
+        big = b'{"reason": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+        cases.append(Case(f"{route}-2MB", "POST", path, big, who=who, expect=(413,)))
+        cases.append(
+            Case(
+                f"{route}-GET", "GET" if route != "turnout" else "PUT", path, who=who, expect=(405,)
+            )
+        )
+    return cases
+
+
+PATH_TRICKS = {
+    "dotdot_encoded": "..%2F..%2Fetc%2Fpasswd",
+    "nul": "T1%00",
+    "long": "A" * 5000,
+    "unicode": "T%EF%BC%91",  # full-width 1
+    "bad_percent": "%ff%fe",
+    "overlong_slash": "%c0%af",
+    "sql": "T1'%20OR%20'1'='1",
+    "html": "%3Cscript%3E",
+    "template": "%7B%7B7*7%7D%7D",
+    "space": "%20",
+}
+CODE_ROUTES = {
+    "areas": "/api/v1/areas/{}",
+    "units": "/api/v1/units/{}",
+    "voting_areas": "/api/v1/voting-areas/{}",
+    "results_areas": "/api/v1/results/areas/{}?contest=QH",
+    "results_units": "/api/v1/results/units/{}",
+    "forms_kind": "/api/v1/forms/{}?contest=QH&scope=T1A-1",
+    "forms_ward": "/api/v1/forms/ward/{}?contest=QH",
+    "verify_code": "/api/v1/verify/{}",
+    "tallies": "/api/v1/tallies/{}",
+}
+
+
+def path_cases() -> list[Case]:
+    cases = []
+    for route, pattern in CODE_ROUTES.items():
+        for label, code in PATH_TRICKS.items():
+            cases.append(
+                Case(
+                    f"{route}-{label}",
+                    "GET",
+                    pattern.format(code),
+                    None,
+                    None,
+                    "board",
+                    expect=(400, 404),
+                )
+            )
+    for label, code in PATH_TRICKS.items():
+        cases.append(
+            Case(
+                f"rounds-{label}",
+                "POST",
+                f"/api/v1/units/{code}/rounds",
+                b'{"kind": "additional"}',
+                who="board",
+                expect=(400, 404),
+            )
+        )
+    cases.append(
+        Case(
+            "results-areas-dotdot",
+            "GET",
+            "/api/v1/results/areas/../../etc",
+            None,
+            None,
+            "board",
+            expect=(404,),
+        )
+    )
+    cases.append(
+        Case(
+            "open-dotdot",
+            "GET",
+            "/api/v1/open/..%2Fopenapi.json",
+            None,
+            None,
+            "board",
+            expect=(404,),
+        )
+    )
+    cases.append(
+        Case("tallies-negative", "GET", "/api/v1/tallies/-1", None, None, "board", expect=(404,))
+    )
+    cases.append(
+        Case(
+            "tallies-2pow63", "GET", f"/api/v1/tallies/{2**63}", None, None, "board", expect=(404,)
+        )
+    )
+    cases.append(
+        Case(
+            "tallies-fullwidth",
+            "GET",
+            "/api/v1/tallies/%EF%BC%91",
+            None,
+            None,
+            "board",
+            # Werkzeug's int converter reads any Unicode digit: "１" is record 1. Harmless.
+            expect=(200, 404),
+        )
+    )
+    return cases
+
+
+QUERY_TRICKS = {
+    "empty": "",
+    "sql": "QH'%20OR%201=1--",
+    "fullwidth": "%EF%BC%91%EF%BC%92",
+    "arabic": "%D9%A1%D9%A2",
+    "superscript": "%C2%B2",
+    "huge": "9" * 5000,
+    "2pow63": str(2**63),
+    "minus": "-1",
+    "float": "1.5",
+    "nul": "%00",
+    "bad_percent": "%ff",
+}
+QUERY_ROUTES = {
+    "results_contest": "/api/v1/results/areas/T1?contest={}",
+    "progress_area": "/api/v1/progress?area={}",
+    "turnout_area": "/api/v1/turnout?area={}",
+    "audit_after": "/api/v1/audit?after={}",
+    "audit_limit": "/api/v1/audit?limit={}",
+    "forms_round": "/api/v1/forms/unit-record?contest=QH&scope=QH1&round={}",
+    "forms_contest": "/api/v1/forms/count-record?contest={}&scope=T1A-1",
+    "forms_scope": "/api/v1/forms/count-record?contest=QH&scope={}",
+    "ward_contest": "/api/v1/forms/ward/T1A?contest={}",
+}
+
+
+def query_cases() -> list[Case]:
+    return [
+        Case(
+            f"{route}-{label}",
+            "GET",
+            pattern.format(value),
+            None,
+            None,
+            "board",
+            # An empty argument means "not given" (the city, the latest round).
+            expect=(200, 400, 404, 422) if label == "empty" else (400, 404, 422),
+        )
+        for route, pattern in QUERY_ROUTES.items()
+        for label, value in QUERY_TRICKS.items()
+    ]
+
+
+AUTH_TRICKS = {
+    "missing": None,
+    "basic": "Basic b2ZmaWNlcjpwdw==",
+    "bearer_only": "Bearer",
+    "bearer_blank": "Bearer    ",
+    "wrong_token": "Bearer not-a-token",
+    "huge_token": "Bearer " + "x" * 100_000,
+    "token_sql": f"Bearer {SQL}",
+    "token_unicode": "Bearer tôken-giả",
+    "digest": 'Digest username="admin"',
+    "two_schemes": "Bearer a, Basic b",
+}
+AUTH_ROUTES = {
+    "whoami": ("GET", "/api/v1/whoami"),
+    "tallies": ("POST", "/api/v1/tallies"),
+    "audit": ("GET", "/api/v1/audit"),
+    "open_records": ("GET", "/api/v1/open/records.csv"),
+    "nist": ("GET", "/api/v1/open/nist-results.json"),
+}
+
+
+def header_cases() -> list[Case]:
+    cases = []
+    for route, (method, path) in AUTH_ROUTES.items():
+        for label, header in AUTH_TRICKS.items():
+            headers = {} if header is None else {"Authorization": header}
+            body = dumps(QH) if method == "POST" else None
+            cases.append(
+                Case(
+                    f"{route}-{label}", method, path, body, who=None, headers=headers, expect=(401,)
+                )
+            )
+    for label, key in (("blank", " "), ("huge", "k" * 10_000)):
+        cases.append(
+            Case(
+                f"idempotency-{label}",
+                "POST",
+                "/api/v1/tallies",
+                dumps(QH),
+                headers={"Idempotency-Key": key},
+            )
+        )
+    # Roles outside their rights.
+    cases.append(
+        Case("audit-as-officer", "GET", "/api/v1/audit", None, None, "officer", expect=(403,))
+    )
+    cases.append(
+        Case(
+            "nist-as-officer",
+            "GET",
+            "/api/v1/open/nist-results.json",
+            None,
+            None,
+            "officer",
+            expect=(403,),
+        )
+    )
+    cases.append(
+        Case(
+            "rounds-as-officer",
+            "POST",
+            "/api/v1/units/QH1/rounds",
+            b'{"kind": "additional"}',
+            expect=(403,),
+        )
+    )
+    cases.append(
+        Case(
+            "turnout-as-board",
+            "POST",
+            "/api/v1/turnout",
+            dumps(POSTS["turnout"][2]),
+            who="board",
+            expect=(403,),
+        )
+    )
+    return cases
+
+
+def accepted_cases() -> list[Case]:
+    """Injection strings in free text are data: stored as sent, never interpreted."""
+    path, who, valid = POSTS["corrections"]
+    cases = [
+        Case(
+            f"correction-reason-{label}",
+            "POST",
+            path,
+            dumps({**valid, "reason": text}),
+            who=who,
+            expect=(201,),
+            stored=("reason", text),
+        )
+        for label, text in INJECTIONS.items()
+        if label != "nul"
+    ]
+    cases += [
+        Case(
+            f"correction-comment-{label}",
+            "POST",
+            path,
+            dumps({**valid, "comment": text}),
+            who=who,
+            expect=(201,),
+            stored=("comment", text),
+        )
+        for label, text in INJECTIONS.items()
+        if label in ("sql", "html", "template")
+    ]
+    return cases
+
+
+FAMILIES = {
+    "tally-field-types": tally_type_cases(),
+    "tally-codes-and-text": tally_text_cases(),
+    "malformed-bodies": malformed_cases(),
+    "content-types-and-sizes": transport_cases(),
+    "path-tricks": path_cases(),
+    "query-arguments": query_cases(),
+    "headers-and-roles": header_cases(),
+}
+CASES = [case for cases in FAMILIES.values() for case in cases] + accepted_cases()
+
+
+def test_the_corpus_is_large_and_its_names_are_unique():
+    assert len(CASES) >= 200
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+def _counts(app) -> dict[str, int]:
+    with app.extensions["election.sessions"]() as session:
+        return {m.__name__: session.scalar(select(func.count()).select_from(m)) for m in COUNTED}
+
+
+@pytest.fixture
+def with_record(app, client, logins):
+    """The small election with record 1 (HĐND thành phố, T1A-1) submitted by the officer.
+
+    The QH record of T1A-1 is still free, so a hostile tally that got past validation
+    would be stored (201) and show up as a failure.
+    """
+    response = client.post("/api/v1/tallies", json=RECORD, headers=logins.headers("officer"))
+    assert response.status_code == 201
+    return logins
+
+
+def _send(client, logins, case: Case):
+    headers = dict(logins.headers(case.who)) if case.who else {}
+    headers.update(case.headers)
+    kwargs: dict = {"headers": headers}
+    if case.body is not None:
+        kwargs["data"] = case.body
+    if case.content_type is not None and case.body is not None:
+        kwargs["content_type"] = case.content_type
+    return client.open(case.path, method=case.method, **kwargs)
+
+
+def _is_vietnamese(text: object) -> bool:
+    return isinstance(text, str) and bool(text.strip()) and any(ord(ch) > 127 for ch in text)
+
+
+def _problem(app, client, logins, case: Case) -> str | None:
+    """What is wrong with the answer to ``case``, or None."""
+    before = _counts(app)
+    response = _send(client, logins, case)
+    status, head = response.status_code, response.get_data()[:300]
+    if status not in case.expect:
+        return f"{case.id}: {status} not in {case.expect}: {head!r}"
+    if status < 400:
+        return None
+    body = response.get_json(silent=True)
+    if response.mimetype != "application/json" or not isinstance(body, dict):
+        return f"{case.id}: not a JSON envelope: {head!r}"
+    if not set(body) <= ENVELOPE or not isinstance(body.get("code"), str) or not body["code"]:
+        return f"{case.id}: not the error envelope: {body}"
+    if not _is_vietnamese(body.get("message")):
+        return f"{case.id}: message not Vietnamese: {body.get('message')!r}"
+    errors = body.get("errors", {})
+    if not isinstance(errors, dict) or not all(isinstance(v, list) for v in errors.values()):
+        return f"{case.id}: errors not {{field: [messages]}}: {errors!r}"
+    after = _counts(app)
+    if after != before:
+        return f"{case.id}: rows written by a refused request: {before} -> {after}"
+    return None
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_hostile_requests_get_4xx_and_the_envelope_and_write_nothing(
+    app, client, with_record, family
+):
+    problems = [_problem(app, client, with_record, case) for case in FAMILIES[family]]
+    problems = [p for p in problems if p]
+    assert not problems, f"{len(problems)} of {len(FAMILIES[family])}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("case", accepted_cases(), ids=lambda c: c.id)
+def test_injection_strings_in_free_text_are_stored_verbatim(app, client, with_record, case):
+    response = _send(client, with_record, case)
+    assert response.status_code == 201, response.get_json()
+    name, text = case.stored
+    record = client.get("/api/v1/tallies/1", headers=with_record.headers("board")).get_json()
+    assert record["versions"][-1][name] == text
+    assert record[name if name != "reason" else "comment"] == (text if name == "comment" else None)

@@ -249,14 +249,14 @@ def _record_page(record_id: int, status=200, message=None, values=None, errors=N
     return _page("tally_record.html", status, **context)
 
 
-@bp.get("/tally/record/<int:record_id>")
+@bp.get("/tally/record/<int(max=2147483647):record_id>")
 @login_required()
 def tally_record(record_id: int):
     """The record: receipt, versions side by side, and what the user may do with it."""
     return _record_page(record_id)
 
 
-@bp.post("/tally/record/<int:record_id>/correct")
+@bp.post("/tally/record/<int(max=2147483647):record_id>/correct")
 @login_required("officer", "reviewer")
 def tally_correct(record_id: int):
     """A new version with a reason, against the version the user saw."""
@@ -281,7 +281,7 @@ def tally_correct(record_id: int):
     return redirect(url_for("web.tally_record", record_id=record_id))
 
 
-@bp.post("/tally/record/<int:record_id>/verify")
+@bp.post("/tally/record/<int(max=2147483647):record_id>/verify")
 @login_required(*REVIEWERS)
 def tally_verify(record_id: int):
     """A second person confirms the version they saw."""
@@ -293,7 +293,7 @@ def tally_verify(record_id: int):
     return redirect(url_for("web.tally_record", record_id=record_id))
 
 
-@bp.post("/tally/record/<int:record_id>/return")
+@bp.post("/tally/record/<int(max=2147483647):record_id>/return")
 @login_required(*REVIEWERS)
 def tally_return(record_id: int):
     """Send the record back to its polling team with a reason."""

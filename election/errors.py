@@ -132,7 +132,19 @@ def _unexpected(exc: Exception) -> Response:
     return error_response(500, code, message)
 
 
+def _refuse_nul() -> None:
+    """No address may carry a NUL character: PostgreSQL refuses it in any text it compares."""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
+    ):
+        raise InvalidInput(
+            "Địa chỉ yêu cầu chứa ký tự NUL (%00), không được chấp nhận",
+            {"_": ["Không được chứa ký tự NUL"]},
+        )
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul)
     app.register_error_handler(DomainError, _domain)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(OperationalError, _database)

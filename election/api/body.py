@@ -24,6 +24,16 @@ def _no_constant(name: str) -> object:
     raise BodyError(f"JSON không hợp lệ: {name} không phải là số")
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def json_body() -> object:
     """The parsed body; 415 for another content type, 400 for anything not plain JSON."""
     if not request.is_json:
@@ -38,6 +48,12 @@ def json_body() -> object:
         if b"\\u" in raw:
             # A lone surrogate escape ("\ud800") parses but is no text: no database can store it.
             json.dumps(data, ensure_ascii=False).encode("utf-8")
+            if b"\\u0000" in raw and _has_nul(data):
+                # Nor a NUL ("\u0000"): PostgreSQL refuses it in text.
+                raise BodyError(
+                    "Nội dung chứa ký tự NUL (\\u0000), không được chấp nhận",
+                    {"_": ["Không được chứa ký tự NUL"]},
+                )
     except BodyError:
         raise
     except (UnicodeError, ValueError, RecursionError):

@@ -26,6 +26,8 @@ OBJECT = {"type": "object"}
 
 
 def _error_responses(*codes: str) -> dict:
+    # Any request may be refused as malformed (e.g. a NUL character in its address): 400.
+    codes = tuple(sorted({"400", *codes}))
     return {
         c: {
             "description": ERRORS[c],

@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
+from election.db import begin_write
 from election.domain.errors import DomainError
 
 db_cli = AppGroup("db", help="Lược đồ cơ sở dữ liệu (Alembic).")
@@ -203,6 +205,51 @@ def restore_command(file: str) -> None:
     click.echo(f"Đã khôi phục cơ sở dữ liệu từ {file}")
 
 
+@click.command("tokens")
+@with_appcontext
+def tokens_command() -> None:
+    """List every API token with its owner, label and last use (never the token)."""
+    from election.models import ApiToken, User
+
+    with _session() as session:
+        rows = session.execute(
+            select(ApiToken, User.username).join(User).order_by(ApiToken.id)
+        ).all()
+        for t, name in rows:
+            used = t.last_used_at.isoformat() if t.last_used_at else "chưa dùng"
+            state = f"thu hồi {t.revoked_at.isoformat()}" if t.revoked_at else "còn hiệu lực"
+            click.echo(f"{t.id}\t{name}\t{t.label}\tdùng lần cuối: {used}\t{state}")
+
+
+@click.command("revoke-token")
+@with_appcontext
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id: int) -> None:
+    """Revoke an API token at once (as the system, audited)."""
+    from election.models import ApiToken
+    from election.services import audit
+    from election.services.audit import Actor, utcnow
+
+    with _session() as session:
+        begin_write(session)
+        row = session.get(ApiToken, token_id)
+        if row is None or row.revoked_at is not None:
+            click.echo(f"Lỗi: không có mã truy cập số {token_id} còn hiệu lực", err=True)
+            sys.exit(1)
+        row.revoked_at = utcnow()
+        audit.append(
+            session,
+            Actor(None, audit.SYSTEM),
+            "token.revoke",
+            "api_token",
+            row.id,
+            {"label": row.label},
+            {"revoked": True},
+        )
+        session.commit()
+    click.echo(f"Đã thu hồi mã truy cập số {token_id}")
+
+
 @click.command("import-roll")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -242,6 +289,8 @@ def init_app(app: Flask) -> None:
         export_command,
         backup_command,
         restore_command,
+        tokens_command,
+        revoke_token_command,
         create_user_command,
         import_setup_command,
         export_setup_command,

@@ -4,4 +4,13 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from election.web import audit_pages, board, forms_pages, tallies, totp_pages, turnout_pages, views  # noqa: E402,F401
+from election.web import (  # noqa: E402,F401
+    audit_pages,
+    board,
+    forms_pages,
+    tallies,
+    token_pages,
+    totp_pages,
+    turnout_pages,
+    views,
+)

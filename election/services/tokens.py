@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from election.db import begin_write
 from election.domain.errors import Conflict, InvalidInput, NotFound
@@ -76,7 +76,8 @@ def revoke(session: Session, admin: User, token_id: int) -> None:
     """End a token at once; the next call with it gets 401."""
     scope.require_role(admin, ("admin",), "thu hồi mã truy cập API")
     begin_write(session)
-    row = session.get(ApiToken, token_id, with_for_update=True)
+    # Without the eager join of its user: PostgreSQL cannot lock the nullable side of one.
+    row = session.get(ApiToken, token_id, with_for_update=True, options=[lazyload(ApiToken.user)])
     if row is None:
         raise NotFound(f"Không có mã truy cập số {token_id}")
     if row.revoked_at is not None:

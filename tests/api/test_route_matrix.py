@@ -1,0 +1,209 @@
+"""Every route × every role × in and out of scope: the exact answer each one gets.
+
+The samples lie inside district T1 (reviewer "reviewer"), outside ward T2A (reviewer
+"ward_reviewer") and, for area-wide routes, outside the officer's voting area T1A-1.
+Allowed: 200 (or the route's own success: 302 after a form, 201, …). Not allowed:
+401 on the API and a redirect to /login on the pages without a session; 403 with one.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.api.test_web_board import _login
+
+ROLES = ("anonymous", "officer", "reviewer", "ward_reviewer", "board", "admin")
+EVERYONE = ("officer", "reviewer", "ward_reviewer", "board", "admin")
+CITY = ("board", "admin")
+# Samples inside T1 but outside T2A and outside the officer's own voting area T1A-1.
+OUT_OF_SCOPE_AREA = ("officer", "ward_reviewer")
+OUT_OF_SCOPE_T1 = ("ward_reviewer",)
+
+# (method, path, roles that get the success status, that status, roles refused for scope)
+API = [
+    ("GET", "/api/v1/whoami", EVERYONE, 200, ()),
+    ("GET", "/api/v1/areas", EVERYONE, 200, ()),
+    ("GET", "/api/v1/areas/T1", EVERYONE, 200, ()),
+    ("GET", "/api/v1/contests", EVERYONE, 200, ()),
+    ("GET", "/api/v1/units/QH1", EVERYONE, 200, ()),
+    ("GET", "/api/v1/voting-areas/T1A-1", EVERYONE, 200, OUT_OF_SCOPE_T1),
+    ("GET", "/api/v1/voting-areas/T1A-2", EVERYONE, 200, ("officer", "ward_reviewer")),
+    ("GET", "/api/v1/results/areas/T1?contest=QH", EVERYONE, 200, OUT_OF_SCOPE_AREA),
+    ("GET", "/api/v1/results/areas/T1A-1?contest=QH", EVERYONE, 200, OUT_OF_SCOPE_T1),
+    ("GET", "/api/v1/results/units/QH1", EVERYONE, 200, ()),
+    ("GET", "/api/v1/results/units/TP1", EVERYONE, 200, OUT_OF_SCOPE_T1),
+    ("GET", "/api/v1/progress?area=T1", EVERYONE, 200, OUT_OF_SCOPE_AREA),
+    ("GET", "/api/v1/turnout?area=T1", EVERYONE, 200, OUT_OF_SCOPE_AREA),
+    ("GET", "/api/v1/tallies/1", EVERYONE, 200, OUT_OF_SCOPE_T1),
+    ("GET", "/api/v1/audit", CITY, 200, ()),
+    ("GET", "/api/v1/audit/verify", CITY, 200, ()),
+    ("GET", "/api/v1/open/records.csv", EVERYONE, 200, ()),
+    ("GET", "/api/v1/open/votes.csv", EVERYONE, 200, ()),
+    ("GET", "/api/v1/open/nist-results.json", CITY, 200, ()),
+    ("GET", "/api/v1/forms/count-record?contest=QH&scope=T1A-1", EVERYONE, 200, OUT_OF_SCOPE_T1),
+    (
+        "GET",
+        "/api/v1/forms/unit-record?contest=HDND_HUYEN&scope=Q1",
+        EVERYONE,
+        200,
+        OUT_OF_SCOPE_T1,
+    ),
+    ("GET", "/api/v1/forms/city-record?contest=QH&scope=T", CITY, 200, ()),
+    ("GET", "/api/v1/forms/statistics?scope=T", CITY, 200, ()),
+    (
+        "GET",
+        "/api/v1/forms/summary-record?contest=HDND_HUYEN&scope=T1",
+        EVERYONE,
+        200,
+        OUT_OF_SCOPE_AREA,
+    ),
+    ("GET", "/api/v1/forms/ward/T1A?contest=QH", EVERYONE, 200, OUT_OF_SCOPE_AREA),
+    ("GET", "/api/v1/openapi.json", ROLES, 200, ()),
+    ("GET", "/api/v1/verify/AAAA-BBBB-CCCC-DDDD", ROLES, 404, ()),
+]
+# The city-wide ones: a district reviewer is refused for its scope, not its role.
+CITY_SCOPED = {"/api/v1/forms/city-record?contest=QH&scope=T", "/api/v1/forms/statistics?scope=T"}
+
+
+def _api_expected(role: str, allowed, success: int, refused: tuple) -> int:
+    if role == "anonymous":
+        return success if allowed == ROLES else 401
+    if role in refused:
+        return 403
+    return success if role in allowed else 403
+
+
+@pytest.mark.parametrize(("method", "path", "allowed", "success", "refused"), API)
+def test_every_api_route_answers_each_role_as_its_rule_says(
+    client, three, method, path, allowed, success, refused
+):
+    tokens = {**three.tokens}
+    answers = {}
+    for role in ROLES:
+        headers = {} if role == "anonymous" else {"Authorization": f"Bearer {tokens[role]}"}
+        # CSV and NIST are streamed: read them whole so the request ends.
+        response = client.open(path, method=method, headers=headers)
+        response.get_data()
+        answers[role] = response.status_code
+    expected = {role: _api_expected(role, allowed, success, refused) for role in ROLES}
+    if path in CITY_SCOPED:
+        expected.update({r: 403 for r in ("officer", "reviewer", "ward_reviewer")})
+    assert answers == expected
+
+
+# Posts: whoever the rule refuses gets 401/403 before anything is read or written.
+API_POSTS = [
+    ("/api/v1/tallies", EVERYONE),
+    ("/api/v1/tallies/1/corrections", EVERYONE),
+    ("/api/v1/tallies/1/verify", EVERYONE),
+    ("/api/v1/tallies/1/return", EVERYONE),
+    ("/api/v1/turnout", ("officer",)),
+    ("/api/v1/units/QH1/rounds", ("board",)),
+]
+
+
+@pytest.mark.parametrize(("path", "allowed"), API_POSTS)
+def test_api_writes_refuse_other_roles_before_reading_the_body(client, three, path, allowed):
+    for role in ROLES:
+        headers = {} if role == "anonymous" else {"Authorization": f"Bearer {three.tokens[role]}"}
+        status = client.post(
+            path, data=b"{", content_type="application/json", headers=headers
+        ).status_code
+        if role == "anonymous":
+            assert status == 401, role
+        elif role in allowed:
+            assert status == 400, role  # the malformed body, read only once the role is right
+        else:
+            assert status == 403, role
+
+
+PAGES = [
+    ("/", EVERYONE, ()),
+    ("/results", EVERYONE, ()),
+    ("/results/T1?contest=QH", EVERYONE, OUT_OF_SCOPE_AREA),
+    ("/results/T1.json?contest=QH", EVERYONE, OUT_OF_SCOPE_AREA),
+    ("/results/units?contest=QH", EVERYONE, ()),
+    ("/results/unit/TP1", EVERYONE, OUT_OF_SCOPE_T1),
+    ("/results/unit/TP1.json", EVERYONE, OUT_OF_SCOPE_T1),
+    ("/tally/record/1", EVERYONE, OUT_OF_SCOPE_T1),
+    ("/tally/T1A-1/QH", ("officer",), ()),
+    ("/review", ("reviewer", "ward_reviewer", "board"), ()),
+    ("/turnout", ("reviewer", "ward_reviewer", "board", "admin"), ()),
+    ("/turnout/report", ("officer",), ()),
+    ("/audit", CITY, ()),
+    ("/audit/verify", CITY, ()),
+    ("/forms", EVERYONE, ()),
+    ("/forms/unit-record?contest=QH&scope=QH1", EVERYONE, ()),
+    ("/forms/ward/T1A?contest=QH", EVERYONE, OUT_OF_SCOPE_AREA),
+    ("/open/records.csv", EVERYONE, ()),
+    ("/open/nist-results.json", CITY, ()),
+    ("/admin/tokens", ("admin",), ()),
+    ("/setup/template.xlsx", ("admin",), ()),
+    ("/password", EVERYONE, ()),
+    ("/healthz", ROLES, ()),
+    ("/verify", ROLES, ()),
+    ("/login", ROLES, ()),
+]
+
+
+# Allowed, with a redirect as the answer: the results of a user's own area rather than the
+# city's; the officer's record page, since T1A-1's QH record is already sent.
+REDIRECTS = {
+    ("officer", "/results"),
+    ("reviewer", "/results"),
+    ("ward_reviewer", "/results"),
+    ("officer", "/tally/T1A-1/QH"),
+}
+
+
+def test_every_page_answers_each_role_as_its_rule_says(app, client, three):
+    answers: dict[tuple[str, str], int] = {}
+    expected: dict[tuple[str, str], int] = {}
+    for role in ROLES:
+        if role != "anonymous":
+            client.get("/logout")
+            _login(client, role)
+        else:
+            client.get("/logout")
+        for path, allowed, refused in PAGES:
+            response = client.get(path)
+            response.get_data()
+            status = response.status_code
+            if status == 302 and "/login" in response.headers["Location"]:
+                status = "login"
+            answers[(role, path)] = status
+            if role == "anonymous":
+                expected[(role, path)] = 200 if allowed == ROLES else "login"
+            elif role in refused or role not in allowed:
+                expected[(role, path)] = 403
+            else:
+                expected[(role, path)] = 302 if (role, path) in REDIRECTS else 200
+        client.get("/logout")
+    wrong = {k: (answers[k], expected[k]) for k in expected if answers[k] != expected[k]}
+    assert wrong == {}, repr(sorted(wrong.items()))
+
+
+def test_page_posts_refuse_other_roles(client, three):
+    for role in ("officer", "ward_reviewer", "board", "admin"):
+        client.get("/logout")
+        _login(client, role)
+        token = re.search(
+            r'name="csrf_token" value="([^"]+)"', client.get("/password").get_data(as_text=True)
+        ).group(1)
+        posts = {
+            "/tally/record/1/verify": ("reviewer", "board"),
+            "/tally/record/1/return": ("reviewer", "board"),
+            "/tally/record/1/correct": ("officer", "reviewer"),
+            "/admin/tokens": ("admin",),
+            "/tally/T1A-1/QH/submit": ("officer",),
+        }
+        for path, allowed in posts.items():
+            status = client.post(path, data={"csrf_token": token}).status_code
+            # Record 1 is T1A-1's, outside the ward reviewer's T2A.
+            out_of_scope = role == "ward_reviewer" and path.startswith("/tally/record/1")
+            if role not in allowed or out_of_scope:
+                assert status == 403, (role, path, status)
+            else:
+                assert status not in (401, 403, 500), (role, path, status)

@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-from flask import g, request
-
 from election.api import bp
 from election.domain.numbers import iso_utc
 from election.services import forms
 from election.web.access import public, token_required
 from election.web.context import get_session
-from election.web.forms_pages import download, round_arg, verify_url
+from election.web.forms_pages import export_requested, export_ward_requested
 
 
 @bp.get("/forms/<kind>")
 @token_required()
 def form_export(kind: str):
     """One official form as .xlsx: ?contest=QH&scope=CODE[&round=N]."""
-    made = forms.export(
-        get_session(),
-        g.user,
-        kind,
-        request.args.get("contest"),
-        request.args.get("scope", ""),
-        round_arg(),
-        verify_url(),
-    )
-    return download(made)
+    return export_requested(kind)
 
 
 @bp.get("/forms/ward/<code>")
 @token_required()
 def ward_form_export(code: str):
     """All count records of a ward for a contest, one sheet each: ?contest=QH."""
-    made = forms.export_ward(get_session(), g.user, request.args.get("contest"), code, verify_url())
-    return download(made)
+    return export_ward_requested(code)
 
 
 @bp.get("/verify/<code>")

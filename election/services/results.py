@@ -124,7 +124,7 @@ def area_result(
     # The listed candidates name their units; only a list left out needs a lookup.
     codes = {i.unit_id: i.unit for i in lines} if lines else _unit_codes(session, list(by_unit))
     parts = {codes[unit_id]: n for unit_id, n in by_unit.items() if unit_id in codes}
-    result = _result(total, lines)
+    result = result_of(total, lines)
     return _AREA_RESULTS.put(
         key,
         version,
@@ -207,7 +207,8 @@ def _unit_codes(session: Session, ids: list[int]) -> dict[int, str]:
     return codes
 
 
-def _result(total: ResultTotal | None, lines: list[CandidateLine]) -> algebra.Result:
+def result_of(total: ResultTotal | None, lines: list[CandidateLine] = ()) -> algebra.Result:
+    """A stored running total as a result, with the given candidate lines (none by default)."""
     votes = tuple((c.code, c.votes) for c in lines)
     if total is None:
         return algebra.Result(0, 0, 0, 0, 0, 0, 0, 0, votes)
@@ -404,7 +405,7 @@ def rounds_of(session: Session, unit: Unit, upto: int | None = None) -> list[Rou
         total = session.get(ResultTotal, ("unit", unit.id, unit.contest_id, r.round_no))
         lines = {c.code: c for c in _lines(session, "unit", unit.id, r.round_no, unit.contest_id)}
         eligible = candidates if r.kind != "additional" else _not_elected(rounds, candidates)
-        result = _result(
+        result = result_of(
             total,
             [
                 lines.get(c.code) or CandidateLine(c.code, c.name, unit.code, c.date_of_birth, 0)
@@ -552,7 +553,7 @@ def children_results(
         .where(Area.parent_id == area.id)
         .order_by(Area.id)
     ):
-        result = _result(total, [])
+        result = result_of(total, [])
         rows.append(
             ChildRow(
                 child.code,

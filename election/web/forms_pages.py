@@ -62,10 +62,8 @@ def forms_index():
     )
 
 
-@bp.get("/forms/<kind>")
-@login_required()
-def form_download(kind: str):
-    """One official form as Excel: ?contest=QH&scope=CODE[&round=N]."""
+def export_requested(kind: str):
+    """The form the request asks for (?contest=QH&scope=CODE[&round=N]) as a download."""
     made = forms.export(
         get_session(),
         g.user,
@@ -78,13 +76,25 @@ def form_download(kind: str):
     return download(made)
 
 
+def export_ward_requested(code: str):
+    """Every count record of a ward for the requested contest, one sheet each."""
+    return download(
+        forms.export_ward(get_session(), g.user, request.args.get("contest"), code, verify_url())
+    )
+
+
+@bp.get("/forms/<kind>")
+@login_required()
+def form_download(kind: str):
+    """One official form as Excel: ?contest=QH&scope=CODE[&round=N]."""
+    return export_requested(kind)
+
+
 @bp.get("/forms/ward/<code>")
 @login_required()
 def ward_count_records(code: str):
     """Every count record of a ward for one contest, one sheet each: ?contest=QH."""
-    return download(
-        forms.export_ward(get_session(), g.user, request.args.get("contest"), code, verify_url())
-    )
+    return export_ward_requested(code)
 
 
 @bp.get("/verify")

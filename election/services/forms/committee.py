@@ -290,7 +290,7 @@ def _contest_row(
     added = [u for u in units if law.ADDITIONAL in kinds[u.id]]
     elected = [(u, code) for u in units for code in _all_elected(rounds[u.id])]
     total = session.get(ResultTotal, ("area", base.root.id, contest.id, 1))
-    result = _root_result(total)
+    result = results.result_of(total)
     shares = figures(result)
     low_areas = session.scalar(
         select(func.count())
@@ -324,22 +324,6 @@ def _contest_row(
     }
     people = _people(session, base.election.date, units, elected)
     return row, people, result, areas > 0 and verified == areas
-
-
-def _root_result(total: ResultTotal | None) -> algebra.Result:
-    if total is None:
-        return algebra.empty([])
-    return algebra.Result(
-        total.voting_areas_total,
-        total.reported,
-        total.voters_on_roll,
-        total.voters_voted,
-        total.ballots_issued,
-        total.ballots_received,
-        total.ballots_valid,
-        total.ballots_invalid,
-        (),
-    )
 
 
 def _low(result: algebra.Result) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 
 from election.api import bp
 from election.api.body import load
@@ -29,13 +29,13 @@ def area_results(code: str):
     view = results.area_result(get_session(), g.user, code, request.args.get("contest"))
     if view.version is None:
         return out.area_result(view)
-    key = (str(get_session().get_bind().url), view.code, view.contest.code, view.version)
+    key = (str(get_session().get_bind().engine.url), view.code, view.contest.code, view.version)
     with _LOCK:
         body = _ENCODED.get(key)
         if body is not None:
             _ENCODED.move_to_end(key)
     if body is None:
-        body = current_app.json.dumps(out.area_result(view)).encode()
+        body = out.area_result_json(view)
         with _LOCK:
             _ENCODED[key] = body
             while len(_ENCODED) > _ENCODED_SIZE:

@@ -27,6 +27,15 @@ def percent(part: int, whole: int) -> Decimal | None:
     return Decimal(hundredths).scaleb(-2)
 
 
+def percent_text(part: int, whole: int) -> str | None:
+    """``percent(part, whole)`` as its two-decimal text ("22.57"), without a Decimal."""
+    if whole <= 0 or part < 0:
+        value = percent(part, whole)
+        return None if value is None else f"{value:.2f}"
+    hundredths = (20000 * part + whole) // (2 * whole)
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
 def fmt_pct(value: Decimal | None) -> str:
     """Decimal('99.85') → '99,85%'."""
     if value is None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cached_property
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,8 +41,8 @@ from election.services import scope
 CHUNK = 10_000
 
 
-@dataclass(frozen=True)
-class CandidateLine:
+class CandidateLine(NamedTuple):
+    # A tuple, not a dataclass: the nation's list has 920 lines, built on every change.
     code: str
     name: str
     unit: str
@@ -60,13 +62,22 @@ class AreaResult:
     candidates: list[CandidateLine]
     verified: int
     updated_at: dt.datetime | None
-    # Each candidate's share of the valid ballots of their own unit inside this area.
-    pct_of_valid: dict[str, Decimal | None]
-    # The units with records in this area, in unit order.
-    unit_codes: list[str] = field(default_factory=list)
+    # Valid ballots of each unit with records in this area, in unit order: the base of
+    # each candidate's share here.
+    valid_of_unit: dict[str, int]
     # The version of the area's total this was built from (None for a voting area): the same
     # version means the same figures and candidate lines, so readers may reuse what they made.
     version: tuple | None = None
+
+    @property
+    def unit_codes(self) -> list[str]:
+        return list(self.valid_of_unit)
+
+    @cached_property
+    def pct_of_valid(self) -> dict[str, Decimal | None]:
+        """Each candidate's share of the valid ballots of their own unit inside this area."""
+        valid = self.valid_of_unit
+        return {c.code: percent(c.votes, valid.get(c.unit, 0)) for c in self.candidates}
 
 
 def _contest(session: Session, code: str | None) -> Contest:
@@ -101,15 +112,27 @@ def area_result(
         return _voting_area_result(session, va, contest, round_no)
     if not scope.area_inside(user, area):
         raise Forbidden("Khu vực này nằm ngoài phạm vi của bạn")
-    total = session.get(ResultTotal, ("area", area.id, contest.id, round_no))
-    key = (str(session.get_bind().url), area.id, contest.id, round_no, max_units)
+    # The setup's hash comes with the total: a rebuilt result needs it to trust what the
+    # worker knows of the candidates, and it costs no round trip of its own.
+    total, setup_hash = session.execute(
+        select(ResultTotal, _setup_hash()).where(
+            ResultTotal.scope_kind == "area",
+            ResultTotal.scope_id == area.id,
+            ResultTotal.contest_id == contest.id,
+            ResultTotal.round_no == round_no,
+        )
+    ).first() or (None, None)
+    key = (str(session.get_bind().engine.url), area.id, contest.id, round_no, max_units)
     version = _version(total)
     cached = _AREA_RESULTS.get(key, version)
     if cached is not None:
         # The cached contest row belongs to an earlier request's session: use this one's.
         return replace(cached, contest=contest)
+    # Plain rows from the connection: the ORM's result machinery costs more than the
+    # database does for the nation's 920 lines.
     by_unit = dict(
-        session.execute(
+        session.connection()
+        .execute(
             select(ResultPart.unit_id, ResultPart.ballots_valid)
             .where(
                 ResultPart.area_id == area.id,
@@ -117,10 +140,11 @@ def area_result(
                 ResultPart.round_no == round_no,
             )
             .order_by(ResultPart.unit_id)
-        ).all()
+        )
+        .all()
     )
     too_many = max_units is not None and len(by_unit) > max_units
-    lines = [] if too_many else _lines(session, "area", area.id, round_no, contest.id)
+    lines = [] if too_many else _lines(session, "area", area.id, round_no, contest.id, setup_hash)
     # The listed candidates name their units; only a list left out needs a lookup.
     codes = {i.unit_id: i.unit for i in lines} if lines else _unit_codes(session, list(by_unit))
     parts = {codes[unit_id]: n for unit_id, n in by_unit.items() if unit_id in codes}
@@ -138,8 +162,7 @@ def area_result(
             lines,
             total.verified if total else 0,
             total.updated_at if total else None,
-            {c.code: percent(c.votes, parts.get(c.unit, 0)) for c in lines},
-            list(parts),
+            parts,
             version,
         ),
     )
@@ -226,7 +249,12 @@ def result_of(total: ResultTotal | None, lines: list[CandidateLine] = ()) -> alg
 
 
 def _lines(
-    session: Session, kind: str, scope_id: int, round_no: int, contest_id: int
+    session: Session,
+    kind: str,
+    scope_id: int,
+    round_no: int,
+    contest_id: int,
+    setup_hash: str | None = None,
 ) -> list[CandidateLine]:
     """The candidates with votes in a scope, by unit then ballot order.
 
@@ -234,29 +262,67 @@ def _lines(
     or the nation's scope has a thousand rows where a ward's has ten, and a join
     planned for the average scans every candidate.
     """
-    votes = dict(
-        session.execute(
+    votes = (
+        session.connection()
+        .execute(
             select(ResultVote.candidate_id, ResultVote.votes).where(
                 ResultVote.scope_kind == kind,
                 ResultVote.scope_id == scope_id,
                 ResultVote.contest_id == contest_id,
                 ResultVote.round_no == round_no,
             )
-        ).all()
+        )
+        .all()
     )
-    info = _candidate_info(session, list(votes))
-    lines = sorted((info[cid], n) for cid, n in votes.items())
-    return [CandidateLine(c.code, c.name, c.unit, c.date_of_birth, n, c.unit_id) for c, n in lines]
+    setup, info = _candidate_info(session, [cid for cid, _n in votes], setup_hash)
+    lines = [(cid, info[cid], n) for cid, n in votes]
+    lines.sort(key=_by_ballot)
+    # A change moves the votes of one unit's candidates: the other lines are the ones
+    # this worker built before.
+    built = _BUILT.get(setup, kind, scope_id, contest_id, round_no)
+    out = []
+    for cid, c, n in lines:
+        line = built.get(cid)
+        if line is None or line.votes != n:
+            line = built[cid] = CandidateLine(c.code, c.name, c.unit, c.date_of_birth, n, c.unit_id)
+        out.append(line)
+    return out
 
 
-@dataclass(frozen=True, order=True)
-class _CandidateInfo:
+class _Built:
+    """The candidate lines a worker built last, per scope; bounded, oldest scope out first."""
+
+    def __init__(self, scopes: int) -> None:
+        self.scopes = scopes
+        self.items: OrderedDict[tuple, dict[int, CandidateLine]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, *scope) -> dict[int, CandidateLine]:
+        with self.lock:
+            lines = self.items.get(scope)
+            if lines is None:
+                lines = self.items[scope] = {}
+                while len(self.items) > self.scopes:
+                    self.items.popitem(last=False)
+            self.items.move_to_end(scope)
+            return lines
+
+
+_BUILT = _Built(256)
+
+
+class _CandidateInfo(NamedTuple):
     unit_id: int
     order: int
     code: str
     name: str
     unit: str
     date_of_birth: dt.date
+    rank: tuple[int, int]  # unit, then place on the ballot
+
+
+def _by_ballot(line: tuple[int, _CandidateInfo, int]) -> tuple[int, int]:
+    return line[1].rank
 
 
 # Candidates and units never change once a setup is stored, so what a worker has read
@@ -265,14 +331,24 @@ class _CandidateInfo:
 _STRUCTURE: dict[tuple[str, str], dict[int, _CandidateInfo]] = {}
 
 
-def _candidate_info(session: Session, ids: list[int]) -> dict[int, _CandidateInfo]:
-    setup_hash = session.scalar(
+def _setup_hash():
+    """The hash of the setup's audit event, as a scalar subquery."""
+    return (
         select(AuditEvent.hash)
         .where(AuditEvent.action == "setup.import")
         .order_by(AuditEvent.seq)
         .limit(1)
+        .scalar_subquery()
     )
-    key = (str(session.get_bind().url), setup_hash or "")
+
+
+def _candidate_info(
+    session: Session, ids: list[int], setup_hash: str | None = None
+) -> tuple[tuple[str, str], dict[int, _CandidateInfo]]:
+    """The setup's key (database, setup hash) and what is known of its candidates."""
+    if setup_hash is None:
+        setup_hash = session.connection().scalar(select(_setup_hash()))
+    key = (str(session.get_bind().engine.url), setup_hash or "")
     known = _STRUCTURE.setdefault(key, {})
     missing = [i for i in ids if i not in known]
     for start in range(0, len(missing), CHUNK):
@@ -289,8 +365,10 @@ def _candidate_info(session: Session, ids: list[int]) -> dict[int, _CandidateInf
             .join(Unit, Unit.id == Candidate.unit_id)
             .where(Candidate.id.in_(missing[start : start + CHUNK]))
         ):
-            known[cid] = _CandidateInfo(unit_id, order, code, name, unit_code, born)
-    return known
+            known[cid] = _CandidateInfo(
+                unit_id, order, code, name, unit_code, born, (unit_id, order)
+            )
+    return key, known
 
 
 def _voting_area_result(
@@ -357,7 +435,7 @@ def _voting_area_result(
         lines,
         verified,
         updated,
-        dict(shares.pct_of_valid),
+        {} if unit is None else {unit.code: result.ballots_valid},
     )
 
 

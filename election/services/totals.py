@@ -225,6 +225,36 @@ class Change:
     unit_id: int | None = None  # the record's unit, when the caller already knows it
 
 
+# Built once: building a statement costs more than the database takes to run it.
+_ADD_TO_TOTAL = (
+    update(ResultTotal)
+    .where(
+        ResultTotal.scope_kind == bindparam("k"),
+        ResultTotal.scope_id == bindparam("s"),
+        ResultTotal.contest_id == bindparam("c"),
+        ResultTotal.round_no == bindparam("r"),
+    )
+    .values(
+        {
+            name: getattr(ResultTotal, name) + bindparam(f"add_{name}")
+            for name in ("reported", "verified", *FIGURES)
+        }
+        | {"updated_at": bindparam("now")}
+    )
+)
+_ADD_TO_VOTE = (
+    update(ResultVote)
+    .where(
+        ResultVote.scope_kind == bindparam("k"),
+        ResultVote.scope_id == bindparam("s"),
+        ResultVote.round_no == bindparam("r"),
+        ResultVote.contest_id == bindparam("contest"),
+        ResultVote.candidate_id == bindparam("c"),
+    )
+    .values(votes=ResultVote.votes + bindparam("d"))
+)
+
+
 def apply(session: Session, change: Change) -> None:
     """Add ``change`` to every scope the voting area belongs to, in a fixed order."""
     unit_id = change.unit_id or session.scalar(
@@ -237,22 +267,16 @@ def apply(session: Session, change: Change) -> None:
     # Areas before units, each by id: every writer locks rows in the same order.
     scopes.sort()
     figures = change.figures or {}
-    values = {
-        "reported": ResultTotal.reported + change.reported,
-        "verified": ResultTotal.verified + change.verified,
-        "updated_at": utcnow(),
-        **{name: getattr(ResultTotal, name) + figures.get(name, 0) for name in FIGURES},
+    added = {
+        "add_reported": change.reported,
+        "add_verified": change.verified,
+        **{f"add_{name}": figures.get(name, 0) for name in FIGURES},
+        "now": utcnow(),
+        "c": change.contest_id,
+        "r": change.round_no,
     }
     session.connection().execute(
-        update(ResultTotal)
-        .where(
-            ResultTotal.scope_kind == bindparam("k"),
-            ResultTotal.scope_id == bindparam("s"),
-            ResultTotal.contest_id == change.contest_id,
-            ResultTotal.round_no == change.round_no,
-        )
-        .values(values),
-        [{"k": kind, "s": sid} for kind, sid in scopes],
+        _ADD_TO_TOTAL, [{"k": kind, "s": sid, **added} for kind, sid in scopes]
     )
     valid = figures.get("ballots_valid", 0)
     if valid or change.reported > 0:
@@ -300,20 +324,13 @@ def apply(session: Session, change: Change) -> None:
     else:
         # A correction's candidates already have rows; a difference may be negative.
         session.connection().execute(
-            update(ResultVote)
-            .where(
-                ResultVote.scope_kind == bindparam("k"),
-                ResultVote.scope_id == bindparam("s"),
-                ResultVote.round_no == bindparam("r"),
-                ResultVote.contest_id == change.contest_id,
-                ResultVote.candidate_id == bindparam("c"),
-            )
-            .values(votes=ResultVote.votes + bindparam("d")),
+            _ADD_TO_VOTE,
             [
                 {
                     "k": r["scope_kind"],
                     "s": r["scope_id"],
                     "r": r["round_no"],
+                    "contest": change.contest_id,
                     "c": r["candidate_id"],
                     "d": r["votes"],
                 }
@@ -324,13 +341,19 @@ def apply(session: Session, change: Change) -> None:
 
 def add_rows(session: Session, model, keys: list[str], column: str, rows: list[dict]) -> None:
     """Insert rows, or add their ``column`` to the rows already there (an upsert)."""
-    dialect = session.get_bind().dialect.name
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(model)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys,
-        set_={column: getattr(model, column) + getattr(stmt.excluded, column)},
-    )
-    session.execute(stmt, rows)
+    connection = session.connection()
+    key = (connection.dialect.name, model.__tablename__, tuple(keys), column)
+    stmt = _UPSERTS.get(key)
+    if stmt is None:
+        insert_ = (postgresql if key[0] == "postgresql" else sqlite).insert(model)
+        stmt = _UPSERTS[key] = insert_.on_conflict_do_update(
+            index_elements=keys,
+            set_={column: getattr(model, column) + getattr(insert_.excluded, column)},
+        )
+    connection.execute(stmt, rows)
+
+
+_UPSERTS: dict[tuple, object] = {}
 
 
 def open_round(session: Session, unit_id: int, contest_id: int, round_no: int) -> None:

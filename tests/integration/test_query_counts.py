@@ -1,6 +1,6 @@
 """The number of SQL statements of the hot paths does not grow with the election (no N+1).
 
-The counts are what the code issues today (20 for a submission, 7 for an area read, one more on SQLite);
+The counts are what the code issues today (20 for a submission, 6 for an area read, one more on SQLite);
 each test also checks that the count stays the same once more records exist, so a
 statement per record or per candidate (an N+1) fails it.
 """
@@ -75,7 +75,7 @@ def test_an_area_read_costs_the_same_statements_for_one_record_or_six(session):
     with counted(session) as six:
         results.area_result(session, board, "T", "QH")
     session.rollback()
-    assert len(six) == len(one) == _plus_sqlite_begin(session, 7), six
+    assert len(six) == len(one) == _plus_sqlite_begin(session, 6), six
     # Unchanged since: the worker's result is reused after one read of the area's total.
     with counted(session) as again:
         results.area_result(session, board, "T", "QH")

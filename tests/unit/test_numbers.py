@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from election.domain.numbers import fmt_date, fmt_int, fmt_pct, percent
+from election.domain.numbers import fmt_date, fmt_int, fmt_pct, percent, percent_text
 
 
 @pytest.mark.parametrize(
@@ -61,6 +61,21 @@ def test_percent_has_two_decimals_rounded_half_up(part, whole, expected):
 @pytest.mark.parametrize("part", [0, 1, 17])
 def test_percent_of_nothing_is_none(part):
     assert percent(part, 0) is None
+    assert percent_text(part, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "text"),
+    [
+        (22566, 100000, "22.57"),
+        (1, 20000, "0.01"),
+        (5, 5, "100.00"),
+        (0, 7, "0.00"),
+        (-1, 8, "-12.50"),
+    ],
+)
+def test_percent_text_is_the_two_decimal_text_of_the_percentage(part, whole, text):
+    assert percent_text(part, whole) == text
 
 
 def reference_percent(part: int, whole: int) -> Decimal:
@@ -88,6 +103,7 @@ def test_percent_matches_an_independent_half_up_reference(share):
     assert result == reference_percent(part, whole)
     assert Decimal(0) <= result <= Decimal(100)
     assert abs(Fraction(result) - Fraction(100 * part, whole)) <= Fraction(1, 200)
+    assert percent_text(part, whole) == str(reference_percent(part, whole))
 
 
 @pytest.mark.parametrize(

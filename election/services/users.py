@@ -317,14 +317,14 @@ def change_password(session: Session, user_id: int, current: str, new: str) -> U
 
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user owning an unrevoked token, or None."""
-    row = session.execute(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-        )
-    ).scalar_one_or_none()
-    if row is None or not row.user.active:
+    found = session.execute(
+        select(User, ApiToken.id, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    ).one_or_none()
+    if found is None or not found[0].active:
         return None
-    user, token_id, last = row.user, row.id, row.last_used_at
+    user, token_id, last = found
     now = utcnow()
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=dt.UTC)

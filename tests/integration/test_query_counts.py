@@ -1,6 +1,6 @@
 """The number of SQL statements of the hot paths does not grow with the election (no N+1).
 
-The counts are what the code issues today (20 for a submission, 6 for an area read, one more on SQLite);
+The counts are what the code issues today (18 for a submission, 6 for an area read, one more on SQLite);
 each test also checks that the count stays the same once more records exist, so a
 statement per record or per candidate (an N+1) fails it.
 """
@@ -59,7 +59,7 @@ def test_a_submission_costs_the_same_statements_however_many_records_exist(sessi
     # Read the user's scope, the voting area and unit, the record slot; write the record,
     # its version and votes, the running totals of the voting area's scopes, the audit event.
     # On SQLite election.db issues the BEGIN itself, which counts as one more statement.
-    assert len(first) == _plus_sqlite_begin(session, 20), first
+    assert len(first) == _plus_sqlite_begin(session, 18), first
 
 
 def test_an_area_read_costs_the_same_statements_for_one_record_or_six(session):

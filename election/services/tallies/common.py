@@ -86,6 +86,24 @@ def locate(
     session: Session, voting_area_code: str, contest_code: str, round_no: int | None = None
 ) -> Place:
     """Where a record belongs, for the unit's current round unless ``round_no`` is given."""
+    # One round trip for the usual case (on a submission's hot path); the lookups below
+    # only run to name what is missing.
+    found = session.execute(
+        select(VotingArea, Contest, Unit)
+        .select_from(VotingArea)
+        .join(Contest, Contest.code == contest_code)
+        .join(
+            UnitVotingArea,
+            (UnitVotingArea.voting_area_id == VotingArea.id)
+            & (UnitVotingArea.contest_id == Contest.id),
+        )
+        .join(Unit, Unit.id == UnitVotingArea.unit_id)
+        .where(VotingArea.code == voting_area_code)
+    ).first()
+    if found is not None:
+        va, contest, unit = found
+        number, kind, candidates = results.ballot(session, unit, round_no)
+        return Place(va, contest, unit, candidates, number, kind)
     va = session.scalar(select(VotingArea).where(VotingArea.code == voting_area_code))
     if va is None:
         raise NotFound(

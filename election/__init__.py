@@ -24,7 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(
+        app.config["DATABASE_URL"], pool_size=app.config.get("DATABASE_POOL_SIZE", 2)
+    )
     app.extensions["election.engine"] = engine
     app.extensions["election.sessions"] = make_sessionmaker(engine)
 

@@ -44,4 +44,8 @@ def from_environment() -> dict:
         # "board,admin", the default (docs/SECURITY.md); "none" turns it off. Users already
         # enrolled always give a code.
         "TOTP_REQUIRED_ROLES": _roles(os.environ.get("TOTP_REQUIRED_ROLES", "board,admin")),
+        # PostgreSQL connections each worker process keeps open: a sync worker serves one
+        # request at a time, with one session; two leave room for a streamed download.
+        # Hosts × workers × (pool + overflow) must stay under the server's max_connections.
+        "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "2")),
     }

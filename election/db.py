@@ -35,12 +35,13 @@ class Base(DeclarativeBase):
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine for ``url`` with the per-dialect settings this service relies on."""
     if url.startswith("sqlite"):
+        kwargs.pop("pool_size", None)  # SQLite keeps its own pool (file: queue; memory: static)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine, memory=":memory:" in url or url.rstrip("/") == "sqlite:")
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
-    kwargs.setdefault("max_overflow", 5)
+    kwargs.setdefault("max_overflow", 2)
     return create_engine(url, **kwargs)
 
 

@@ -31,7 +31,7 @@ class Area(Base):
     name: Mapped[str] = mapped_column(String(200))
     level_id: Mapped[int] = mapped_column(ForeignKey("area_level.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
-    # Materialised path of ids, "/1/7/42/": subtree queries are one prefix match.
+    # Materialised path of codes, "/HP/HP14/HP14-12/": subtree queries are one prefix match.
     path: Mapped[str] = mapped_column(String(400))
 
     level: Mapped[AreaLevel] = relationship(lazy="joined")

@@ -36,6 +36,9 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Every benchmark of issue #7, end to end; rewrites docs/BENCHMARKS.md (see bench/run.py).
+# BENCH_QUICK=1 skips the nation (about 10 min); BENCH_DATABASE_URL, BENCH_NATION_URL
+# name the PostgreSQL databases it drops and reloads (default bench, bench_nation).
 bench: venv
 	$(BIN)/python -m bench.run
 

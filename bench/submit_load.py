@@ -111,13 +111,8 @@ class Submission:
     names_kept: tuple[int, ...] | None
 
 
-def prepare_submissions(session: Session, count: int, seed: int = 1) -> list[Submission]:
-    """``count`` plausible first records for (voting area, contest) slots without a record.
-
-    Slots go in voting-area order (a team's contests one after the other, as on election
-    night). Each team gets an officer account (``users.ensure_team_accounts``) and a fresh
-    API token.
-    """
+def free_slots(session: Session) -> list[tuple[str, structure.ContestSlot]]:
+    """(Voting area code, contest slot) pairs without a first-round record, in code order."""
     plan = structure.fill_plan(session)
     taken = set(
         session.execute(
@@ -127,12 +122,22 @@ def prepare_submissions(session: Session, count: int, seed: int = 1) -> list[Sub
             .where(TallyRecord.round_no == 1)
         ).all()
     )
-    slots = [
+    return [
         (code, slot)
         for code in sorted(plan)
         for slot in plan[code]
         if slot.voters is not None and (code, slot.contest) not in taken
-    ][:count]
+    ]
+
+
+def prepare_submissions(session: Session, count: int, seed: int = 1) -> list[Submission]:
+    """``count`` plausible first records for (voting area, contest) slots without a record.
+
+    Slots go in voting-area order (a team's contests one after the other, as on election
+    night). Each team gets an officer account (``users.ensure_team_accounts``) and a fresh
+    API token.
+    """
+    slots = free_slots(session)[:count]
     if len(slots) < count:
         raise SystemExit(f"only {len(slots)} free (voting area, contest) slots; {count} needed")
     codes = sorted({code for code, _ in slots})

@@ -29,7 +29,8 @@ class AuditEvent(Base):
 
     __table_args__ = (
         Index("ix_audit_event_object", "object_type", "object_id"),
-        Index("ix_audit_event_actor_id", "actor_id"),
+        # An actor's latest events first (the submission rate limit), and any lookup by actor.
+        Index("ix_audit_event_actor_seq", "actor_id", "seq"),
         Index("ix_audit_event_action", "action"),
     )
 

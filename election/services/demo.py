@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from sqlalchemy.orm import Session
 
 from election import demo as generator
+from election.db import refresh_statistics
 from election.demo.tallies import candidate_weights, plausible_tally
 from election.domain.numbers import fmt_int
 from election.services import rolls, setup, structure, tallies, totp, users
@@ -20,6 +21,7 @@ DEMO_PASSWORD = "haiphong2021"
 # (docs/SECURITY.md): fine for a demo, never for a real election.
 DEMO_TOTP_SECRET = "HAIPHONGDEMOTOTPBAUCUKETQUAAAAAA"
 BATCH = 250  # voting areas per transaction when filling
+ANALYZE_EVERY = 40  # batches between two refreshes of PostgreSQL's statistics
 # (username, role, scope, full name) of the demo logins; scopes exist in the city demo.
 DEMO_USERS = (
     ("quantri", "admin", None, "Quản trị hệ thống"),
@@ -99,6 +101,9 @@ def fill_tallies(
             stored += bulk.submit_many(session, batch)
             batch = []
             echo(f"  … {fmt_int(n)}/{fmt_int(len(chosen))} khu vực bỏ phiếu")
+            if n % (BATCH * ANALYZE_EVERY) == 0:
+                refresh_statistics(session)  # the records' tables keep growing
+    refresh_statistics(session)
     return (
         f"Đã nộp {fmt_int(stored)} biên bản của {fmt_int(len(chosen))} khu vực bỏ phiếu "
         f"({percent}%)."

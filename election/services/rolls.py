@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from election.db import begin_write
+from election.db import begin_write, refresh_statistics
 from election.domain.errors import FileInvalid, NotFound
 from election.domain.numbers import fmt_int
 from election.domain.problems import Problem
@@ -187,6 +187,7 @@ def import_rows(
         {"voters": voters, "counts": report.counts},
     )
     session.commit()
+    refresh_statistics(session)
     return report
 
 

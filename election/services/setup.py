@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from election.db import begin_write
+from election.db import begin_write, refresh_statistics
 from election.domain.errors import Conflict, FileInvalid
 from election.domain.numbers import fmt_int
 from election.domain.problems import Problem
@@ -107,6 +107,7 @@ def store_setup(session: Session, setup: Setup, actor: Actor) -> None:
         },
     )
     session.commit()
+    refresh_statistics(session)
 
 
 def _insert(session: Session, setup: Setup) -> None:

@@ -27,6 +27,10 @@ Environment:
   BENCH_SUBMISSIONS   At most this many records submitted in the background by each
                       live-totals run during submissions (default: max(600, 5 × rounds), at
                       most the free slots); the rounds stop when they run out.
+  BENCH_SUBMIT_INTERVAL  Pause of each background submitter between two records, in
+                      seconds (0.05: the 2 submitters send at most 40 records/s, above the
+                      country's average of 28/s on election night, and the free slots last
+                      the whole run).
   BENCH_OUT           The file written (docs/BENCHMARKS.md).
 
 Databases this script drops must have a name starting with "bench" (a safeguard). A
@@ -199,9 +203,17 @@ def city_filled(url: str) -> dict:
     return {"url": url, "seconds": round(time.monotonic() - started, 1)}
 
 
+SUBMIT_INTERVAL = float(os.environ.get("BENCH_SUBMIT_INTERVAL") or 0.05)
+
+
 def live(url: str, requests: int, during: bool, submissions: int | None = None) -> dict:
     result = live_totals.measure(
-        url, requests, during_submissions=during, submissions=submissions, echo=echo
+        url,
+        requests,
+        during_submissions=during,
+        submissions=submissions,
+        interval=SUBMIT_INTERVAL,
+        echo=echo,
     )
     print(live_totals.table(result), flush=True)
     return result | {"submissions_arg": submissions}
@@ -521,7 +533,8 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
         "its `result_total.updated_at` (a new version: nothing built before may be reused); "
         "each worker then reads it once, untimed, so the plain *totals* kind stays the steady "
         "state. *During submissions*: 2 client processes submit prepared records to free "
-        "(voting area, contest) slots without pause (their own figures below) while the reads "
+        f"(voting area, contest) slots, each pausing {SUBMIT_INTERVAL:g} s between two records "
+        "(their own figures below) while the reads "
         "run; the rounds stop when those records run out; the after-change kind is dropped "
         "there since the submissions change the totals all the time. The full recomputation "
         "of the root's QH totals in SQL (5 runs, no web stack) is the reference of what the "
@@ -555,7 +568,7 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
             f"### {title}",
             "",
             f"`DATABASE_URL={url} {PY} -m bench.live_totals {requests}"
-            f"{' --during' if r['mode'] != 'alone' else ''}"
+            f"{f' --during --interval {SUBMIT_INTERVAL:g}' if r['mode'] != 'alone' else ''}"
             + (f" --submissions {r['submissions_arg']}" if r.get("submissions_arg") else "")
             + f"` — {r['records']:,} records"
             + (f" ({r['records_after']:,} after)" if r["records_after"] != r["records"] else "")

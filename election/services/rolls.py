@@ -187,7 +187,7 @@ def import_rows(
         {"voters": voters, "counts": report.counts},
     )
     session.commit()
-    refresh_statistics(session)
+    refresh_statistics(session, ("voter", "voter_count"))
     return report
 
 

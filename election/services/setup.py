@@ -107,7 +107,21 @@ def store_setup(session: Session, setup: Setup, actor: Actor) -> None:
         },
     )
     session.commit()
-    refresh_statistics(session)
+    refresh_statistics(session, SETUP_TABLES)
+
+
+# What storing a setup fills (the records' tables and their vote totals stay empty).
+SETUP_TABLES = (
+    "area",
+    "area_closure",
+    "voting_area",
+    "unit",
+    "unit_voting_area",
+    "candidate",
+    "voter_count",
+    "unit_round",
+    "result_total",
+)
 
 
 def _insert(session: Session, setup: Setup) -> None:

@@ -115,6 +115,9 @@ def sign_in(user: User) -> str | None:
     return next_page
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 def token_required(*roles: str) -> Callable[[Callable], Callable]:
     """An API call with a valid ``Authorization: Bearer`` token of one of ``roles``."""
 
@@ -125,7 +128,9 @@ def token_required(*roles: str) -> Callable[[Callable], Callable]:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("Thiếu mã truy cập: gửi tiêu đề Authorization: Bearer <mã>")
-            user = users.user_for_token(get_session(), token.strip())
+            user = users.user_for_token(
+                get_session(), token.strip(), writes=request.method not in SAFE_METHODS
+            )
             if user is None:
                 raise Unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi")
             if roles and user.role not in roles:

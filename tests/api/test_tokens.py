@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from election.models import ApiToken, AuditEvent
+from election.models import ApiToken, AuditEvent, TallyRecord, User
 from tests.api.test_web_board import _login
 
 
@@ -88,3 +88,21 @@ def test_the_cli_lists_and_revokes(app, logins):
     assert "thu hồi" in runner.invoke(args=["tokens"]).output.splitlines()[0]
     again = runner.invoke(args=["revoke-token", first])
     assert again.exit_code == 1
+
+
+def _last_use(app, username: str):
+    with app.extensions["election.sessions"]() as session:
+        return session.scalars(
+            select(ApiToken.last_used_at).join(ApiToken.user).where(User.username == username)
+        ).one()
+
+
+def test_a_submission_records_its_tokens_use_with_the_record(app, client, logins):
+    from tests.api.test_tallies_api import QH
+
+    assert _last_use(app, "officer") is None
+    answer = client.post("/api/v1/tallies", json=QH, headers=logins.headers("officer"))
+    assert answer.status_code == 201
+    assert _last_use(app, "officer") is not None
+    with app.extensions["election.sessions"]() as session:
+        assert session.scalar(select(func.count()).select_from(TallyRecord)) == 1

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from flask import Response, g, request
 
 from election.api import bp
@@ -17,9 +14,7 @@ from election.web.context import get_session
 
 # Answers already encoded, by area, contest and version of the area's total: a poll of the
 # national totals (920 candidate lines) then costs what reading that one row costs.
-_ENCODED: OrderedDict[tuple, bytes] = OrderedDict()
-_ENCODED_SIZE = 256
-_LOCK = threading.Lock()
+_ENCODED = results.Lru(256)
 
 
 @bp.get("/results/areas/<code>")
@@ -30,16 +25,7 @@ def area_results(code: str):
     if view.version is None:
         return out.area_result(view)
     key = (str(get_session().get_bind().engine.url), view.code, view.contest.code, view.version)
-    with _LOCK:
-        body = _ENCODED.get(key)
-        if body is not None:
-            _ENCODED.move_to_end(key)
-    if body is None:
-        body = out.area_result_json(view)
-        with _LOCK:
-            _ENCODED[key] = body
-            while len(_ENCODED) > _ENCODED_SIZE:
-                _ENCODED.popitem(last=False)
+    body = _ENCODED.setdefault(key, lambda: out.area_result_json(view))
     return Response(body, mimetype="application/json")
 
 

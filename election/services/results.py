@@ -124,10 +124,10 @@ def area_result(
     ).first() or (None, None)
     key = (str(session.get_bind().engine.url), area.id, contest.id, round_no, max_units)
     version = _version(total)
-    cached = _AREA_RESULTS.get(key, version)
-    if cached is not None:
+    cached = _AREA_RESULTS.get(key) if version is not None else None
+    if cached is not None and cached[0] == version:
         # The cached contest row belongs to an earlier request's session: use this one's.
-        return replace(cached, contest=contest)
+        return replace(cached[1], contest=contest)
     # Plain rows from the connection: the ORM's result machinery costs more than the
     # database does for the nation's 920 lines.
     by_unit = dict(
@@ -149,60 +149,59 @@ def area_result(
     codes = {i.unit_id: i.unit for i in lines} if lines else _unit_codes(session, list(by_unit))
     parts = {codes[unit_id]: n for unit_id, n in by_unit.items() if unit_id in codes}
     result = result_of(total, lines)
-    return _AREA_RESULTS.put(
-        key,
+    built = AreaResult(
+        area.code,
+        area.name,
+        area.level.code,
+        contest,
+        result,
+        algebra.shares(result, candidates=False),
+        lines,
+        total.verified if total else 0,
+        total.updated_at if total else None,
+        parts,
         version,
-        AreaResult(
-            area.code,
-            area.name,
-            area.level.code,
-            contest,
-            result,
-            algebra.shares(result, candidates=False),
-            lines,
-            total.verified if total else 0,
-            total.updated_at if total else None,
-            parts,
-            version,
-        ),
     )
+    if version is not None:
+        _AREA_RESULTS.put(key, (version, built))
+    return built
 
 
-class _Results:
-    """Area results a worker has built, each kept with the version of the total it came from.
-
-    Every change to an area's figures or votes rewrites the area's total row in the same
-    transaction (its ``updated_at`` and counts), so a result built from a total with the
-    same version is still exact: polling the national totals then costs the read of one
-    row instead of a thousand candidate lines. Bounded, least recently used out first.
-    """
+class Lru:
+    """A bounded map for what a worker keeps between requests; least recently used out first."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.items: OrderedDict[tuple, tuple[tuple, AreaResult]] = OrderedDict()
+        self.items: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple, version: tuple | None) -> AreaResult | None:
-        if version is None:
-            return None
+    def get(self, key):
         with self.lock:
             found = self.items.get(key)
-            if found is None or found[0] != version:
-                return None
-            self.items.move_to_end(key)
-            return found[1]
-
-    def put(self, key: tuple, version: tuple | None, result: AreaResult) -> AreaResult:
-        if version is not None:
-            with self.lock:
-                self.items[key] = (version, result)
+            if found is not None:
                 self.items.move_to_end(key)
-                while len(self.items) > self.size:
-                    self.items.popitem(last=False)
-        return result
+            return found
+
+    def put(self, key, value):
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+    def setdefault(self, key, make):
+        """The value kept for ``key``, or a new one from ``make()`` kept from now on."""
+        found = self.get(key)
+        return found if found is not None else self.put(key, make())
 
 
-_AREA_RESULTS = _Results(1024)
+# Area results a worker has built, each kept with the version of the total it came from.
+# Every change to an area's figures or votes rewrites the area's total row in the same
+# transaction (its ``updated_at`` and counts), so a result built from a total with the
+# same version is still exact: polling the national totals then costs the read of one
+# row instead of a thousand candidate lines.
+_AREA_RESULTS = Lru(1024)
 
 
 def _version(total: ResultTotal | None) -> tuple | None:
@@ -279,7 +278,7 @@ def _lines(
     lines.sort(key=_by_ballot)
     # A change moves the votes of one unit's candidates: the other lines are the ones
     # this worker built before.
-    built = _BUILT.get(setup, kind, scope_id, contest_id, round_no)
+    built = _BUILT.setdefault((setup, kind, scope_id, contest_id, round_no), dict)
     out = []
     for cid, c, n in lines:
         line = built.get(cid)
@@ -289,26 +288,8 @@ def _lines(
     return out
 
 
-class _Built:
-    """The candidate lines a worker built last, per scope; bounded, oldest scope out first."""
-
-    def __init__(self, scopes: int) -> None:
-        self.scopes = scopes
-        self.items: OrderedDict[tuple, dict[int, CandidateLine]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, *scope) -> dict[int, CandidateLine]:
-        with self.lock:
-            lines = self.items.get(scope)
-            if lines is None:
-                lines = self.items[scope] = {}
-                while len(self.items) > self.scopes:
-                    self.items.popitem(last=False)
-            self.items.move_to_end(scope)
-            return lines
-
-
-_BUILT = _Built(256)
+# The candidate lines a worker built last, per scope.
+_BUILT = Lru(256)
 
 
 class _CandidateInfo(NamedTuple):

@@ -25,8 +25,11 @@ from sqlalchemy.orm import Session
 from election.db import make_engine
 from election.demo.tallies import candidate_weights, plausible_tally
 from election.models import Area, AreaLevel, User
-from election.services import results, structure, tallies, users
-from election.services.audit import Actor
+from election.services import tallies
+from election.services.audit.chain import Actor
+from election.services.identity import users
+from election.services.results import read as results
+from election.services.setup import structure
 
 # Tables whose size does not grow with the election (audit_head is one row): a scan is fine.
 SMALL = {"contest", "election", "area_level", "alembic_version", "audit_head"}

@@ -56,9 +56,9 @@ from bench import submit_load
 from bench._procs import Gunicorn
 from bench.submit_load import prepare_submissions, start_background_submitters
 from election.db import begin_write, make_engine, make_sessionmaker
+from election.domain.clock import utcnow
 from election.models import Area, AreaLevel, Contest, ResultTotal, TallyRecord
-from election.services import users
-from election.services.audit import utcnow
+from election.services.identity import users
 
 TARGET_RATIO = 3.0  # each read's p99 at most 3× the floor's p99 (issue #7)
 WARMUP_ROUNDS = 20

@@ -31,8 +31,8 @@ from election import migrate
 from election.db import make_engine, make_sessionmaker
 from election.demo.names import FAMILY_WEIGHTS, MALE_GIVEN, MALE_MIDDLE
 from election.models import VotingArea
-from election.services import demo
-from election.services.roll_io import ROLL_COLUMNS
+from election.services.setup import demo
+from election.services.setup.roll_io import ROLL_COLUMNS
 
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 ROLL_ROWS = 1_000_000

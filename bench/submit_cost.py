@@ -19,8 +19,10 @@ from sqlalchemy import text
 from election import migrate
 from election.db import make_engine, make_sessionmaker
 from election.demo.tallies import candidate_weights, plausible_tally
-from election.services import demo, structure, tallies, users
-from election.services.audit import SYSTEM, Actor
+from election.services import tallies
+from election.services.audit.chain import SYSTEM, Actor
+from election.services.identity import users
+from election.services.setup import demo, structure
 
 
 def fresh_url(url: str | None) -> str:

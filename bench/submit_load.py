@@ -65,6 +65,7 @@ from bench.submit_cost import fresh_url
 from election import migrate
 from election.db import begin_write, make_engine, make_sessionmaker
 from election.demo.tallies import candidate_weights, plausible_tally
+from election.domain.clock import utcnow
 from election.domain.results import FIGURES
 from election.models import (
     ApiToken,
@@ -75,11 +76,14 @@ from election.models import (
     Unit,
     VotingArea,
 )
-from election.services import audit, demo, structure, totals, users
-from election.services.audit import SYSTEM, Actor, canonical, chain_hash, utcnow
-from election.services.idempotency import Key
-from election.services.passwords import hash_token, new_token
+from election.services.audit import chain as audit
+from election.services.audit.chain import SYSTEM, Actor, canonical, chain_hash
+from election.services.identity import users
+from election.services.identity.passwords import hash_token, new_token
+from election.services.results import totals
+from election.services.setup import demo, structure
 from election.services.tallies import COMPLAINTS
+from election.services.tallies.idempotency import Key
 
 PATH = "/api/v1/tallies"
 TARGET = {"clients": 4, "ratio": 0.25, "p99_ms": 100.0}  # on PostgreSQL (issue #7)

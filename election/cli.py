@@ -75,7 +75,7 @@ def db_revision(message: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Không làm gì nếu cơ sở dữ liệu đã có cuộc bầu cử.")
 def demo_command(scale: str, seed: int, fill: int | None, if_empty: bool) -> None:
     """Load a synthetic election into an empty database."""
-    from election.services import demo, structure
+    from election.services.setup import demo, structure
 
     with _session() as session:
         if if_empty and structure.election(session) is not None:
@@ -110,7 +110,7 @@ def create_user_command(
     name: str, role: str, area: str | None, password: str | None, full_name: str
 ) -> None:
     """Create a user; the API token is printed on the last line."""
-    from election.services import users
+    from election.services.identity import users
 
     with _session() as session:
         try:
@@ -128,7 +128,7 @@ def create_user_command(
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_setup_command(file: Path) -> None:
     """Load a whole election definition from a setup workbook, or nothing."""
-    from election.services import setup
+    from election.services.setup import setup
 
     with _session() as session:
         try:
@@ -143,7 +143,7 @@ def import_setup_command(file: Path) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_setup_command(file: Path) -> None:
     """Write the election definition as a setup workbook."""
-    from election.services import setup
+    from election.services.setup import setup
 
     with _session() as session:
         file.write_bytes(setup.export_workbook(session))
@@ -179,7 +179,7 @@ def export_command(
 @click.argument("file", type=click.Path(dir_okay=False))
 def backup_command(file: str) -> None:
     """Back up the whole database of DATABASE_URL to FILE (SQLite file copy or pg_dump)."""
-    from election.services import backup
+    from election.services.audit import backup
 
     try:
         backup.backup(current_app.config["DATABASE_URL"], file)
@@ -194,7 +194,7 @@ def backup_command(file: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def restore_command(file: str) -> None:
     """Replace the whole database of DATABASE_URL with the backup FILE."""
-    from election.services import backup
+    from election.services.audit import backup
 
     current_app.extensions["election.engine"].dispose()
     try:
@@ -226,9 +226,10 @@ def tokens_command() -> None:
 @click.argument("token_id", type=int)
 def revoke_token_command(token_id: int) -> None:
     """Revoke an API token at once (as the system, audited)."""
+    from election.domain.clock import utcnow
     from election.models import ApiToken
-    from election.services import audit
-    from election.services.audit import Actor, utcnow
+    from election.services.audit import chain as audit
+    from election.services.audit.chain import Actor
 
     with _session() as session:
         begin_write(session)
@@ -255,7 +256,7 @@ def revoke_token_command(token_id: int) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_roll_command(file: Path) -> None:
     """Load voter rolls (.csv or .xlsx) and print the per-contest counts."""
-    from election.services import rolls
+    from election.services.setup import rolls
 
     started = time.perf_counter()
     with _session() as session:
@@ -271,7 +272,7 @@ def import_roll_command(file: Path) -> None:
 @with_appcontext
 def verify_audit_command() -> None:
     """Check the whole audit chain."""
-    from election.services import audit_check
+    from election.services.audit import check as audit_check
 
     with _session() as session:
         report = audit_check.verify(session)

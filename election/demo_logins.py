@@ -3,7 +3,7 @@
 import os
 import sys
 
-from election.services.demo import current_totp_code, logins_text
+from election.services.setup.demo import current_totp_code, logins_text
 
 if __name__ == "__main__":
     if "--code" in sys.argv[1:]:

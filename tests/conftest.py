@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-# Cheap password hashing for the many users the tests create (see election.services.passwords).
+# Cheap password hashing for the many users the tests create (see election.services.identity.passwords).
 os.environ.setdefault("ELECTION_FAST_PASSWORD_HASH", "1")
 from sqlalchemy import inspect, text
 

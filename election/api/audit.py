@@ -6,7 +6,8 @@ from flask import request
 
 from election.api import bp
 from election.api.body import BodyError
-from election.services import audit, audit_check
+from election.services.audit import chain as audit
+from election.services.audit import check as audit_check
 from election.web.access import token_required
 from election.web.context import get_session
 

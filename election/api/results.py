@@ -6,15 +6,17 @@ from flask import Response, g, request
 
 from election.api import bp
 from election.api.body import load
+from election.cache import Lru
 from election.schemas import results as out
 from election.schemas.results import RoundIn
-from election.services import results, rounds
+from election.services.results import read as results
+from election.services.results import rounds
 from election.web.access import token_required
 from election.web.context import get_session
 
 # Answers already encoded, by area, contest and version of the area's total: a poll of the
 # national totals (920 candidate lines) then costs what reading that one row costs.
-_ENCODED = results.Lru(256)
+_ENCODED = Lru(256)
 
 
 @bp.get("/results/areas/<code>")

@@ -6,7 +6,7 @@ from flask import g
 
 from election.api import bp
 from election.schemas.structure import AreaOut, ContestOut, UnitOut, VotingAreaOut
-from election.services import structure
+from election.services.setup import structure
 from election.web.access import token_required
 from election.web.context import get_session
 

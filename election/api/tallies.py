@@ -8,7 +8,7 @@ from election.api import bp
 from election.api.body import BodyError, load
 from election.schemas.tallies import CorrectionIn, ReturnIn, TallyIn, TallyOut, VerifyIn
 from election.services import tallies
-from election.services.idempotency import MAX_KEY_LENGTH, Key
+from election.services.tallies.idempotency import MAX_KEY_LENGTH, Key
 from election.web.access import token_required
 from election.web.context import get_session
 

@@ -9,7 +9,7 @@ from election.api import bp
 from election.api.body import load
 from election.schemas.results import pct
 from election.schemas.tallies import Count, Text, VietnameseSchema
-from election.services import turnout
+from election.services.tallies import turnout
 from election.web.access import token_required
 from election.web.context import get_session
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from election.domain.clock import as_utc
+
 
 def fmt_int(value: int) -> str:
     """1234567 → '1.234.567' (vi-VN grouping)."""
@@ -51,7 +53,4 @@ def fmt_date(value: dt.date) -> str:
 
 def iso_utc(at: dt.datetime) -> str:
     """A stored time as ISO 8601 UTC with microseconds ('2021-05-23T12:00:00.000000Z')."""
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return as_utc(at).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from election.domain import results as algebra
 from election.domain import winners as law
+from election.domain.clock import utcnow
 from election.domain.errors import Forbidden, NotFound
 from election.models import (
     Area,
@@ -33,7 +34,6 @@ from election.models import (
     User,
     VotingArea,
 )
-from election.services.audit import utcnow
 from exports import opendata as out
 
 # Rows per fetch while streaming.

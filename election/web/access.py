@@ -10,7 +10,7 @@ from flask import flash, g, redirect, request, session, url_for
 
 from election.domain.errors import Forbidden, Unauthorized
 from election.models import User
-from election.services import users
+from election.services.identity import users
 from election.web.context import get_session
 
 PUBLIC = "public"

@@ -7,7 +7,10 @@ import json
 from flask import render_template, request
 
 from election.domain.errors import InvalidInput, NotFound
-from election.services import audit, audit_check, structure, tallies
+from election.services import tallies
+from election.services.audit import chain as audit
+from election.services.audit import check as audit_check
+from election.services.setup import structure
 from election.web import bp
 from election.web.access import login_required
 from election.web.context import get_session

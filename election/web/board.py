@@ -10,24 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import g, redirect, render_template, request, url_for
 
+from election.domain.clock import in_vietnam
 from election.domain.errors import NotFound
 from election.domain.numbers import fmt_date, fmt_int, fmt_pct, iso_utc
 from election.domain.results import shares as compute_shares
 from election.schemas import results as out
-from election.services import results, scope, structure
+from election.services import scope
+from election.services.results import read as results
+from election.services.setup import structure
 from election.web import bp, forms_pages
 from election.web.access import login_required
 from election.web.context import get_session
 from election.web.filters import STATUS_NAMES
 
-try:
-    LOCAL_TIME: dt.tzinfo = ZoneInfo("Asia/Ho_Chi_Minh")
-except ZoneInfoNotFoundError:  # no tz database installed: Vietnam keeps UTC+7 all year
-    LOCAL_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
 NOT_REPORTED = "Chưa có biên bản"
 NO_UPDATE = "Chưa có biên bản nào được gửi"
 NO_RESULT = "Chưa có kết quả"
@@ -44,9 +42,7 @@ def updated_text(at: dt.datetime | None) -> str:
     """A stored UTC time as 'Cập nhật lúc 19:42:05 ngày 23/05/2021' (Vietnam time)."""
     if at is None:
         return NO_UPDATE
-    if at.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(LOCAL_TIME).strftime("Cập nhật lúc %H:%M:%S ngày %d/%m/%Y")
+    return in_vietnam(at).strftime("Cập nhật lúc %H:%M:%S ngày %d/%m/%Y")
 
 
 def bar_width(pct: Decimal | None) -> int:

@@ -6,22 +6,20 @@ import datetime as dt
 
 from flask import Flask, g
 
+from election.domain.clock import in_vietnam
 from election.domain.numbers import fmt_date, fmt_int, fmt_pct
 from election.domain.setup import CONTEST_LABELS, LEVELS
-from election.services.users import ROLE_NAMES
+from election.services.identity.users import ROLE_NAMES
 
 STATUS_NAMES = {"submitted": "Đã nộp", "verified": "Đã xác nhận", "returned": "Bị trả lại"}
 LEVEL_NAMES = {**LEVELS, "voting_area": "Khu vực bỏ phiếu"}
-VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
 
 
 def local_time(at: dt.datetime | None) -> str:
     """A stored UTC time as Vietnam reads it: '21:05 ngày 23/05/2021'."""
     if at is None:
         return ""
-    if at.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(VIETNAM_TIME).strftime("%H:%M ngày %d/%m/%Y")
+    return in_vietnam(at).strftime("%H:%M ngày %d/%m/%Y")
 
 
 def init_app(app: Flask) -> None:

@@ -15,7 +15,8 @@ from flask import (
 )
 
 from election.domain.errors import DomainError, InvalidInput
-from election.services import forms, opendata, structure
+from election.services import forms, opendata
+from election.services.setup import structure
 from election.web import bp
 from election.web.access import login_required, public
 from election.web.context import get_session

@@ -8,12 +8,15 @@ import secrets
 
 from flask import flash, g, redirect, render_template, request, url_for
 
+from election.domain.clock import in_vietnam
 from election.domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleBroken
 from election.domain.numbers import fmt_int
 from election.domain.tally import LABELS
 from election.schemas.tallies import COUNT_MESSAGE, MAX_COUNT
-from election.services import audit, structure, tallies
-from election.services.idempotency import MAX_KEY_LENGTH, Key
+from election.services import tallies
+from election.services.audit import chain as audit
+from election.services.setup import structure
+from election.services.tallies.idempotency import MAX_KEY_LENGTH, Key
 from election.web import bp
 from election.web.access import login_required
 from election.web.context import get_session
@@ -33,7 +36,6 @@ REQUIRED = "Hãy nhập số (không có thì ghi 0)"
 KEPT_PARTIAL = "Hãy nhập đủ các dòng phân loại, hoặc để trống cả bảng"
 MAX_TEXT = 2000
 TOO_LONG = "Tối đa 2.000 ký tự"
-VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
 
 
 @bp.app_template_filter("vn_time")
@@ -41,9 +43,7 @@ def vn_time(at: dt.datetime | None) -> str:
     """A stored UTC time as Vietnamese local time: '23/05/2021 19:05:03'."""
     if at is None:
         return "—"
-    if at.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M:%S")
+    return in_vietnam(at).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def _status_of(exc: DomainError) -> int:

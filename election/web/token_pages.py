@@ -6,7 +6,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from election.domain.errors import DomainError
 from election.errors import STATUS
-from election.services import tokens
+from election.services.identity import tokens
 from election.web import bp
 from election.web.access import login_required
 from election.web.context import get_session

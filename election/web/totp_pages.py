@@ -8,8 +8,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Regexp
 
 from election.domain.errors import Unauthorized
-from election.services import totp as otp
-from election.services import users
+from election.services.identity import totp as otp
+from election.services.identity import users
 from election.web import bp
 from election.web.access import pending_user_id, public, second_factor_page, sign_in
 from election.web.context import get_session

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from election.domain.errors import DomainError
-from election.services import structure, turnout
+from election.services.setup import structure
+from election.services.tallies import turnout
 from election.web import bp
 from election.web.access import login_required
 from election.web.context import get_session

@@ -19,8 +19,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from election.domain.errors import InvalidInput, Unauthorized
-from election.services import setup_io, structure, users
-from election.services.users import ROLE_NAMES
+from election.services.identity import users
+from election.services.identity.users import ROLE_NAMES
+from election.services.setup import setup_io, structure
 from election.web import bp
 from election.web.access import (
     login_required,

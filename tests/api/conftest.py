@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from election.services import users
-from election.services.audit import Actor
-from election.services.setup import store_setup
+from election.services.audit.chain import Actor
+from election.services.identity import users
+from election.services.setup.setup import store_setup
 from tests.factories import small_setup
 from tests.integration.test_tally_rules_stored import entry_for
 

@@ -7,9 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 
 from election.models import ApiToken
-from election.services import setup_io
-from election.services.passwords import hash_token
-from election.services.roll_io import write_roll_csv
+from election.services.identity.passwords import hash_token
+from election.services.setup import setup_io
+from election.services.setup.roll_io import write_roll_csv
 from tests.factories import small_setup
 
 
@@ -130,7 +130,7 @@ def test_demo_fill_submits_checked_audited_records_through_the_service(app):
     from sqlalchemy import func
 
     from election.models import AuditEvent, TallyRecord, VotingArea
-    from election.services import demo
+    from election.services.setup import demo
 
     with app.extensions["election.sessions"]() as session:
         demo.load(session, "city", roll_voting_areas=[])

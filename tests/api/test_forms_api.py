@@ -118,7 +118,7 @@ def test_a_unit_where_at_most_half_voted_gets_the_void_sentence(app, client, log
 
 
 def test_a_full_unit_writes_zero_missing_and_no_shortfall_sentence(app, client, logins):
-    from election.services import users
+    from election.services.identity import users
 
     body = {
         "contest": "HDND_XA",
@@ -413,7 +413,7 @@ def test_the_qh_shortfall_sentence_is_the_2021_wording(client, three):
 
 
 def test_an_additional_election_appears_in_the_city_record(app, client, three):
-    from election.services import users
+    from election.services.identity import users
 
     # Round 1 must be complete before the board opens an additional election.
     for va in ("T1B-2", "T2A-1", "T2A-2"):

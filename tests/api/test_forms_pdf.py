@@ -62,7 +62,7 @@ def soffice():
 
 
 def test_every_form_prints_on_a4_with_its_labels_and_figures(app, client, three, soffice, tmp_path):
-    from election.services import users
+    from election.services.identity import users
 
     with app.extensions["election.sessions"]() as session:
         token = users.create_user(session, "to-xa", "officer", "T1A-1", "mat-khau-dai-du").token

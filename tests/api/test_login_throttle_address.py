@@ -7,9 +7,9 @@ import re
 
 from sqlalchemy import func, select
 
+from election.domain.clock import utcnow
 from election.models import AuditEvent, LoginFailure
-from election.services import throttle
-from election.services.audit import utcnow
+from election.services.identity import throttle
 from tests.api.conftest import PASSWORD
 
 MESSAGE = "Địa chỉ của bạn đã đăng nhập sai quá 20 lần; hãy thử lại sau 15 phút"

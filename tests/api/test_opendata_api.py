@@ -9,7 +9,7 @@ import pytest
 
 from election.domain.numbers import iso_utc
 from election.models import TallyRecord
-from election.services import users
+from election.services.identity import users
 from tests.integration.test_tally_rules_stored import entry_for
 
 # QH records (entry_for: 90 % turnout, 2 % invalid, votes valid, valid//2, valid//3, 7, 0):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from election.models import AuditEvent
-from election.services import users
+from election.services.identity import users
 
 
 def _token(client, path):

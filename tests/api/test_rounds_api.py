@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from election.services import totals, users
+from election.services.identity import users
+from election.services.results import totals
 from tests.api.conftest import tally_body as _body
 
 VOTING_AREAS = ("T1A-1", "T1A-2", "T1B-1", "T1B-2", "T2A-1", "T2A-2")

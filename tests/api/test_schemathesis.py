@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from election.services import users
+from election.services.identity import users
 
 # Per operation and mode (valid, invalid data): 24 operations × 2 × 25 = 1,200 cases at most;
 # hypothesis stops early where an operation has fewer distinct inputs.

@@ -131,8 +131,8 @@ def test_unknown_codes_are_404_with_a_vietnamese_message(client, logins, path, m
 def test_a_revoked_token_no_longer_works(app, client, logins):
     from sqlalchemy import update
 
+    from election.domain.clock import utcnow
     from election.models import ApiToken
-    from election.services.audit import utcnow
 
     with app.extensions["election.sessions"]() as session:
         session.execute(update(ApiToken).values(revoked_at=utcnow()))

@@ -373,7 +373,7 @@ def test_racing_api_submissions_of_one_record_give_one_201_and_409s(app, logins)
 
 
 def test_idempotency_keys_belong_to_their_user(app, client, logins):
-    from election.services import users
+    from election.services.identity import users
 
     with app.extensions["election.sessions"]() as session:
         other = users.create_user(session, "to-t1a-2", "officer", "T1A-2", "mat-khau-dai-du").token

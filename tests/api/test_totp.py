@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from election.domain.errors import InvalidInput
 from election.models import AuditEvent, User
-from election.services import totp, users
+from election.services.identity import totp, users
 from tests.api.conftest import PASSWORD
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

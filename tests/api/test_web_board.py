@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from election.models import User
-from election.services import rounds, users
-from election.services.audit import Actor
-from election.services.setup import store_setup
+from election.services.audit.chain import Actor
+from election.services.identity import users
+from election.services.results import rounds
+from election.services.setup.setup import store_setup
 from election.web.board import updated_text
 from tests.api.conftest import PASSWORD, THREE
 from tests.api.conftest import tally_body as _body

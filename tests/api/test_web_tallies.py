@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from election.models import Candidate, TallyRecord, TallyVersion
-from election.services import audit, tallies, users
-from election.services.audit import Actor
+from election.services import tallies
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
+from election.services.identity import users
 from tests.api.conftest import PASSWORD
 
 VALID = {

@@ -7,9 +7,13 @@ from sqlalchemy import func, select, text
 
 from election.db import make_engine, make_sessionmaker
 from election.models import AuditEvent, TallyRecord
-from election.services import audit_check, backup, tallies, totals, users
-from election.services.audit import Actor
-from election.services.setup import store_setup
+from election.services import tallies
+from election.services.audit import backup
+from election.services.audit import check as audit_check
+from election.services.audit.chain import Actor
+from election.services.identity import users
+from election.services.results import totals
+from election.services.setup.setup import store_setup
 from tests.factories import small_setup
 from tests.integration.test_tally_rules_stored import entry_for
 

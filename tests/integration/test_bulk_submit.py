@@ -10,9 +10,12 @@ from sqlalchemy import select
 from election.db import make_engine, make_sessionmaker
 from election.domain.errors import Conflict, RuleBroken
 from election.models import AuditEvent, TallyVersion
-from election.services import audit_check, tallies, totals, users
-from election.services.audit import Actor
-from election.services.setup import store_setup
+from election.services import tallies
+from election.services.audit import check as audit_check
+from election.services.audit.chain import Actor
+from election.services.identity import users
+from election.services.results import totals
+from election.services.setup.setup import store_setup
 from election.services.tallies import bulk
 from tests.factories import small_setup
 from tests.integration.test_tally_rules_stored import entry_for

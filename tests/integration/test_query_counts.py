@@ -11,9 +11,11 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from election.services import results, tallies, users
-from election.services.audit import Actor
-from election.services.setup import store_setup
+from election.services import tallies
+from election.services.audit.chain import Actor
+from election.services.identity import users
+from election.services.results import read as results
+from election.services.setup.setup import store_setup
 from tests.factories import small_setup
 from tests.integration.test_tally_rules_stored import entry_for
 

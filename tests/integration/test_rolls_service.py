@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from election.domain.errors import FileInvalid
 from election.models import AuditEvent, Contest, Voter, VoterCount, VotingArea
-from election.services import audit, rolls
-from election.services.audit import Actor
-from election.services.roll_io import write_roll_csv
-from election.services.setup import store_setup
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
+from election.services.setup import rolls
+from election.services.setup.roll_io import write_roll_csv
+from election.services.setup.setup import store_setup
 from tests.factories import small_setup
 
 BORN = dt.date(1980, 1, 1)

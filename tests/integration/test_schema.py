@@ -19,8 +19,8 @@ from election.models import (
     User,
     VotingArea,
 )
-from election.services.audit import Actor
-from election.services.setup import store_setup
+from election.services.audit.chain import Actor
+from election.services.setup.setup import store_setup
 from tests.factories import small_setup
 
 NOW = dt.datetime(2021, 5, 23, 19, 0, tzinfo=dt.UTC)

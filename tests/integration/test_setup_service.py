@@ -12,8 +12,9 @@ from election import migrate
 from election.db import make_engine, make_sessionmaker
 from election.domain.errors import Conflict, FileInvalid
 from election.models import Area, AuditEvent, Candidate, Election, VotingArea
-from election.services import audit, setup, setup_io
-from election.services.audit import Actor
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
+from election.services.setup import setup, setup_io
 from tests.factories import small_setup
 
 SYSTEM = Actor(None, "system")

@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 
 from election.domain.errors import Conflict
 from election.models import AuditEvent, TallyRecord, TallyVersion
-from election.services import audit_check, tallies, users
-from election.services.audit import Actor
-from election.services.idempotency import Key
-from election.services.setup import store_setup
+from election.services import tallies
+from election.services.audit import check as audit_check
+from election.services.audit.chain import Actor
+from election.services.identity import users
+from election.services.setup.setup import store_setup
+from election.services.tallies.idempotency import Key
 from tests.factories import small_setup
 from tests.integration.test_tally_rules_stored import entry_for
 

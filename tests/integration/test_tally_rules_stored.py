@@ -6,9 +6,11 @@ import pytest
 from sqlalchemy import select, text, update
 
 from election.models import AuditEvent, TallyRecord, TallyVote
-from election.services import audit_check, tallies, users
-from election.services.audit import Actor
-from election.services.setup import store_setup
+from election.services import tallies
+from election.services.audit import check as audit_check
+from election.services.audit.chain import Actor
+from election.services.identity import users
+from election.services.setup.setup import store_setup
 from tests.factories import small_setup
 
 VOTERS = {"T1A-1": 1000, "T1A-2": 1100, "T1B-1": 1200, "T1B-2": 1300, "T2A-1": 1400, "T2A-2": 1500}

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 
 from election.db import make_engine, make_sessionmaker
 from election.demo.tallies import candidate_weights, plausible_tally
+from election.domain.clock import utcnow
 from election.domain.errors import DomainError
 from election.models import (
     Area,
@@ -23,9 +24,12 @@ from election.models import (
     UnitRound,
     UnitVotingArea,
 )
-from election.services import structure, tallies, totals, users
-from election.services.audit import Actor, utcnow
-from election.services.setup import store_setup
+from election.services import tallies
+from election.services.audit.chain import Actor
+from election.services.identity import users
+from election.services.results import totals
+from election.services.setup import structure
+from election.services.setup.setup import store_setup
 from tests.conftest import PG_URL
 from tests.factories import small_setup
 

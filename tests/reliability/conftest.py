@@ -26,9 +26,9 @@ from sqlalchemy.engine import URL, make_url
 
 from election import migrate
 from election.db import make_engine, make_sessionmaker
-from election.services import users
-from election.services.audit import Actor
-from election.services.setup import store_setup
+from election.services.audit.chain import Actor
+from election.services.identity import users
+from election.services.setup.setup import store_setup
 from tests.factories import small_setup
 
 ROOT = Path(__file__).resolve().parents[2]

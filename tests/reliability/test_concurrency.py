@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from election.models import Contest, TallyRecord, TallyVersion, TallyVote, VotingArea
-from election.services import audit_check, totals
+from election.services.audit import check as audit_check
+from election.services.results import totals
 from tests.reliability.conftest import RELIABILITY, VOTING_AREAS, call, places, tally_body
 
 pytestmark = RELIABILITY

@@ -17,7 +17,8 @@ import time
 from sqlalchemy import func, select
 
 from election.models import IdempotencyKey, TallyRecord, TallyVersion, TallyVote
-from election.services import audit_check, totals
+from election.services.audit import check as audit_check
+from election.services.results import totals
 from tests.reliability.conftest import (
     RELIABILITY,
     VOTING_AREAS,

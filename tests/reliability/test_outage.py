@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from election.models import TallyRecord
-from election.services import audit_check, totals
+from election.services.audit import check as audit_check
+from election.services.results import totals
 from tests.reliability.conftest import (
     CLIENT_TIMEOUT,
     RELIABILITY,

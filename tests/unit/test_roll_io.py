@@ -11,7 +11,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from election.domain.problems import Problem
-from election.services.roll_io import (
+from election.services.setup.roll_io import (
     ROLL_COLUMNS,
     RollFile,
     RollRow,

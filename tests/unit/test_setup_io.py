@@ -20,7 +20,7 @@ from election.domain.setup import (
     VoterCountDef,
     VotingAreaDef,
 )
-from election.services.setup_io import (
+from election.services.setup.setup_io import (
     INSTRUCTIONS_SHEET,
     SHEETS,
     SetupFile,

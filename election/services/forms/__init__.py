@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 
 import forms
 from election.db import begin_write
+from election.domain.clock import in_vietnam, utcnow
 from election.domain.errors import Forbidden, InvalidInput, NotFound
 from election.models import Area, AuditHead, Contest, FormExport, Unit, User, VotingArea
 from election.services import scope
 from election.services.forms import committee, records
 from election.services.forms.common import Basics, basics, lower_first
-from election.services.results import _require_unit_scope
+from election.services.results.read import _require_unit_scope
 from exports import xlsx
 
 KINDS = forms.KINDS
@@ -37,7 +38,6 @@ KIND_NAMES = {
     "summary-record": "Biên bản tổng kết cuộc bầu cử đại biểu Hội đồng nhân dân",
     "statistics": "Biểu thống kê kết quả cuộc bầu cử",
 }
-VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
 CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
 
 
@@ -337,7 +337,7 @@ def _register(
 
 
 def _stamp(code: str, seq: int, values: dict[str, Any], verify_url: str) -> xlsx.Stamp:
-    now = dt.datetime.now(VIETNAM_TIME).strftime("%H:%M ngày %d/%m/%Y")
+    now = in_vietnam(utcnow()).strftime("%H:%M ngày %d/%m/%Y")
     progress = ""
     if "voting_areas" in values:
         progress = (

@@ -22,7 +22,6 @@ from election.models import (
     UnitVotingArea,
     VotingArea,
 )
-from election.services import results
 from election.services.forms.common import (
     Basics,
     complaints_text,
@@ -33,6 +32,7 @@ from election.services.forms.common import (
     members,
     number_of,
 )
+from election.services.results import read as results
 
 ROUND_NOTES = {
     "additional": "Bầu cử thêm",

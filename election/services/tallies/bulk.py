@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from election.db import begin_write
 from election.domain import tally as rules
+from election.domain.clock import utcnow
 from election.domain.errors import Conflict, RuleBroken
 from election.models import (
     AreaClosure,
@@ -38,8 +39,8 @@ from election.models import (
     VoterCount,
     VotingArea,
 )
-from election.services import totals
-from election.services.audit import canonical, chain_hash, utcnow
+from election.services.audit.chain import canonical, chain_hash
+from election.services.results import totals
 from election.services.tallies.common import COMPLAINTS, FIGURES, TallyInput, snapshot
 
 

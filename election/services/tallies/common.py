@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from election.domain import tally as rules
+from election.domain.clock import utcnow
 from election.domain.errors import Conflict, NotFound, RuleBroken
 from election.domain.results import FIGURES
 from election.models import (
@@ -25,8 +26,8 @@ from election.models import (
     VoterCount,
     VotingArea,
 )
-from election.services import results, totals
-from election.services.audit import utcnow
+from election.services.results import read as results
+from election.services.results import totals
 
 COMPLAINTS = ("complaints_received", "complaints_settled", "complaints_forwarded")
 SUBMITTERS = ("officer",)

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from election.db import begin_write
+from election.domain.clock import utcnow
 from election.domain.errors import Conflict, Forbidden, RuleBroken
 from election.models import (
     Contest,
@@ -15,9 +16,11 @@ from election.models import (
     User,
     VotingArea,
 )
-from election.services import audit, idempotency, rate, scope
-from election.services.audit import Actor, utcnow
-from election.services.idempotency import Key
+from election.services import scope
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
+from election.services.identity import rate
+from election.services.tallies import idempotency
 from election.services.tallies.common import (
     CORRECTORS,
     SUBMITTERS,
@@ -33,6 +36,7 @@ from election.services.tallies.common import (
     stale_conflict,
     write_version,
 )
+from election.services.tallies.idempotency import Key
 
 
 def submit(

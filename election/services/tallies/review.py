@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from election.db import begin_write
+from election.domain.clock import utcnow
 from election.domain.errors import Conflict, Forbidden
 from election.models import (
     TallyRecord,
@@ -13,8 +14,10 @@ from election.models import (
     User,
     VotingArea,
 )
-from election.services import audit, scope, totals
-from election.services.audit import Actor, utcnow
+from election.services import scope
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
+from election.services.results import totals
 from election.services.tallies.common import (
     record_for_update,
     stale_conflict,

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from election.domain.clock import utcnow
 from election.domain.errors import RuleBroken
 from election.models import IdempotencyKey, User
-from election.services.audit import utcnow
 
 MAX_KEY_LENGTH = 200
 

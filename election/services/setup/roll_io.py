@@ -25,7 +25,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from election.domain.problems import Problem
 from election.domain.rolls import NOTES, RESIDENCE_TYPES
 from election.domain.setup import GENDERS
-from election.services.setup_io import INSTRUCTIONS_SHEET, cell_of, parse_date, problem_text
+from election.services.setup.setup_io import INSTRUCTIONS_SHEET, cell_of, parse_date, problem_text
 
 ROLL_COLUMNS = (
     "voting_area",

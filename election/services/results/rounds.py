@@ -6,11 +6,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from election.db import begin_write
+from election.domain.clock import utcnow
 from election.domain.errors import Conflict, InvalidInput, NotFound
 from election.models import Unit as UnitModel
 from election.models import UnitRound, User
-from election.services import audit, results, scope, totals
-from election.services.audit import Actor, utcnow
+from election.services import scope
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
+from election.services.results import read as results
+from election.services.results import totals
 
 KIND_NAMES = {"additional": "bầu cử thêm", "re_election": "bầu cử lại"}
 

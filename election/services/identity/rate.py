@@ -7,9 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from election.domain.clock import as_utc, utcnow
 from election.domain.errors import TooManyRequests
 from election.models import AuditEvent, User
-from election.services.audit import utcnow
 
 WINDOW = dt.timedelta(minutes=1)
 MAX_CHANGES = 60
@@ -31,7 +31,7 @@ def check(session: Session, user: User) -> None:
     ).all()
     if len(times) < MAX_CHANGES:
         return
-    oldest = times[-1] if times[-1].tzinfo else times[-1].replace(tzinfo=dt.UTC)
+    oldest = as_utc(times[-1])
     wait = int((oldest + WINDOW - now).total_seconds()) + 1
     raise TooManyRequests(
         f"Quá {MAX_CHANGES} lần gửi biên bản trong một phút; hãy thử lại sau {max(1, wait)} giây",

@@ -9,11 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from election.db import begin_write
+from election.domain.clock import utcnow
 from election.domain.errors import Conflict, InvalidInput, NotFound
 from election.models import ApiToken, User
-from election.services import audit, scope
-from election.services.audit import Actor, utcnow
-from election.services.passwords import hash_token, new_token
+from election.services import scope
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
+from election.services.identity.passwords import hash_token, new_token
 
 
 @dataclass(frozen=True)

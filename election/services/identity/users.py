@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from election.db import begin_write
+from election.domain.clock import as_utc, utcnow
 from election.domain.errors import (
     Conflict,
     InvalidInput,
@@ -18,9 +19,10 @@ from election.domain.errors import (
     Unauthorized,
 )
 from election.models import ROLES, ApiToken, Area, User, VotingArea
-from election.services import audit, throttle, totp
-from election.services.audit import Actor, utcnow
-from election.services.passwords import (
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
+from election.services.identity import throttle, totp
+from election.services.identity.passwords import (
     DUMMY_HASH,
     MIN_PASSWORD_LENGTH,
     check_password,
@@ -333,9 +335,7 @@ def user_for_token(session: Session, token: str, writes: bool = False) -> User |
         return None
     user, token_id, last = found
     now = utcnow()
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=dt.UTC)
-    if last is None or now - last > TOKEN_TOUCH_INTERVAL:
+    if last is None or now - as_utc(last) > TOKEN_TOUCH_INTERVAL:
         touch = update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
         if writes and session.get_bind().dialect.name != "sqlite":
             # (SQLite must take its write lock at BEGIN: the read cannot turn into a write.)

@@ -34,8 +34,10 @@ from election.models import (
     VoterCount,
     VotingArea,
 )
-from election.services import audit, setup_io, totals
-from election.services.audit import Actor
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
+from election.services.results import totals
+from election.services.setup import setup_io
 
 SEQUENCED = ("area_level", "area", "voting_area", "contest", "unit", "candidate", "election")
 

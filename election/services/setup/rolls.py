@@ -17,9 +17,9 @@ from election.domain.problems import Problem
 from election.domain.rolls import contests_of_voter
 from election.domain.setup import CONTEST_LABELS
 from election.models import Contest, Election, UnitVotingArea, VoterCount, VotingArea
-from election.services import audit
-from election.services.audit import Actor
-from election.services.roll_io import RollFile, RollRow
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
+from election.services.setup.roll_io import RollFile, RollRow
 
 BATCH = 20_000
 COLUMNS = (

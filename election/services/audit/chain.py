@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from election.domain.clock import utcnow
 from election.domain.numbers import iso_utc as timestamp
 from election.models import AuditEvent, AuditHead, User
 
@@ -27,10 +28,6 @@ class Actor:
     @classmethod
     def of(cls, user: User | None) -> Actor:
         return cls(None, SYSTEM) if user is None else cls(user.id, user.username)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def canonical(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
@@ -13,6 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from election.cache import Lru
 from election.domain import results as algebra
 from election.domain import winners as law
 from election.domain.errors import Forbidden, NotFound
@@ -165,35 +164,6 @@ def area_result(
     if version is not None:
         _AREA_RESULTS.put(key, (version, built))
     return built
-
-
-class Lru:
-    """A bounded map for what a worker keeps between requests; least recently used out first."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-            return found
-
-    def put(self, key, value):
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-    def setdefault(self, key, make):
-        """The value kept for ``key``, or a new one from ``make()`` kept from now on."""
-        found = self.get(key)
-        return found if found is not None else self.put(key, make())
 
 
 # Area results a worker has built, each kept with the version of the total it came from.

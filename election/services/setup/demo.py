@@ -11,9 +11,11 @@ from election import demo as generator
 from election.db import refresh_statistics
 from election.demo.tallies import candidate_weights, plausible_tally
 from election.domain.numbers import fmt_int
-from election.services import rolls, setup, structure, tallies, totp, users
-from election.services.audit import SYSTEM, Actor
-from election.services.roll_io import RollRow
+from election.services import tallies
+from election.services.audit.chain import SYSTEM, Actor
+from election.services.identity import totp, users
+from election.services.setup import rolls, setup, structure
+from election.services.setup.roll_io import RollRow
 from election.services.tallies import bulk
 
 DEMO_PASSWORD = "haiphong2021"

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from election.db import begin_write
+from election.domain.clock import utcnow
 from election.domain.errors import Forbidden, NotFound, RuleBroken
 from election.domain.numbers import fmt_int, percent
 from election.models import (
@@ -22,8 +23,10 @@ from election.models import (
     VoterCount,
     VotingArea,
 )
-from election.services import audit, rate, scope
-from election.services.audit import Actor, utcnow
+from election.services import scope
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
+from election.services.identity import rate
 from election.services.tallies.common import locate
 
 

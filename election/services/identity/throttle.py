@@ -8,10 +8,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from election.db import begin_write
+from election.domain.clock import as_utc, utcnow
 from election.domain.errors import TooManyRequests
 from election.models import AuditEvent, LoginFailure
-from election.services import audit
-from election.services.audit import Actor, utcnow
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
 
 MAX_FAILURES = 5  # per account, password and second factor counted apart
 MAX_ADDRESS_FAILURES = 20  # per client address, every account together
@@ -23,10 +24,6 @@ TOTP_FAILED = "login.totp_failed"
 PASSWORD_OK = ("login", "login.password")
 # Fully signed in: clears both.
 SIGNED_IN = ("login",)
-
-
-def _aware(at: dt.datetime) -> dt.datetime:
-    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 def _wait(failures: list[dt.datetime], limit: int, now: dt.datetime) -> int:
@@ -60,9 +57,9 @@ def account_wait(session: Session, username: str) -> int:
         if action in SIGNED_IN:
             codes = []
         if action == PASSWORD_FAILED:
-            passwords.append(_aware(at))
+            passwords.append(as_utc(at))
         elif action == TOTP_FAILED:
-            codes.append(_aware(at))
+            codes.append(as_utc(at))
     session.commit()
     return max(_wait(passwords, MAX_FAILURES, now), _wait(codes, MAX_FAILURES, now))
 
@@ -79,7 +76,7 @@ def address_wait(session: Session, address: str | None) -> int:
         .limit(MAX_ADDRESS_FAILURES)
     ).all()
     session.commit()
-    return _wait([_aware(t) for t in reversed(times)], MAX_ADDRESS_FAILURES, now)
+    return _wait([as_utc(t) for t in reversed(times)], MAX_ADDRESS_FAILURES, now)
 
 
 def record_failure(session: Session, address: str | None, username: str) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from election.domain.clock import utcnow
 from election.domain.results import FIGURES
 from election.models import (
     AreaClosure,
@@ -25,7 +26,6 @@ from election.models import (
     UnitVotingArea,
     VotingArea,
 )
-from election.services.audit import utcnow
 
 # The totals of every scope, derived from the current versions of the records.
 # {scope} is the join that maps a voting area to its scopes; one statement per kind.

@@ -19,7 +19,7 @@ from election.models import (
     TallyVote,
     VotingArea,
 )
-from election.services.audit import ChainReport, verify_chain
+from election.services.audit.chain import ChainReport, verify_chain
 from election.services.tallies import snapshot
 
 STATE_ACTIONS = {

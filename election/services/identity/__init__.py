@@ -1,0 +1,1 @@
+"""Who is acting: users, passwords, API tokens, one-time codes, throttling and rates."""

@@ -1,0 +1,1 @@
+"""Results: running totals, rounds, area and unit results, progress."""

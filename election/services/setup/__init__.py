@@ -1,0 +1,1 @@
+"""The election's setup and voter rolls: import, export, structure, the demo city."""

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 from election.db import make_engine
 from election.demo.tallies import candidate_weights, plausible_tally
 from election.models import Area, AreaLevel, User
-from election.services import tallies
+from election.services import results, tallies
 from election.services.audit.chain import Actor
 from election.services.identity import users
-from election.services.results import read as results
+from election.services.results import areas
 from election.services.setup import structure
 
 # Tables whose size does not grow with the election (audit_head is one row): a scan is fine.
@@ -130,7 +130,7 @@ def main() -> None:
         submitted = capture(
             session, lambda: tallies.submit(session, team, va_code, contest_code, entry)
         )
-        results._AREA_RESULTS.items.clear()
+        areas._AREA_RESULTS.items.clear()
         read = capture(
             session,
             lambda: (

@@ -80,7 +80,7 @@ from election.services.audit import chain as audit
 from election.services.audit.chain import SYSTEM, Actor, canonical, chain_hash
 from election.services.identity import users
 from election.services.identity.passwords import hash_token, new_token
-from election.services.results import totals
+from election.services.results import recompute
 from election.services.setup import demo, structure
 from election.services.tallies import COMPLAINTS
 from election.services.tallies.idempotency import Key
@@ -589,7 +589,7 @@ def _measure(
     with make_sessionmaker(engine)() as session:
         chain = audit.verify_chain(session)
         session.rollback()
-        comparison = totals.compare(session)
+        comparison = recompute.compare(session)
     engine.dispose()
     if not chain.ok:
         raise SystemExit(f"audit chain broken at event {chain.first_bad_seq}: {chain.reason}")

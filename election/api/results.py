@@ -9,7 +9,7 @@ from election.api.body import load
 from election.cache import Lru
 from election.schemas import results as out
 from election.schemas.results import RoundIn
-from election.services.results import read as results
+from election.services import results
 from election.services.results import rounds
 from election.web.access import token_required
 from election.web.context import get_session

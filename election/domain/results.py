@@ -26,8 +26,8 @@ FIGURES = (
 )
 
 
-class Figures(Protocol):
-    """What ``add`` reads from a record, e.g. a ``tally.TallyFigures``."""
+class Counts(Protocol):
+    """The six counts of a record, e.g. a stored version of it."""
 
     @property
     def voters_on_roll(self) -> int: ...
@@ -41,6 +41,11 @@ class Figures(Protocol):
     def ballots_valid(self) -> int: ...
     @property
     def ballots_invalid(self) -> int: ...
+
+
+class Figures(Counts, Protocol):
+    """What ``add`` reads from a record, e.g. a ``tally.TallyFigures``."""
+
     @property
     def votes(self) -> Mapping[str, int]: ...
 
@@ -86,6 +91,11 @@ def empty(candidates: Sequence[str], voting_areas_total: int = 0) -> Result:
     """The zero result listing ``candidates`` in that (ballot) order."""
     order = _unique(candidates)
     return Result(voting_areas_total, 0, 0, 0, 0, 0, 0, 0, tuple((code, 0) for code in order))
+
+
+def of_record(record: Counts, votes: Iterable[tuple[str, int]] = ()) -> Result:
+    """One voting area's reported record as a result, with ``votes`` in ballot order."""
+    return _build(1, 1, [getattr(record, name) for name in FIGURES], tuple(votes))
 
 
 def add(result: Result, record: Figures) -> Result:

@@ -17,17 +17,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from election.db import Base
+from election.domain.results import FIGURES
 
 STATUSES = ("submitted", "verified", "returned")
-
-FIGURES = (
-    "voters_on_roll",
-    "voters_voted",
-    "ballots_issued",
-    "ballots_received",
-    "ballots_valid",
-    "ballots_invalid",
-)
 
 
 class TallyRecord(Base):

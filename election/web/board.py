@@ -18,8 +18,7 @@ from election.domain.errors import NotFound
 from election.domain.numbers import fmt_date, fmt_int, fmt_pct, iso_utc
 from election.domain.results import shares as compute_shares
 from election.schemas import results as out
-from election.services import scope
-from election.services.results import read as results
+from election.services import results, scope
 from election.services.setup import structure
 from election.web import bp, forms_pages
 from election.web.access import login_required

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from election.services.identity import users
-from election.services.results import totals
+from election.services.results import recompute
 from tests.api.conftest import tally_body as _body
 
 VOTING_AREAS = ("T1A-1", "T1A-2", "T1B-1", "T1B-2", "T2A-1", "T2A-2")
@@ -111,7 +111,7 @@ def test_an_additional_election_decides_the_missing_seats(app, client, logins, t
     ).get_json()
     assert city["candidates"][0]["votes"] == first["candidates"][0]["votes"]
     with app.extensions["election.sessions"]() as session:
-        assert totals.compare(session).ok
+        assert recompute.compare(session).ok
 
 
 def test_the_round_opening_is_audited(client, logins, teams):

@@ -12,7 +12,7 @@ from election.services.audit import backup
 from election.services.audit import check as audit_check
 from election.services.audit.chain import Actor
 from election.services.identity import users
-from election.services.results import totals
+from election.services.results import recompute
 from election.services.setup.setup import store_setup
 from tests.factories import small_setup
 from tests.integration.test_tally_rules_stored import entry_for
@@ -21,8 +21,8 @@ from tests.integration.test_tally_rules_stored import entry_for
 def _state(session) -> dict:
     """What a restore must bring back exactly."""
     return {
-        "totals": totals.stored_totals(session),
-        "votes": totals.stored_votes(session),
+        "totals": recompute.stored_totals(session),
+        "votes": recompute.stored_votes(session),
         "records": session.scalar(select(func.count()).select_from(TallyRecord)),
         "events": session.scalar(select(func.count()).select_from(AuditEvent)),
         "last_hash": session.scalar(select(AuditEvent.hash).order_by(AuditEvent.seq.desc())),
@@ -30,7 +30,7 @@ def _state(session) -> dict:
 
 
 def _healthy(session) -> None:
-    comparison = totals.compare(session)
+    comparison = recompute.compare(session)
     assert comparison.ok, comparison.differences
     report = audit_check.verify(session)
     assert report.ok, (report.first_bad_seq, report.reason)
@@ -79,7 +79,7 @@ def test_a_restored_backup_has_the_same_totals_and_a_valid_audit_chain(
         conn.execute(text("DELETE FROM tally_vote"))
         conn.execute(text("UPDATE result_total SET ballots_valid = ballots_valid + 1"))
     with sessions() as session:
-        assert not totals.compare(session).ok
+        assert not recompute.compare(session).ok
         assert not audit_check.verify(session).ok
     engine.dispose()
 

@@ -14,7 +14,7 @@ from election.services import tallies
 from election.services.audit import check as audit_check
 from election.services.audit.chain import Actor
 from election.services.identity import users
-from election.services.results import totals
+from election.services.results import recompute
 from election.services.setup.setup import store_setup
 from election.services.tallies import bulk
 from tests.factories import small_setup
@@ -53,9 +53,9 @@ def _stored(sessions):
         return (
             versions,
             events,
-            totals.stored_totals(s),
-            totals.stored_votes(s),
-            totals.stored_parts(s),
+            recompute.stored_totals(s),
+            recompute.stored_votes(s),
+            recompute.stored_parts(s),
         )
 
 
@@ -68,7 +68,7 @@ def test_a_batch_equals_one_by_one_submissions(sessions, tmp_path, request):
         ]
         assert bulk.submit_many(s, items) == len(JOBS)
         assert audit_check.verify(s).ok
-        assert totals.compare(s).ok
+        assert recompute.compare(s).ok
     batch = _stored(sessions)
 
     path = tmp_path / "single.db"

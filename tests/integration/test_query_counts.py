@@ -11,10 +11,10 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from election.services import tallies
+from election.services import results, tallies
 from election.services.audit.chain import Actor
 from election.services.identity import users
-from election.services.results import read as results
+from election.services.results import areas
 from election.services.setup.setup import store_setup
 from tests.factories import small_setup
 from tests.integration.test_tally_rules_stored import entry_for
@@ -73,7 +73,7 @@ def test_an_area_read_costs_the_same_statements_for_one_record_or_six(session):
     results.area_result(session, board, "T", "QH")
 
     def read() -> list[str]:
-        results._AREA_RESULTS.items.clear()
+        areas._AREA_RESULTS.items.clear()
         session.rollback()
         session.refresh(board)
         with counted(session) as statements:

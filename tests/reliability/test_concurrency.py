@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from election.models import Contest, TallyRecord, TallyVersion, TallyVote, VotingArea
 from election.services.audit import check as audit_check
-from election.services.results import totals
+from election.services.results import recompute
 from tests.reliability.conftest import RELIABILITY, VOTING_AREAS, call, places, tally_body
 
 pytestmark = RELIABILITY
@@ -160,7 +160,7 @@ def test_submit_correct_verify_at_once_lose_nothing_and_double_nothing(database,
                 versions[record_id].append(version)
             votes_of = collections.Counter(session.scalars(select(TallyVote.version_id)).all())
             version_ids = session.scalars(select(TallyVersion.id)).all()
-            comparison = totals.compare(session)
+            comparison = recompute.compare(session)
             chain = audit_check.verify(session)
     finally:
         engine.dispose()
@@ -226,7 +226,7 @@ def test_correction_racing_verification_gives_one_winner(database, start_server)
     try:
         with sessions() as session:
             status = dict(session.execute(select(TallyRecord.id, TallyRecord.status)).all())
-            comparison = totals.compare(session)
+            comparison = recompute.compare(session)
     finally:
         engine.dispose()
     for va in VOTING_AREAS:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from election.models import IdempotencyKey, TallyRecord, TallyVersion, TallyVote
 from election.services.audit import check as audit_check
-from election.services.results import totals
+from election.services.results import recompute
 from tests.reliability.conftest import (
     RELIABILITY,
     VOTING_AREAS,
@@ -144,7 +144,7 @@ def test_sigkilled_workers_lose_nothing_and_double_nothing(database, start_serve
                 versions[record_id].append((version, version_id))
             votes_of = collections.Counter(session.scalars(select(TallyVote.version_id)).all())
             stored_keys = session.scalar(select(func.count()).select_from(IdempotencyKey))
-            comparison = totals.compare(session)
+            comparison = recompute.compare(session)
             chain = audit_check.verify(session)
     finally:
         engine.dispose()

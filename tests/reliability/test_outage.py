@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from election.models import TallyRecord
 from election.services.audit import check as audit_check
-from election.services.results import totals
+from election.services.results import recompute
 from tests.reliability.conftest import (
     CLIENT_TIMEOUT,
     RELIABILITY,
@@ -133,7 +133,7 @@ def test_database_outage_answers_503_and_recovers_by_itself(database, start_serv
     try:
         with sessions() as session:
             records = session.scalars(select(TallyRecord.id)).all()
-            comparison = totals.compare(session)
+            comparison = recompute.compare(session)
             chain = audit_check.verify(session)
     finally:
         engine.dispose()

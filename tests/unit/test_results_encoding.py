@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from election.domain import results as algebra
 from election.schemas.results import area_result, area_result_json
-from election.services.results.read import AreaResult, CandidateLine
+from election.services.results import AreaResult, CandidateLine
 
 BORN = dt.date(1970, 5, 1)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from election.domain.clock import utcnow
@@ -58,6 +59,18 @@ def chain_hash(prev_hash: str, content: bytes) -> str:
     return hashlib.sha256(prev_hash.encode() + content).hexdigest()
 
 
+@dataclass(frozen=True)
+class Event:
+    """An event to append: who did what to which object, and its content before and after."""
+
+    actor: Actor
+    action: str
+    object_type: str
+    object_id: str | int | None
+    before: dict | None = None
+    after: dict | None = None
+
+
 def append(
     session: Session,
     actor: Actor,
@@ -66,8 +79,13 @@ def append(
     object_id: str | int | None,
     before: dict | None = None,
     after: dict | None = None,
-) -> AuditEvent:
-    """Add one event in the caller's transaction.
+) -> None:
+    """Add one event in the caller's transaction (see ``append_many``)."""
+    append_many(session, [Event(actor, action, object_type, object_id, before, after)])
+
+
+def append_many(session: Session, events: Sequence[Event], at: dt.datetime | None = None) -> None:
+    """Add events in order, all stamped ``at`` (default: now), in the caller's transaction.
 
     Call it as the last write before commit: it locks the chain head, which
     serialises appenders, and the lock is then held only until the commit.
@@ -75,28 +93,45 @@ def append(
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one()
-    seq = head.seq + 1
-    at = utcnow()
-    oid = None if object_id is None else str(object_id)
-    digest = chain_hash(
-        head.hash, canonical(seq, at, actor.name, action, object_type, oid, before, after)
-    )
-    event = AuditEvent(
-        seq=seq,
-        at=at,
-        actor_id=actor.id,
-        actor=actor.name,
-        action=action,
-        object_type=object_type,
-        object_id=oid,
-        before=before,
-        after=after,
-        prev_hash=head.hash,
-        hash=digest,
-    )
-    session.add(event)
+    at = at or utcnow()
+    seq, digest = head.seq, head.hash
+    rows = []
+    for event in events:
+        seq += 1
+        prev = digest
+        oid = None if event.object_id is None else str(event.object_id)
+        digest = chain_hash(
+            prev,
+            canonical(
+                seq,
+                at,
+                event.actor.name,
+                event.action,
+                event.object_type,
+                oid,
+                event.before,
+                event.after,
+            ),
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor_id": event.actor.id,
+                "actor": event.actor.name,
+                "action": event.action,
+                "object_type": event.object_type,
+                "object_id": oid,
+                "before": event.before,
+                "after": event.after,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+    if not rows:
+        return
+    session.execute(insert(AuditEvent), rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
-    return event
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from election.models import Area, AuditHead, Contest, FormExport, Unit, User, Vo
 from election.services import scope
 from election.services.forms import committee, records
 from election.services.forms.common import Basics, basics, lower_first
-from election.services.results.read import _require_unit_scope
+from election.services.results import require_unit_scope
 from exports import xlsx
 
 KINDS = forms.KINDS
@@ -204,7 +204,7 @@ def _build(
         if unit is None or unit.contest_id != contest.id:
             raise NotFound(f"Không có đơn vị bầu cử mã «{scope_code}» của cấp bầu cử này")
         if user is not None:
-            _require_unit_scope(session, user, unit)
+            require_unit_scope(session, user, unit)
         values, chosen = records.unit_record(session, base, unit, round_no)
         definition = forms.load(kind, family, form_set)
         stem = f"bien-ban-xac-dinh-ket-qua-{_ascii(unit.code)}-vong-{chosen.round_no}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from election.models import (
     UnitVotingArea,
     VotingArea,
 )
+from election.services import results
 from election.services.forms.common import (
     Basics,
     complaints_text,
@@ -32,7 +34,6 @@ from election.services.forms.common import (
     members,
     number_of,
 )
-from election.services.results import read as results
 
 LEVELS = {"HDND_TINH": "Cấp tỉnh", "HDND_HUYEN": "Cấp huyện", "HDND_XA": "Cấp xã"}
 MISSING = (
@@ -161,21 +162,7 @@ def _total(parts: list[algebra.Result]) -> dict[str, Any]:
     """Summed counts, with the percentages recomputed from the sums (forms-spec §1.4)."""
     if not parts:
         return {}
-    return figures(algebra.combine([_without_votes(p) for p in parts], candidates=[]))
-
-
-def _without_votes(result: algebra.Result) -> algebra.Result:
-    return algebra.Result(
-        result.voting_areas_total,
-        result.voting_areas_reported,
-        result.voters_on_roll,
-        result.voters_voted,
-        result.ballots_issued,
-        result.ballots_received,
-        result.ballots_valid,
-        result.ballots_invalid,
-        (),
-    )
+    return figures(algebra.combine([replace(p, votes=()) for p in parts], candidates=[]))
 
 
 def _names(units: list[_Unit]) -> str:

@@ -22,6 +22,7 @@ from election.models import (
     UnitVotingArea,
     VotingArea,
 )
+from election.services import results
 from election.services.forms.common import (
     Basics,
     complaints_text,
@@ -32,7 +33,6 @@ from election.services.forms.common import (
     members,
     number_of,
 )
-from election.services.results import read as results
 
 ROUND_NOTES = {
     "additional": "Bầu cử thêm",
@@ -81,19 +81,7 @@ def count_record(
     )
     council = council_area(session, unit, base.deepest)
     ward = va.area
-    figures_ = figures(
-        algebra.Result(
-            1,
-            1,
-            version.voters_on_roll,
-            version.voters_voted,
-            version.ballots_issued,
-            version.ballots_received,
-            version.ballots_valid,
-            version.ballots_invalid,
-            (),
-        )
-    )
+    figures_ = figures(algebra.of_record(version))
     district = session.get(Area, ward.parent_id) if ward.parent_id else None
     return {
         **base.values(),

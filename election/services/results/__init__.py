@@ -1,1 +1,34 @@
-"""Results: running totals, rounds, area and unit results, progress."""
+"""Results: running totals, rounds, area and unit results, progress.
+
+The names callers read results with; the running totals (``totals``, ``recompute``) and the
+opening of later rounds (``rounds``) are imported as modules.
+"""
+
+from election.services.results.areas import AreaResult, ChildRow, area_result, children_results
+from election.services.results.lines import CandidateLine, result_of
+from election.services.results.reporting import Progress, progress
+from election.services.results.units import (
+    RoundResult,
+    UnitResult,
+    ballot,
+    require_unit_scope,
+    rounds_of,
+    unit_result,
+)
+
+__all__ = [
+    "AreaResult",
+    "CandidateLine",
+    "ChildRow",
+    "Progress",
+    "RoundResult",
+    "UnitResult",
+    "area_result",
+    "ballot",
+    "children_results",
+    "progress",
+    "require_unit_scope",
+    "result_of",
+    "rounds_of",
+    "unit_result",
+]

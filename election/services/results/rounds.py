@@ -13,8 +13,7 @@ from election.models import UnitRound, User
 from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
-from election.services.results import read as results
-from election.services.results import totals
+from election.services.results import totals, units
 
 KIND_NAMES = {"additional": "bầu cử thêm", "re_election": "bầu cử lại"}
 
@@ -31,7 +30,7 @@ def open_round(session: Session, user: User, unit_code: str, kind: str) -> dict:
     unit = session.scalar(select(UnitModel).where(UnitModel.code == unit_code))
     if unit is None:
         raise NotFound(f"Không có đơn vị bầu cử mã «{unit_code}»")
-    current = results.rounds_of(session, unit)[-1]
+    current = units.rounds_of(session, unit)[-1]
     if current.result.voting_areas_reported < current.result.voting_areas_total:
         raise Conflict(
             f"Vòng {current.round_no} của đơn vị bầu cử «{unit.code}» chưa đủ biên bản "

@@ -1,4 +1,4 @@
-"""Running totals per area and unit, kept in step with the records; and their recomputation.
+"""Running totals per area and unit, kept in step with the records.
 
 Every change to a record applies its *difference* to the totals of the scopes it
 belongs to (its ward and every area above, and its electoral unit) in the same
@@ -9,10 +9,12 @@ by set in SQL, to prove it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,165 +28,10 @@ from election.models import (
     UnitVotingArea,
     VotingArea,
 )
+from election.services.results import recompute
 
-# The totals of every scope, derived from the current versions of the records.
-# {scope} is the join that maps a voting area to its scopes; one statement per kind.
-_TOTALS = """
-SELECT {kind} AS scope_kind, {scope_id} AS scope_id, uva.contest_id AS contest_id,
-       ur.round_no AS round_no, COUNT(*) AS voting_areas_total, COUNT(tv.id) AS reported,
-       SUM(CASE WHEN tr.status = 'verified' THEN 1 ELSE 0 END) AS verified,
-       COALESCE(SUM(tv.voters_on_roll), 0) AS voters_on_roll,
-       COALESCE(SUM(tv.voters_voted), 0) AS voters_voted,
-       COALESCE(SUM(tv.ballots_issued), 0) AS ballots_issued,
-       COALESCE(SUM(tv.ballots_received), 0) AS ballots_received,
-       COALESCE(SUM(tv.ballots_valid), 0) AS ballots_valid,
-       COALESCE(SUM(tv.ballots_invalid), 0) AS ballots_invalid
-FROM unit_voting_area uva
-JOIN unit_round ur ON ur.unit_id = uva.unit_id
-{scope}
-LEFT JOIN tally_record tr ON tr.voting_area_id = uva.voting_area_id
-     AND tr.contest_id = uva.contest_id AND tr.round_no = ur.round_no
-LEFT JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_version
-GROUP BY {scope_id}, uva.contest_id, ur.round_no
-"""
-_VOTES = """
-SELECT {kind} AS scope_kind, {scope_id} AS scope_id, tr.contest_id AS contest_id,
-       tr.round_no AS round_no, v.candidate_id AS candidate_id, SUM(v.votes) AS votes
-FROM tally_record tr
-JOIN unit_voting_area uva ON uva.voting_area_id = tr.voting_area_id
-     AND uva.contest_id = tr.contest_id
-{scope}
-JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_version
-JOIN tally_vote v ON v.version_id = tv.id
-GROUP BY {scope_id}, tr.contest_id, tr.round_no, v.candidate_id
-"""
-_PARTS = """
-SELECT ac.ancestor_id, tr.contest_id, tr.round_no, uva.unit_id, SUM(tv.ballots_valid)
-FROM tally_record tr
-JOIN unit_voting_area uva ON uva.voting_area_id = tr.voting_area_id
-     AND uva.contest_id = tr.contest_id
-JOIN voting_area va ON va.id = tr.voting_area_id
-JOIN area_closure ac ON ac.descendant_id = va.area_id
-JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_version
-GROUP BY ac.ancestor_id, tr.contest_id, tr.round_no, uva.unit_id
-"""
-_AREA = {
-    "kind": "'area'",
-    "scope_id": "ac.ancestor_id",
-    "scope": "JOIN voting_area va ON va.id = uva.voting_area_id "
-    "JOIN area_closure ac ON ac.descendant_id = va.area_id",
-}
-_UNIT = {"kind": "'unit'", "scope_id": "uva.unit_id", "scope": ""}
-TOTAL_COLUMNS = (
-    "scope_kind",
-    "scope_id",
-    "contest_id",
-    "round_no",
-    "voting_areas_total",
-    "reported",
-    "verified",
-    *FIGURES,
-)
-VOTE_COLUMNS = ("scope_kind", "scope_id", "contest_id", "round_no", "candidate_id", "votes")
-
-
-def derived_totals(session: Session) -> dict[tuple, tuple]:
-    """Every scope's totals computed from the records: key → figures."""
-    out = {}
-    for shape in (_AREA, _UNIT):
-        for row in session.execute(text(_TOTALS.format(**shape))):
-            out[tuple(row[:4])] = tuple(int(x) for x in row[4:])
-    return out
-
-
-def derived_votes(session: Session) -> dict[tuple, int]:
-    out = {}
-    for shape in (_AREA, _UNIT):
-        for row in session.execute(text(_VOTES.format(**shape))):
-            out[tuple(row[:5])] = int(row[5])
-    return out
-
-
-def derived_parts(session: Session) -> dict[tuple, int]:
-    return {tuple(row[:4]): int(row[4]) for row in session.execute(text(_PARTS))}
-
-
-def stored_parts(session: Session) -> dict[tuple, int]:
-    columns = (
-        ResultPart.area_id,
-        ResultPart.contest_id,
-        ResultPart.round_no,
-        ResultPart.unit_id,
-        ResultPart.ballots_valid,
-    )
-    return {tuple(row[:4]): row[4] for row in session.execute(select(*columns))}
-
-
-def stored_totals(session: Session) -> dict[tuple, tuple]:
-    columns = [getattr(ResultTotal, c) for c in TOTAL_COLUMNS]
-    return {tuple(row[:4]): tuple(row[4:]) for row in session.execute(select(*columns))}
-
-
-def stored_votes(session: Session) -> dict[tuple, int]:
-    columns = [getattr(ResultVote, c) for c in VOTE_COLUMNS]
-    # A candidate whose votes went back to zero keeps a zero row: not a difference.
-    return {tuple(row[:5]): row[5] for row in session.execute(select(*columns)) if row[5]}
-
-
-@dataclass(frozen=True)
-class Comparison:
-    ok: bool
-    scopes: int
-    differences: list[str]
-
-
-def compare(session: Session) -> Comparison:
-    """Stored running totals against a full recomputation from the records."""
-    derived, stored = derived_totals(session), stored_totals(session)
-    dv, sv = derived_votes(session), stored_votes(session)
-    diffs = [
-        f"{key}: lưu {stored.get(key)} ≠ tính lại {derived.get(key)}"
-        for key in sorted(set(derived) | set(stored))
-        if derived.get(key) != stored.get(key)
-    ]
-    diffs += [
-        f"phiếu {key}: lưu {sv.get(key, 0)} ≠ tính lại {dv.get(key, 0)}"
-        for key in sorted(set(dv) | set(sv))
-        if dv.get(key, 0) != sv.get(key, 0)
-    ]
-    dp, sp = derived_parts(session), stored_parts(session)
-    diffs += [
-        f"phần {key}: lưu {sp.get(key, 0)} ≠ tính lại {dp.get(key, 0)}"
-        for key in sorted(set(dp) | set(sp))
-        if dp.get(key, 0) != sp.get(key, 0)
-    ]
-    session.rollback()
-    return Comparison(not diffs, len(derived), diffs)
-
-
-def rebuild(session: Session) -> None:
-    """Replace every running total by its recomputation (in the caller's transaction)."""
-    session.execute(delete(ResultVote))
-    session.execute(delete(ResultTotal))
-    session.execute(delete(ResultPart))
-    now = utcnow()
-    rows = [
-        dict(zip(TOTAL_COLUMNS, key + figures, strict=True)) | {"updated_at": now}
-        for key, figures in derived_totals(session).items()
-    ]
-    if rows:
-        session.execute(insert(ResultTotal), rows)
-    votes = [
-        dict(zip(VOTE_COLUMNS, (*key, n), strict=True)) for key, n in derived_votes(session).items()
-    ]
-    if votes:
-        session.execute(insert(ResultVote), votes)
-    parts = [
-        {"area_id": a, "contest_id": c, "round_no": r, "unit_id": u, "ballots_valid": n}
-        for (a, c, r, u), n in derived_parts(session).items()
-    ]
-    if parts:
-        session.execute(insert(ResultPart), parts)
+# What a change adds to a total, in the order of a summed row.
+_COUNTS = ("reported", "verified", *FIGURES)
 
 
 def open_first_rounds(session: Session) -> None:
@@ -196,19 +43,20 @@ def open_first_rounds(session: Session) -> None:
         ),
         {"now": utcnow()},
     )
-    rebuild(session)
+    recompute.rebuild(session)
 
 
-def ancestors(session: Session, voting_area_id: int) -> list[int]:
-    """The ids of the areas a voting area lies in, from its ward up to the root."""
-    return list(
-        session.scalars(
-            select(AreaClosure.ancestor_id)
-            .join(VotingArea, VotingArea.area_id == AreaClosure.descendant_id)
-            .where(VotingArea.id == voting_area_id)
-            .order_by(AreaClosure.ancestor_id)
-        )
-    )
+def _ancestors(session: Session, voting_area_ids: list[int]) -> dict[int, list[int]]:
+    """The ids of the areas each voting area lies in, in id order."""
+    found: dict[int, list[int]] = {va: [] for va in voting_area_ids}
+    for va, area_id in session.execute(
+        select(VotingArea.id, AreaClosure.ancestor_id)
+        .join(AreaClosure, AreaClosure.descendant_id == VotingArea.area_id)
+        .where(VotingArea.id.in_(voting_area_ids))
+        .order_by(VotingArea.id, AreaClosure.ancestor_id)
+    ):
+        found[va].append(area_id)
+    return found
 
 
 @dataclass(frozen=True)
@@ -223,6 +71,7 @@ class Change:
     figures: Mapping[str, int] | None = None
     votes: Mapping[int, int] | None = None  # candidate id → difference
     unit_id: int | None = None  # the record's unit, when the caller already knows it
+    areas: Sequence[int] | None = None  # the areas its voting area lies in, when known
 
 
 # Built once: building a statement costs more than the database takes to run it.
@@ -235,10 +84,7 @@ _ADD_TO_TOTAL = (
         ResultTotal.round_no == bindparam("r"),
     )
     .values(
-        {
-            name: getattr(ResultTotal, name) + bindparam(f"add_{name}")
-            for name in ("reported", "verified", *FIGURES)
-        }
+        {name: getattr(ResultTotal, name) + bindparam(f"add_{name}") for name in _COUNTS}
         | {"updated_at": bindparam("now")}
     )
 )
@@ -256,87 +102,133 @@ _ADD_TO_VOTE = (
 
 
 def apply(session: Session, change: Change) -> None:
-    """Add ``change`` to every scope the voting area belongs to, in a fixed order."""
-    unit_id = change.unit_id or session.scalar(
-        select(UnitVotingArea.unit_id).where(
-            UnitVotingArea.voting_area_id == change.voting_area_id,
-            UnitVotingArea.contest_id == change.contest_id,
+    """Add ``change`` to every scope the voting area belongs to (see ``apply_many``)."""
+    apply_many(session, [change])
+
+
+def apply_many(session: Session, changes: Sequence[Change], now: dt.datetime | None = None) -> None:
+    """Add the changes to the totals of their scopes: summed per scope, then written in order.
+
+    One statement per kind of row, whatever the number of changes: the totals, the parts
+    of each area's valid ballots per unit, the candidates' votes.
+    """
+    units = _units(session, [c for c in changes if c.unit_id is None])
+    missing = sorted({c.voting_area_id for c in changes if c.areas is None})
+    areas = _ancestors(session, missing) if missing else {}
+    sums = _Sums()
+    for change in changes:
+        unit_id = change.unit_id or units[(change.voting_area_id, change.contest_id)]
+        inside = areas[change.voting_area_id] if change.areas is None else change.areas
+        sums.add(change, unit_id, inside)
+    sums.write(session, now or utcnow())
+
+
+def _units(session: Session, changes: list[Change]) -> dict[tuple[int, int], int]:
+    """The unit of each change's voting area in its contest: (voting area, contest) → unit."""
+    if not changes:
+        return {}
+    return {
+        (va, contest): unit
+        for va, contest, unit in session.execute(
+            select(
+                UnitVotingArea.voting_area_id, UnitVotingArea.contest_id, UnitVotingArea.unit_id
+            ).where(
+                UnitVotingArea.voting_area_id.in_(sorted({c.voting_area_id for c in changes})),
+                UnitVotingArea.contest_id.in_(sorted({c.contest_id for c in changes})),
+            )
         )
-    )
-    scopes = [("area", a) for a in ancestors(session, change.voting_area_id)] + [("unit", unit_id)]
-    # Areas before units, each by id: every writer locks rows in the same order.
-    scopes.sort()
-    figures = change.figures or {}
-    added = {
-        "add_reported": change.reported,
-        "add_verified": change.verified,
-        **{f"add_{name}": figures.get(name, 0) for name in FIGURES},
-        "now": utcnow(),
-        "c": change.contest_id,
-        "r": change.round_no,
     }
-    session.connection().execute(
-        _ADD_TO_TOTAL, [{"k": kind, "s": sid, **added} for kind, sid in scopes]
-    )
-    valid = figures.get("ballots_valid", 0)
-    if valid or change.reported > 0:
-        add_rows(
-            session,
-            ResultPart,
-            ["area_id", "contest_id", "round_no", "unit_id"],
-            "ballots_valid",
-            [
-                {
-                    "area_id": sid,
-                    "contest_id": change.contest_id,
-                    "unit_id": unit_id,
-                    "round_no": change.round_no,
-                    "ballots_valid": valid,
-                }
-                for kind, sid in scopes
-                if kind == "area"
-            ],
-        )
-    votes = {c: d for c, d in (change.votes or {}).items() if d or change.reported > 0}
-    rows = [
-        {
-            "scope_kind": kind,
-            "scope_id": sid,
-            "contest_id": change.contest_id,
-            "round_no": change.round_no,
-            "candidate_id": c,
-            "votes": d,
-        }
-        for kind, sid in scopes
-        for c, d in sorted(votes.items())
-    ]
-    if not rows:
-        return
-    if change.reported > 0:
-        # A first record lists every candidate, zeros too, so each gets its row in every scope.
-        add_rows(
-            session,
-            ResultVote,
-            ["scope_kind", "scope_id", "contest_id", "round_no", "candidate_id"],
-            "votes",
-            rows,
-        )
-    else:
-        # A correction's candidates already have rows; a difference may be negative.
+
+
+class _Sums:
+    """Changes summed per row of the totals, the parts and the votes, before writing."""
+
+    def __init__(self) -> None:
+        width = len(_COUNTS)
+        # (kind, scope id, contest, round) → the _COUNTS added
+        self.totals: dict[tuple, list[int]] = defaultdict(lambda: [0] * width)
+        # (area, contest, round, unit) → valid ballots
+        self.parts: dict[tuple, int] = defaultdict(int)
+        # (kind, scope id, contest, round, candidate) → votes, from first records (whose rows
+        # may not exist yet) and from later changes (whose rows do)
+        self.first_votes: dict[tuple, int] = defaultdict(int)
+        self.later_votes: dict[tuple, int] = defaultdict(int)
+
+    def add(self, change: Change, unit_id: int, areas: Sequence[int]) -> None:
+        figures = change.figures or {}
+        added = (change.reported, change.verified, *[figures.get(name, 0) for name in FIGURES])
+        contest, round_no = change.contest_id, change.round_no
+        scopes = [("area", a) for a in areas]
+        scopes.append(("unit", unit_id))
+        for kind, sid in scopes:
+            key = (kind, sid, contest, round_no)
+            self.totals[key] = [a + b for a, b in zip(self.totals[key], added, strict=True)]
+        first = change.reported > 0
+        valid = figures.get("ballots_valid", 0)
+        if valid or first:
+            for a in areas:
+                self.parts[(a, contest, round_no, unit_id)] += valid
+        # A first record lists every candidate, zeros too, so each gets its row.
+        votes = [(c, d) for c, d in (change.votes or {}).items() if d or first]
+        into = self.first_votes if first else self.later_votes
+        for kind, sid in scopes:
+            for candidate_id, d in votes:
+                into[(kind, sid, contest, round_no, candidate_id)] += d
+
+    def write(self, session: Session, now: dt.datetime) -> None:
+        if not self.totals:
+            return
+        # Sorted keys put areas before units, each by id: every writer locks in the same order.
         session.connection().execute(
-            _ADD_TO_VOTE,
+            _ADD_TO_TOTAL,
             [
-                {
-                    "k": r["scope_kind"],
-                    "s": r["scope_id"],
-                    "r": r["round_no"],
-                    "contest": change.contest_id,
-                    "c": r["candidate_id"],
-                    "d": r["votes"],
-                }
-                for r in rows
+                {"k": k, "s": s, "c": c, "r": r, "now": now}
+                | {f"add_{name}": n for name, n in zip(_COUNTS, row, strict=True)}
+                for (k, s, c, r), row in sorted(self.totals.items())
             ],
         )
+        if self.parts:
+            add_rows(
+                session,
+                ResultPart,
+                ["area_id", "contest_id", "round_no", "unit_id"],
+                "ballots_valid",
+                [
+                    {"area_id": a, "contest_id": c, "round_no": r, "unit_id": u, "ballots_valid": n}
+                    for (a, c, r, u), n in sorted(self.parts.items())
+                ],
+            )
+        # A row a first record adds to may not exist yet: the later changes to it join it.
+        later = dict(self.later_votes)
+        first = self.first_votes
+        for key in [k for k in later if k in first]:
+            first[key] += later.pop(key)
+        if first:
+            add_rows(
+                session,
+                ResultVote,
+                ["scope_kind", "scope_id", "contest_id", "round_no", "candidate_id"],
+                "votes",
+                [
+                    {
+                        "scope_kind": k,
+                        "scope_id": s,
+                        "contest_id": ct,
+                        "round_no": r,
+                        "candidate_id": c,
+                        "votes": n,
+                    }
+                    for (k, s, ct, r, c), n in sorted(first.items())
+                ],
+            )
+        # A correction's candidates already have rows; a difference may be negative.
+        changed = [
+            {"k": k, "s": s, "contest": ct, "r": r, "c": c, "d": n}
+            for (k, s, ct, r, c), n in sorted(later.items())
+            if n
+        ]
+        if changed:
+            session.connection().execute(_ADD_TO_VOTE, changed)
 
 
 def add_rows(session: Session, model, keys: list[str], column: str, rows: list[dict]) -> None:

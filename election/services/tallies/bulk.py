@@ -7,13 +7,12 @@ only the round trips are shared. A record that breaks a rule aborts the whole ba
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from election.db import begin_write
@@ -22,14 +21,9 @@ from election.domain.clock import utcnow
 from election.domain.errors import Conflict, RuleBroken
 from election.models import (
     AreaClosure,
-    AuditEvent,
-    AuditHead,
     Candidate,
     Contest,
     Election,
-    ResultPart,
-    ResultTotal,
-    ResultVote,
     TallyRecord,
     TallyVersion,
     TallyVote,
@@ -39,7 +33,8 @@ from election.models import (
     VoterCount,
     VotingArea,
 )
-from election.services.audit.chain import canonical, chain_hash
+from election.services.audit import chain as audit
+from election.services.audit.chain import Actor
 from election.services.results import totals
 from election.services.tallies.common import COMPLAINTS, FIGURES, TallyInput, snapshot
 
@@ -59,7 +54,7 @@ def submit_many(session: Session, items: list[Item]) -> int:
     begin_write(session)
     now = utcnow()
     ctx = _Context(session, items)
-    records, versions, votes, events = [], [], [], []
+    records, versions, votes = [], [], []
     for item in items:
         va_id, contest_id = ctx.va_id[item.voting_area], ctx.contest_id[item.contest]
         if (va_id, contest_id) in ctx.existing:
@@ -112,7 +107,7 @@ def submit_many(session: Session, items: list[Item]) -> int:
     version_ids = session.scalars(
         insert(TallyVersion).returning(TallyVersion.id, sort_by_parameter_order=True), versions
     ).all()
-    changes = _Changes()
+    changes, events = [], []
     for item, record_id, version_id, version in zip(
         items, record_ids, version_ids, versions, strict=True
     ):
@@ -124,26 +119,28 @@ def submit_many(session: Session, items: list[Item]) -> int:
             {"version_id": version_id, "candidate_id": ids[code], "votes": n}
             for code, n in official.items()
         )
-        changes.add(
-            [("area", a) for a in ctx.ancestors[va_id]] + [("unit", unit_id)],
-            contest_id,
-            unit_id,
-            version,
-            {ids[code]: n for code, n in official.items()},
-        )
-        record = SimpleNamespace(id=record_id, round_no=1)
-        events.append(
-            (
-                item.officer,
-                record_id,
-                snapshot(
-                    record, SimpleNamespace(**version), official, (item.voting_area, item.contest)
-                ),
+        changes.append(
+            totals.Change(
+                va_id,
+                contest_id,
+                1,
+                reported=1,
+                figures={name: version[name] for name in FIGURES},
+                votes={ids[code]: n for code, n in official.items()},
+                unit_id=unit_id,
+                areas=ctx.ancestors[va_id],
             )
         )
+        record = SimpleNamespace(id=record_id, round_no=1)
+        after = snapshot(
+            record, SimpleNamespace(**version), official, (item.voting_area, item.contest)
+        )
+        events.append(
+            audit.Event(Actor.of(item.officer), "tally.submit", "tally", record_id, None, after)
+        )
     session.execute(insert(TallyVote), votes)
-    changes.apply(session, now)
-    _append_events(session, events, now)
+    totals.apply_many(session, changes, now)
+    audit.append_many(session, events, now)
     session.commit()
     return len(items)
 
@@ -222,118 +219,3 @@ class _Context:
             other_voters=others,
             invalid_warning_pct=self.invalid_pct,
         )
-
-
-class _Changes:
-    """The batch's changes to the running totals, summed per scope before writing."""
-
-    def __init__(self) -> None:
-        self.totals: dict[tuple, list[int]] = defaultdict(lambda: [0] * (1 + len(totals.FIGURES)))
-        self.votes: dict[tuple, int] = defaultdict(int)
-        self.parts: dict[tuple, int] = defaultdict(int)
-
-    def add(
-        self, scopes, contest_id: int, unit_id: int, version: dict, votes: dict[int, int]
-    ) -> None:
-        for kind, sid in scopes:
-            row = self.totals[(kind, sid, contest_id)]
-            row[0] += 1
-            for i, name in enumerate(totals.FIGURES, start=1):
-                row[i] += version[name]
-            for candidate_id, n in votes.items():
-                self.votes[(kind, sid, contest_id, candidate_id)] += n
-            if kind == "area":
-                self.parts[(sid, contest_id, unit_id)] += version["ballots_valid"]
-
-    def apply(self, session: Session, now: dt.datetime) -> None:
-        values = {
-            "reported": ResultTotal.reported + bindparam("n_reported"),
-            "updated_at": now,
-            **{
-                name: getattr(ResultTotal, name) + bindparam(f"n_{name}") for name in totals.FIGURES
-            },
-        }
-        session.connection().execute(
-            update(ResultTotal)
-            .where(
-                ResultTotal.scope_kind == bindparam("k"),
-                ResultTotal.scope_id == bindparam("s"),
-                ResultTotal.contest_id == bindparam("c"),
-                ResultTotal.round_no == 1,
-            )
-            .values(values),
-            [
-                {
-                    "k": k,
-                    "s": s,
-                    "c": c,
-                    "n_reported": row[0],
-                    **{f"n_{name}": row[i] for i, name in enumerate(totals.FIGURES, start=1)},
-                }
-                for (k, s, c), row in sorted(self.totals.items())
-            ],
-        )
-        totals.add_rows(
-            session,
-            ResultVote,
-            ["scope_kind", "scope_id", "contest_id", "round_no", "candidate_id"],
-            "votes",
-            [
-                {
-                    "scope_kind": k,
-                    "scope_id": s,
-                    "contest_id": ct,
-                    "round_no": 1,
-                    "candidate_id": c,
-                    "votes": n,
-                }
-                for (k, s, ct, c), n in sorted(self.votes.items())
-            ],
-        )
-        totals.add_rows(
-            session,
-            ResultPart,
-            ["area_id", "contest_id", "round_no", "unit_id"],
-            "ballots_valid",
-            [
-                {"area_id": a, "contest_id": c, "round_no": 1, "unit_id": u, "ballots_valid": n}
-                for (a, c, u), n in sorted(self.parts.items())
-            ],
-        )
-
-
-def _append_events(
-    session: Session, events: list[tuple[User, int, dict]], now: dt.datetime
-) -> None:
-    """The batch's audit events, chained in order after the current head (locked)."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
-    seq, digest = head.seq, head.hash
-    rows = []
-    for officer, record_id, after in events:
-        seq += 1
-        prev = digest
-        digest = chain_hash(
-            prev,
-            canonical(
-                seq, now, officer.username, "tally.submit", "tally", str(record_id), None, after
-            ),
-        )
-        rows.append(
-            {
-                "seq": seq,
-                "at": now,
-                "actor_id": officer.id,
-                "actor": officer.username,
-                "action": "tally.submit",
-                "object_type": "tally",
-                "object_id": str(record_id),
-                "before": None,
-                "after": after,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
-    session.execute(insert(AuditEvent), rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))

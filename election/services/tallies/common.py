@@ -26,7 +26,7 @@ from election.models import (
     VoterCount,
     VotingArea,
 )
-from election.services.results import read as results
+from election.services import results
 from election.services.results import totals
 
 COMPLAINTS = ("complaints_received", "complaints_settled", "complaints_forwarded")

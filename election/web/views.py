@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length
 from election.domain.errors import InvalidInput, Unauthorized
 from election.services.identity import users
 from election.services.identity.users import ROLE_NAMES
-from election.services.setup import setup_io, structure
+from election.services.setup import setup_writer, structure
 from election.web import bp
 from election.web.access import (
     login_required,
@@ -154,7 +154,7 @@ def home():
 @login_required("admin")
 def setup_template():
     return Response(
-        setup_io.blank_template(),
+        setup_writer.blank_template(),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": "attachment; filename=mau-thiet-lap-bau-cu.xlsx"},
     )

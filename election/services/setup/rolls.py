@@ -77,8 +77,9 @@ def import_rows(
     loaded = _load_rows(items, known, _writer(session), source)
     if loaded.problems:
         session.rollback()
+        count = fmt_int(len(loaded.problems))
         raise FileInvalid(
-            f"Danh sách cử tri có {fmt_int(len(loaded.problems))} lỗi; không có cử tri nào được nạp",
+            f"Danh sách cử tri có {count} lỗi; không có cử tri nào được nạp",
             [describe(p) for p in loaded.problems],
         )
     if not loaded.counts:
@@ -170,7 +171,7 @@ def _admit(
     writer: _SqliteWriter | _PostgresWriter,
     source: str,
 ) -> int | None:
-    """The row's voting area id; None, with the problem noted, for an unknown area or seq.
+    """The row's voting area id, or None with its problem noted (unknown area, repeated seq).
 
     The first row of a voting area clears its stored roll, while nothing is wrong yet.
     """

@@ -9,6 +9,7 @@ from election.services import opendata
 from election.web.access import token_required
 from election.web.context import get_session
 from election.web.downloads import stream
+from exports import nist
 from exports import opendata as files
 
 CSV = "text/csv; charset=utf-8"
@@ -35,4 +36,4 @@ def open_votes():
 def open_nist_results():
     """The whole election in the NIST SP 1500-100 v2 Election Results Reporting format."""
     data = opendata.election_data(get_session(), g.user)
-    return stream(files.nist_json_chunks(data), "application/json", "ket-qua-bau-cu-nist.json")
+    return stream(nist.nist_json_chunks(data), "application/json", "ket-qua-bau-cu-nist.json")

@@ -16,24 +16,11 @@ from election.domain import results as algebra
 from election.domain import winners as law
 from election.domain.clock import utcnow
 from election.domain.errors import Forbidden, NotFound
-from election.models import (
-    Area,
-    AreaClosure,
-    AreaLevel,
-    Candidate,
-    Contest,
-    Election,
-    ResultTotal,
-    ResultVote,
-    TallyRecord,
-    TallyVersion,
-    TallyVote,
-    Unit,
-    UnitRound,
-    UnitVotingArea,
-    User,
-    VotingArea,
-)
+from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
+from election.models.geography import Area, AreaClosure, AreaLevel, VotingArea
+from election.models.results import ResultTotal, ResultVote, UnitRound
+from election.models.tallies import TallyRecord, TallyVersion, TallyVote
+from election.models.users import User
 from exports import opendata as out
 
 # Rows per fetch while streaming.
@@ -47,7 +34,7 @@ def records(session: Session, user: User) -> Iterator[out.RecordRow]:
     """The current version of every record in the user's scope, by voting area and contest."""
     places = _places(session)
     query = (
-        select(
+        _current(
             VotingArea.area_id,
             VotingArea.code,
             VotingArea.name,
@@ -64,8 +51,6 @@ def records(session: Session, user: User) -> Iterator[out.RecordRow]:
             TallyVersion.ballots_invalid,
             TallyRecord.updated_at,
         )
-        .select_from(TallyRecord)
-        .join(TallyVersion, CURRENT)
         .join(VotingArea, VotingArea.id == TallyRecord.voting_area_id)
         .join(Contest, Contest.id == TallyRecord.contest_id)
         .join(
@@ -83,7 +68,7 @@ def records(session: Session, user: User) -> Iterator[out.RecordRow]:
 def votes(session: Session, user: User) -> Iterator[out.VoteRow]:
     """Each candidate's votes in the current records of the user's scope, in ballot order."""
     query = (
-        select(
+        _current_votes(
             VotingArea.code,
             Contest.code,
             Unit.code,
@@ -93,17 +78,27 @@ def votes(session: Session, user: User) -> Iterator[out.VoteRow]:
             Candidate.ballot_order,
             TallyVote.votes,
         )
-        .select_from(TallyRecord)
-        .join(TallyVersion, CURRENT)
-        .join(TallyVote, TallyVote.version_id == TallyVersion.id)
-        .join(Candidate, Candidate.id == TallyVote.candidate_id)
-        .join(Unit, Unit.id == Candidate.unit_id)
-        .join(VotingArea, VotingArea.id == TallyRecord.voting_area_id)
         .join(Contest, Contest.id == TallyRecord.contest_id)
         .order_by(VotingArea.id, Contest.id, TallyRecord.round_no, Candidate.ballot_order)
     )
     for row in _stream(session, _scoped(query, user)):
         yield out.VoteRow(*row)
+
+
+def _current(*columns: Any) -> Select:
+    """``columns`` of every tally record joined to its current version."""
+    return select(*columns).select_from(TallyRecord).join(TallyVersion, CURRENT)
+
+
+def _current_votes(*columns: Any) -> Select:
+    """``columns`` of every vote of a current version, with its candidate, unit and voting area."""
+    return (
+        _current(*columns)
+        .join(TallyVote, TallyVote.version_id == TallyVersion.id)
+        .join(Candidate, Candidate.id == TallyVote.candidate_id)
+        .join(Unit, Unit.id == Candidate.unit_id)
+        .join(VotingArea, VotingArea.id == TallyRecord.voting_area_id)
+    )
 
 
 def _scoped(query: Select, user: User) -> Select:
@@ -338,15 +333,8 @@ def _figures(t: ResultTotal) -> tuple[int, ...]:
 
 def _precinct_votes(session: Session) -> Iterator[out.PrecinctVote]:
     """Each voting area's votes, in unit order then round, as the report's contests go."""
-    query = (
-        select(Unit.code, TallyRecord.round_no, VotingArea.code, Candidate.code, TallyVote.votes)
-        .select_from(TallyRecord)
-        .join(TallyVersion, CURRENT)
-        .join(TallyVote, TallyVote.version_id == TallyVersion.id)
-        .join(Candidate, Candidate.id == TallyVote.candidate_id)
-        .join(Unit, Unit.id == Candidate.unit_id)
-        .join(VotingArea, VotingArea.id == TallyRecord.voting_area_id)
-        .order_by(Unit.id, TallyRecord.round_no, VotingArea.id, Candidate.ballot_order)
-    )
+    query = _current_votes(
+        Unit.code, TallyRecord.round_no, VotingArea.code, Candidate.code, TallyVote.votes
+    ).order_by(Unit.id, TallyRecord.round_no, VotingArea.id, Candidate.ballot_order)
     for row in _stream(session, query):
         yield out.PrecinctVote(*row)

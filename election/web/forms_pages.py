@@ -21,6 +21,7 @@ from election.web import bp
 from election.web.access import login_required, public
 from election.web.context import get_session
 from election.web.downloads import stream
+from exports import nist
 from exports import opendata as files
 
 CSV = "text/csv; charset=utf-8"
@@ -203,4 +204,4 @@ def open_votes_csv():
 def open_nist_json():
     """The whole election in the NIST SP 1500-100 Election Results Reporting format."""
     data = opendata.election_data(get_session(), g.user)
-    return stream(files.nist_json_chunks(data), "application/json", "ket-qua-bau-cu-nist.json")
+    return stream(nist.nist_json_chunks(data), "application/json", "ket-qua-bau-cu-nist.json")

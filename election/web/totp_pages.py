@@ -8,8 +8,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Regexp
 
 from election.domain.errors import Unauthorized
+from election.services.identity import signin, users
 from election.services.identity import totp as otp
-from election.services.identity import users
 from election.web import bp
 from election.web.access import pending_user_id, public, second_factor_page, sign_in
 from election.web.context import get_session
@@ -54,7 +54,7 @@ def totp():
     status = 200
     if form.validate_on_submit():
         try:
-            done = users.verify_totp(get_session(), user.id, form.code.data, request.remote_addr)
+            done = signin.verify_totp(get_session(), user.id, form.code.data, request.remote_addr)
         except Unauthorized as exc:
             errors, status = exc.errors, 401
         else:
@@ -82,7 +82,7 @@ def totp_setup():
     status = 200
     if form.validate_on_submit():
         try:
-            done = users.confirm_totp_enrolment(
+            done = signin.confirm_totp_enrolment(
                 get_session(), user.id, secret, form.code.data, request.remote_addr
             )
         except Unauthorized as exc:

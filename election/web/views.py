@@ -19,9 +19,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from election.domain.errors import InvalidInput, Unauthorized
-from election.services.identity import users
+from election.services.identity import signin, users
 from election.services.identity.users import ROLE_NAMES
-from election.services.setup import setup_io, structure
+from election.services.setup import setup_writer, structure
 from election.web import bp
 from election.web.access import (
     login_required,
@@ -60,7 +60,7 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            user = users.authenticate(
+            user = signin.authenticate(
                 get_session(),
                 form.username.data,
                 form.password.data,
@@ -71,7 +71,7 @@ def login():
             error = exc.message
         else:
             next_page = _safe_next(request.args.get("next"))
-            if users.needs_totp(user, current_app.config["TOTP_REQUIRED_ROLES"]):
+            if signin.needs_totp(user, current_app.config["TOTP_REQUIRED_ROLES"]):
                 start_second_factor(user, next_page)
                 return redirect(url_for(second_factor_page()))
             sign_in(user)
@@ -154,7 +154,7 @@ def home():
 @login_required("admin")
 def setup_template():
     return Response(
-        setup_io.blank_template(),
+        setup_writer.blank_template(),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": "attachment; filename=mau-thiet-lap-bau-cu.xlsx"},
     )

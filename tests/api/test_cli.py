@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from election.models import ApiToken
 from election.services.identity.passwords import hash_token
-from election.services.setup import setup_io
+from election.services.setup import setup_io, setup_writer
 from election.services.setup.roll_io import write_roll_csv
 from tests.factories import small_setup
 
@@ -19,7 +19,7 @@ def _run(app, *args):
 
 def _setup_file(tmp_path):
     path = tmp_path / "setup.xlsx"
-    path.write_bytes(setup_io.write_setup(small_setup()))
+    path.write_bytes(setup_writer.write_setup(small_setup()))
     return path
 
 
@@ -42,7 +42,7 @@ def test_import_setup_refuses_a_bad_file_naming_cells(app, tmp_path):
     bad = small_setup()
     bad.units[0].seats = 4
     path = tmp_path / "bad.xlsx"
-    path.write_bytes(setup_io.write_setup(bad))
+    path.write_bytes(setup_writer.write_setup(bad))
     result = _run(app, "import-setup", str(path))
     assert result.exit_code == 1
     assert result.output.splitlines() == [

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from election.models import Contest, Unit, VoterCount, VotingArea
 from election.services.identity import users
-from election.services.identity.users import authenticate
+from election.services.identity.signin import authenticate
 from election.services.setup import demo
 from tests.unit.test_demo import HP_DISTRICTS as DISTRICTS
 

@@ -14,7 +14,7 @@ from election.domain.errors import Conflict, FileInvalid
 from election.models import Area, AuditEvent, Candidate, Election, VotingArea
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
-from election.services.setup import setup, setup_io
+from election.services.setup import setup, setup_io, setup_writer
 from tests.factories import small_setup
 
 SYSTEM = Actor(None, "system")
@@ -69,7 +69,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_election(
 
 
 def test_import_workbook_round_trip_on_this_database(session):
-    data = setup_io.write_setup(small_setup())
+    data = setup_writer.write_setup(small_setup())
     summary = setup.import_workbook(session, data)
     assert summary == (
         "Đã nạp thiết lập: 6 khu vực hành chính, 6 khu vực bỏ phiếu, 4 cấp bầu cử, "
@@ -79,7 +79,7 @@ def test_import_workbook_round_trip_on_this_database(session):
 
 
 def test_a_bad_workbook_is_refused_whole_with_every_cell_named(session):
-    data = setup_io.write_setup(small_setup())
+    data = setup_writer.write_setup(small_setup())
     data = _workbook_with(data, "units", "D2", 4)  # QH unit with 4 seats
     data = _workbook_with(data, "candidates", "E3", "1990-02-30")  # no such day
     with pytest.raises(FileInvalid) as refused:

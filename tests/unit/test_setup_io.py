@@ -20,14 +20,8 @@ from election.domain.setup import (
     VoterCountDef,
     VotingAreaDef,
 )
-from election.services.setup.setup_io import (
-    INSTRUCTIONS_SHEET,
-    SHEETS,
-    SetupFile,
-    blank_template,
-    read_setup,
-    write_setup,
-)
+from election.services.setup.setup_io import INSTRUCTIONS_SHEET, SHEETS, SetupFile, read_setup
+from election.services.setup.setup_writer import blank_template, write_setup
 
 
 def valid_setup() -> Setup:

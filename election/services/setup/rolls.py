@@ -19,19 +19,10 @@ from election.domain.setup import CONTEST_LABELS
 from election.models import Contest, Election, UnitVotingArea, VoterCount, VotingArea
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
-from election.services.setup.roll_io import RollFile, RollRow
+from election.services.setup.roll_io import ROLL_COLUMNS, RollFile, RollRow
 
 BATCH = 20_000
-COLUMNS = (
-    "voting_area_id",
-    "seq",
-    "full_name",
-    "date_of_birth",
-    "gender",
-    "residence",
-    "residence_type",
-    "note",
-)
+COLUMNS = ("voting_area_id", *ROLL_COLUMNS[1:])  # the voter table's, in the roll's order
 
 
 @dataclass
@@ -82,10 +73,38 @@ def import_rows(
     Every problem of every row is collected; if there is any, nothing is stored.
     """
     begin_write(session)
+    known = _known(session)
+    loaded = _load_rows(items, known, _writer(session), source)
+    if loaded.problems:
+        session.rollback()
+        count = fmt_int(len(loaded.problems))
+        raise FileInvalid(
+            f"Danh sách cử tri có {count} lỗi; không có cử tri nào được nạp",
+            [describe(p) for p in loaded.problems],
+        )
+    if not loaded.counts:
+        session.rollback()
+        raise FileInvalid("Danh sách cử tri không có dòng nào", [f"{source}: tệp không có cử tri"])
+    report = _store_report(session, known, loaded, actor, source)
+    session.commit()
+    refresh_statistics(session, ("voter", "voter_count"))
+    return report
+
+
+@dataclass
+class _Known:
+    """What the rows are checked against: the stored voting areas and the contests they hold."""
+
+    form_set: str
+    va_ids: dict[str, int]  # voting area code → id
+    contest_code: dict[int, str]  # contest id → code
+    held: dict[int, tuple[str, ...]]  # voting area id → its contests' codes, in contest order
+
+
+def _known(session: Session) -> _Known:
     election = session.scalars(select(Election)).first()
     if election is None:
         raise NotFound("Chưa có cuộc bầu cử nào được thiết lập; hãy nạp thiết lập trước")
-    va_ids = dict(session.execute(select(VotingArea.code, VotingArea.id)).all())
     contest_code = dict(session.execute(select(Contest.id, Contest.code)).all())
     held: dict[int, tuple[str, ...]] = defaultdict(tuple)
     for va_id, contest_id in session.execute(
@@ -94,89 +113,95 @@ def import_rows(
         )
     ):
         held[va_id] += (contest_code[contest_id],)
-    voter_contests: dict[tuple[str, str | None], frozenset[str]] = {}
+    va_ids = dict(session.execute(select(VotingArea.code, VotingArea.id)).all())
+    return _Known(election.form_set, va_ids, contest_code, held)
 
-    writer = _writer(session)
-    problems: list[Problem] = []
-    seqs: dict[int, set[int]] = {}
-    counts: dict[int, dict[str, int]] = {}
+
+@dataclass
+class _Loaded:
+    """What the rows of a roll came to: voters per voting area and contest, or problems."""
+
+    problems: list[Problem] = field(default_factory=list)
+    seqs: dict[int, set[int]] = field(default_factory=dict)  # voting area id → seqs seen
+    counts: dict[int, dict[str, int]] = field(default_factory=dict)  # va id → contest → n
+    voters: int = 0
+
+
+def _load_rows(
+    items: Iterable[RollRow | list[Problem]],
+    known: _Known,
+    writer: _SqliteWriter | _PostgresWriter,
+    source: str,
+) -> _Loaded:
+    """Check and count every row; write the rows in batches until the first problem."""
+    loaded = _Loaded()
+    voter_contests: dict[tuple[str, str | None], frozenset[str]] = {}
     batch: list[tuple] = []
-    voters = 0
     for item in items:
         if isinstance(item, list):
-            problems.extend(item)
+            loaded.problems.extend(item)
             continue
-        va_id = va_ids.get(item.voting_area)
+        va_id = _admit(item, known, loaded, writer, source)
         if va_id is None:
-            problems.append(
-                Problem(
-                    "unknown_code",
-                    f"Không có khu vực bỏ phiếu mã «{item.voting_area}»",
-                    source,
-                    item.row,
-                    "voting_area",
-                )
-            )
             continue
-        seen = seqs.get(va_id)
-        if seen is None:
-            seen = seqs[va_id] = set()
-            counts[va_id] = dict.fromkeys(held[va_id], 0)
-            if not problems:
-                writer.clear(va_id)
-        if item.seq in seen:
-            problems.append(
-                Problem(
-                    "seq_duplicate",
-                    f"Số thứ tự {item.seq} bị trùng trong danh sách của khu vực «{item.voting_area}»",
-                    source,
-                    item.row,
-                    "seq",
-                )
-            )
-            continue
-        seen.add(item.seq)
         key = (item.residence_type, item.note)
         contests = voter_contests.get(key)
         if contests is None:
-            contests = voter_contests[key] = contests_of_voter(*key, election.form_set)
-        per_contest = counts[va_id]
+            contests = voter_contests[key] = contests_of_voter(*key, known.form_set)
+        per_contest = loaded.counts[va_id]
         for contest in contests:
             if contest in per_contest:
                 per_contest[contest] += 1
-        voters += 1
-        if problems:
+        loaded.voters += 1
+        if loaded.problems:
             continue  # keep checking, stop writing: the import will be refused
-        batch.append(
-            (
-                va_id,
-                item.seq,
-                item.full_name,
-                item.date_of_birth,
-                item.gender,
-                item.residence,
-                item.residence_type,
-                item.note,
-            )
-        )
+        batch.append((va_id, *item[1:8]))  # seq … note: the fields after the area code
         if len(batch) >= BATCH:
             writer.write(batch)
             batch = []
-    if problems:
-        session.rollback()
-        raise FileInvalid(
-            f"Danh sách cử tri có {fmt_int(len(problems))} lỗi; không có cử tri nào được nạp",
-            [describe(p) for p in problems],
-        )
-    if not counts:
-        session.rollback()
-        raise FileInvalid("Danh sách cử tri không có dòng nào", [f"{source}: tệp không có cử tri"])
-    writer.write(batch)
+    if not loaded.problems:
+        writer.write(batch)
+    return loaded
 
-    code_of = {v: k for k, v in va_ids.items()}
-    contest_id = {v: k for k, v in contest_code.items()}
-    before = _store_counts(session, counts, contest_id)
-    report = RollReport(voters, {code_of[va]: per for va, per in counts.items()})
+
+def _admit(
+    item: RollRow,
+    known: _Known,
+    loaded: _Loaded,
+    writer: _SqliteWriter | _PostgresWriter,
+    source: str,
+) -> int | None:
+    """The row's voting area id, or None with its problem noted (unknown area, repeated seq).
+
+    The first row of a voting area clears its stored roll, while nothing is wrong yet.
+    """
+    va_id = known.va_ids.get(item.voting_area)
+    if va_id is None:
+        message = f"Không có khu vực bỏ phiếu mã «{item.voting_area}»"
+        loaded.problems.append(Problem("unknown_code", message, source, item.row, "voting_area"))
+        return None
+    seen = loaded.seqs.get(va_id)
+    if seen is None:
+        seen = loaded.seqs[va_id] = set()
+        loaded.counts[va_id] = dict.fromkeys(known.held[va_id], 0)
+        if not loaded.problems:
+            writer.clear(va_id)
+    if item.seq in seen:
+        message = f"Số thứ tự {item.seq} bị trùng trong danh sách của khu vực «{item.voting_area}»"
+        loaded.problems.append(Problem("seq_duplicate", message, source, item.row, "seq"))
+        return None
+    seen.add(item.seq)
+    return va_id
+
+
+def _store_report(
+    session: Session, known: _Known, loaded: _Loaded, actor: Actor, source: str
+) -> RollReport:
+    """Store the derived counts and audit the import; the report of what was stored."""
+    code_of = {v: k for k, v in known.va_ids.items()}
+    contest_id = {v: k for k, v in known.contest_code.items()}
+    before = _store_counts(session, loaded.counts, contest_id)
+    report = RollReport(loaded.voters, {code_of[va]: per for va, per in loaded.counts.items()})
     audit.append(
         session,
         actor,
@@ -184,10 +209,8 @@ def import_rows(
         "roll",
         source,
         {"counts": {code_of[va]: per for va, per in before.items()}},
-        {"voters": voters, "counts": report.counts},
+        {"voters": loaded.voters, "counts": report.counts},
     )
-    session.commit()
-    refresh_statistics(session, ("voter", "voter_count"))
     return report
 
 

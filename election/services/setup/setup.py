@@ -6,38 +6,18 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from election.db import begin_write, refresh_statistics
+from election.domain import setup as defs
 from election.domain.errors import Conflict, FileInvalid
 from election.domain.numbers import fmt_int
 from election.domain.problems import Problem
-from election.domain.setup import (
-    LEVEL_RANK,
-    LEVELS,
-    AreaDef,
-    CandidateDef,
-    ContestDef,
-    ElectionDef,
-    Setup,
-    UnitDef,
-    VoterCountDef,
-    VotingAreaDef,
-    check_setup,
-)
-from election.models import (
-    Area,
-    AreaClosure,
-    AreaLevel,
-    Candidate,
-    Contest,
-    Election,
-    Unit,
-    UnitVotingArea,
-    VoterCount,
-    VotingArea,
-)
+from election.domain.setup import LEVEL_RANK, LEVELS, Setup, check_setup
+from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
+from election.models.geography import Area, AreaClosure, AreaLevel, VotingArea
+from election.models.rolls import VoterCount
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
 from election.services.results import totals
-from election.services.setup import setup_io
+from election.services.setup import setup_io, setup_writer
 
 SEQUENCED = ("area_level", "area", "voting_area", "contest", "unit", "candidate", "election")
 
@@ -69,7 +49,7 @@ def import_workbook(session: Session, data: bytes, actor: Actor = Actor(None, au
 
 def export_workbook(session: Session) -> bytes:
     """The stored definition as a setup workbook."""
-    return setup_io.write_setup(read_setup(session))
+    return setup_writer.write_setup(read_setup(session))
 
 
 def summary(setup: Setup) -> str:
@@ -127,23 +107,29 @@ SETUP_TABLES = (
 
 
 def _insert(session: Session, setup: Setup) -> None:
+    """Insert the definition with ids in sheet order, so an export lists rows as they came in."""
     assert setup.election is not None
     e = setup.election
     session.execute(
         insert(Election), [{"id": 1, "name": e.name, "date": e.date, "form_set": e.form_set}]
     )
+    area_id = _insert_areas(session, setup.areas)
+    contest_id, unit_id = _insert_contests(session, setup)
+    _insert_voting_areas(session, setup, area_id, contest_id, unit_id)
+    if session.get_bind().dialect.name == "postgresql":
+        _move_sequences(session)
 
-    used = sorted({a.level for a in setup.areas}, key=LEVEL_RANK.__getitem__)
+
+def _insert_areas(session: Session, areas: list[defs.AreaDef]) -> dict[str, int]:
+    """The levels used, the areas (parents first, for the foreign key) and their closure."""
+    used = sorted({a.level for a in areas}, key=LEVEL_RANK.__getitem__)
     level_id = {code: i + 1 for i, code in enumerate(used)}
     session.execute(
         insert(AreaLevel),
         [{"id": level_id[c], "code": c, "name": LEVELS[c], "depth": i} for i, c in enumerate(used)],
     )
-
-    # Ids follow the sheet order, so an export lists areas as they came in;
-    # rows are inserted parents first for the foreign key.
-    area_id = {a.code: i + 1 for i, a in enumerate(setup.areas)}
-    by_code = {a.code: a for a in setup.areas}
+    area_id = {a.code: i + 1 for i, a in enumerate(areas)}
+    by_code = {a.code: a for a in areas}
     paths: dict[str, str] = {}
 
     def path(code: str) -> str:
@@ -161,18 +147,22 @@ def _insert(session: Session, setup: Setup) -> None:
             "parent_id": area_id[a.parent] if a.parent else None,
             "path": path(a.code),
         }
-        for a in setup.areas
+        for a in areas
     ]
     rows.sort(key=lambda r: r["path"].count("/"))
     session.execute(insert(Area), rows)
     closure = []
-    for a in setup.areas:
+    for a in areas:
         node: str | None = a.code
         while node:
             closure.append({"ancestor_id": area_id[node], "descendant_id": area_id[a.code]})
             node = by_code[node].parent
     session.execute(insert(AreaClosure), closure)
+    return area_id
 
+
+def _insert_contests(session: Session, setup: Setup) -> tuple[dict[str, int], dict[str, int]]:
+    """The contests, their units and the units' candidates; the contest and unit ids by code."""
     contest_id = {c.code: i + 1 for i, c in enumerate(setup.contests)}
     session.execute(
         insert(Contest),
@@ -210,6 +200,17 @@ def _insert(session: Session, setup: Setup) -> None:
             for i, c in enumerate(setup.candidates)
         ],
     )
+    return contest_id, unit_id
+
+
+def _insert_voting_areas(
+    session: Session,
+    setup: Setup,
+    area_id: dict[str, int],
+    contest_id: dict[str, int],
+    unit_id: dict[str, int],
+) -> None:
+    """The voting areas, their unit in each contest and their voter counts."""
     va_id = {v.code: i + 1 for i, v in enumerate(setup.voting_areas)}
     session.execute(
         insert(VotingArea),
@@ -238,21 +239,23 @@ def _insert(session: Session, setup: Setup) -> None:
                 for c in setup.voters
             ],
         )
-    if session.get_bind().dialect.name == "postgresql":
-        # Ids were given explicitly: move each sequence past them.
-        for table in SEQUENCED:
-            session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-                )
+
+
+def _move_sequences(session: Session) -> None:
+    """Ids were given explicitly: move each sequence past them (PostgreSQL)."""
+    for table in SEQUENCED:
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             )
+        )
 
 
 def read_setup(session: Session) -> Setup:
     """The stored definition, in the shape it was loaded from."""
     e = session.scalars(select(Election)).first()
-    election = ElectionDef(e.name, e.date, e.form_set) if e else None
+    election = defs.ElectionDef(e.name, e.date, e.form_set) if e else None
     areas = session.execute(
         select(Area.code, Area.name, AreaLevel.code, Area.parent_id, Area.id)
         .join(AreaLevel, Area.level_id == AreaLevel.id)
@@ -298,22 +301,22 @@ def read_setup(session: Session) -> Setup:
     return Setup(
         election=election,
         areas=[
-            AreaDef(code, name, level, area_code.get(parent) if parent else None, row=i + rows)
+            defs.AreaDef(code, name, level, area_code.get(parent) if parent else None, row=i + rows)
             for i, (code, name, level, parent, _) in enumerate(areas)
         ],
         contests=[
-            ContestDef(code, name, row=i + rows) for i, (_, code, name) in enumerate(contests)
+            defs.ContestDef(code, name, row=i + rows) for i, (_, code, name) in enumerate(contests)
         ],
         units=[
-            UnitDef(code, contest_code[cid], name, seats, row=i + rows)
+            defs.UnitDef(code, contest_code[cid], name, seats, row=i + rows)
             for i, (_, code, cid, name, seats) in enumerate(units)
         ],
         candidates=[
-            CandidateDef(code, unit_code[uid], order_, name, born, gender, row=i + rows)
+            defs.CandidateDef(code, unit_code[uid], order_, name, born, gender, row=i + rows)
             for i, (code, uid, order_, name, born, gender) in enumerate(candidates)
         ],
         voting_areas=[
-            VotingAreaDef(
+            defs.VotingAreaDef(
                 code,
                 name,
                 area_code[aid],
@@ -323,7 +326,7 @@ def read_setup(session: Session) -> Setup:
             for i, (vid, code, name, aid) in enumerate(voting_areas)
         ],
         voters=[
-            VoterCountDef(va_code[vid], contest_code[cid], n, row=i + rows)
+            defs.VoterCountDef(va_code[vid], contest_code[cid], n, row=i + rows)
             for i, (vid, cid, n) in enumerate(counts)
         ],
     )

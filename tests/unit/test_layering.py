@@ -35,7 +35,7 @@ RULES = {
     # package: what it may import besides the standard library
     "election/domain": ("election.domain",),
     "election/demo": ("election.domain", "election.demo"),
-    "election/models": ("sqlalchemy", "election.db", "election.models"),
+    "election/models": ("sqlalchemy", "election.db", "election.models", "election.domain"),
     "forms": ("forms", "election.domain", "tomllib"),
     "exports": ("exports", "forms", "election.domain", "openpyxl"),
     "election/schemas": ("marshmallow", "election.schemas", "election.domain"),

@@ -19,15 +19,20 @@ from election.domain.setup.definition import (
     GENDERS,
     MAX_SEATS,
     MIN_CANDIDATE_AGE,
+    AreaDef,
     CandidateDef,
+    ContestDef,
     ElectionDef,
     Setup,
+    UnitDef,
+    VotingAreaDef,
     age_on,
     minimum_candidates,
 )
 from election.domain.setup.geography import check_areas, check_voters, check_voting_areas
 
 Add = Callable[[Problem], None]
+Coded = AreaDef | ContestDef | UnitDef | CandidateDef | VotingAreaDef
 
 
 def check_setup(setup: Setup) -> list[Problem]:
@@ -49,7 +54,7 @@ def check_setup(setup: Setup) -> list[Problem]:
     return problems
 
 
-def _check_codes(items: Iterable, sheet: str, what: str, add: Add) -> None:
+def _check_codes(items: Iterable[Coded], sheet: str, what: str, add: Add) -> None:
     seen: dict[str, int] = {}
     for item in items:
         if not item.code:

@@ -327,7 +327,7 @@ def _cycle_members(areas: list[AreaDef]) -> list[AreaDef]:
     looping: set[str] = set()
     for start in parent:
         walk = []
-        node = start
+        node: str | None = start
         while node in parent and state.get(node) is None:
             state[node] = 1
             walk.append(node)

@@ -1,10 +1,19 @@
-"""The OpenAPI document, generated from the marshmallow schemas."""
+"""The OpenAPI document: paths from the app's URL map, bodies from the marshmallow schemas.
+
+What a route cannot tell about itself (summary, bodies, statuses, query parameters) is
+kept per view in ``OPERATIONS``; a view the document leaves out is named in ``UNDOCUMENTED``.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
+from werkzeug.routing import Rule
 
 from election.api import bp
 from election.schemas import results as r
@@ -12,6 +21,7 @@ from election.schemas import structure as s
 from election.schemas import tallies as t
 from election.web.access import public
 
+PREFIX = "/api/v1"
 ERRORS = {
     "400": "Nội dung không hợp lệ (lỗi từng trường)",
     "401": "Thiếu hoặc sai mã truy cập",
@@ -22,316 +32,259 @@ ERRORS = {
     "415": "Nội dung không phải JSON",
     "422": "Vi phạm quy định",
 }
+SCHEMAS = (
+    ("Error", s.ErrorOut),
+    ("AreaChild", s.AreaChildOut),
+    ("Area", s.AreaOut),
+    ("UnitSummary", s.UnitSummaryOut),
+    ("Contest", s.ContestOut),
+    ("Candidate", s.CandidateOut),
+    ("Unit", s.UnitOut),
+    ("TallyRef", s.TallyRefOut),
+    ("VotingAreaContest", s.VotingAreaContestOut),
+    ("VotingArea", s.VotingAreaOut),
+    ("TallyIn", t.TallyIn),
+    ("CorrectionIn", t.CorrectionIn),
+    ("VerifyIn", t.VerifyIn),
+    ("ReturnIn", t.ReturnIn),
+    ("Receipt", t.ReceiptOut),
+    ("RoundIn", r.RoundIn),
+)
 OBJECT = {"type": "object"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _ref(schema: str) -> dict:
+    return {"$ref": f"#/components/schemas/{schema}"}
+
+
+def _query(name: str, schema: dict, required: bool = False, **more: str) -> dict:
+    return {"name": name, "in": "query", "required": required, "schema": schema, **more}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the URL map cannot tell about an endpoint: its words, bodies and statuses."""
+
+    summary: str
+    answer: dict = field(default_factory=lambda: OBJECT)  # the schema of a success
+    status: str = "200"
+    body: str | None = None  # the schema of a JSON request body
+    params: tuple[dict, ...] = ()  # query and header parameters, after the path's own
+    errors: tuple[str, ...] = ("401",)
+    media: str = "application/json"
+    description: str = "OK"
+    public: bool = False  # no bearer token needed
+
+
+RECEIPT = _ref("Receipt")
+IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+}
+AREA = _query("area", {"type": "string"})
+PAGING = (
+    _query("after", {"type": "integer", "minimum": 0}),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
+)
+SCOPE = (
+    _query("contest", {"type": "string"}, description="Mã cấp bầu cử (QH, HDND_TINH, …)"),
+    _query(
+        "scope",
+        {"type": "string"},
+        True,
+        description="Mã khu vực bỏ phiếu, đơn vị bầu cử hoặc khu vực",
+    ),
+    _query(
+        "round",
+        {"type": "integer", "minimum": 1},
+        description="Vòng bầu cử (mặc định: mới nhất)",
+    ),
+)
+WRITE_ERRORS = ("401", "403", "404", "409")
+DOWNLOAD = "Tệp tải về"
+EXCEL = "Tệp Excel; tiêu đề X-Verification-Codes mang mã xác minh"
+# Per view of the API blueprint, in the document's order; the paths, their parameters and
+# methods come from the URL map.
+OPERATIONS = {
+    "submit_tally": Operation(
+        "Nộp biên bản kiểm phiếu",
+        RECEIPT,
+        "201",
+        "TallyIn",
+        (IDEMPOTENCY,),
+        (*WRITE_ERRORS, "422"),
+    ),
+    "get_tally": Operation("Biên bản và các phiên bản", errors=("401", "403", "404")),
+    "correct_tally": Operation(
+        "Sửa biên bản (phiên bản mới)",
+        RECEIPT,
+        "201",
+        "CorrectionIn",
+        (IDEMPOTENCY,),
+        (*WRITE_ERRORS, "422"),
+    ),
+    "verify_tally": Operation("Xác nhận biên bản", body="VerifyIn", errors=WRITE_ERRORS),
+    "return_tally": Operation("Trả lại biên bản", body="ReturnIn", errors=WRITE_ERRORS),
+    "area_results": Operation(
+        "Kết quả của một khu vực",
+        params=(_query("contest", {"type": "string"}, True),),
+        errors=("401", "403", "404"),
+    ),
+    "unit_results": Operation("Kết quả của một đơn vị bầu cử", errors=("401", "403", "404")),
+    "open_round": Operation(
+        "Mở vòng bầu cử thêm hoặc bầu cử lại",
+        status="201",
+        body="RoundIn",
+        errors=WRITE_ERRORS,
+    ),
+    # One object per contest: the answer is a list.
+    "progress": Operation(
+        "Tiến độ nhận biên bản",
+        {"type": "array", "items": OBJECT},
+        params=(AREA,),
+        errors=("401", "403", "404"),
+    ),
+    "turnout_progress": Operation(
+        "Tiến độ cử tri đi bầu", params=(AREA,), errors=("401", "403", "404")
+    ),
+    "audit_events": Operation("Nhật ký kiểm tra", params=PAGING, errors=("400", "401", "403")),
+    "audit_verify": Operation("Kiểm tra chuỗi nhật ký", errors=("401", "403")),
+    "whoami": Operation("Người gọi"),
+    "root_area": Operation("Khu vực gốc (thành phố)", _ref("Area"), errors=("401", "404")),
+    "area": Operation("Một khu vực hành chính", _ref("Area"), errors=("401", "404")),
+    "contests": Operation(
+        "Các cấp bầu cử và đơn vị bầu cử", {"type": "array", "items": _ref("Contest")}
+    ),
+    "unit": Operation("Một đơn vị bầu cử", _ref("Unit"), errors=("401", "404")),
+    "voting_area": Operation(
+        "Một khu vực bỏ phiếu", _ref("VotingArea"), errors=("401", "403", "404")
+    ),
+    "open_records": Operation(
+        "Biên bản kiểm phiếu (CSV)",
+        {"type": "string"},
+        media="text/csv",
+        description=DOWNLOAD,
+    ),
+    "open_votes": Operation(
+        "Số phiếu của người ứng cử (CSV)",
+        {"type": "string"},
+        media="text/csv",
+        description=DOWNLOAD,
+    ),
+    "open_nist_results": Operation(
+        "Kết quả toàn cuộc bầu cử (NIST SP 1500-100)",
+        errors=("401", "403", "404"),
+        description=DOWNLOAD,
+    ),
+    "form_export": Operation(
+        "Biểu mẫu chính thức (Excel); kind: count-record, unit-record, city-record, "
+        "summary-record, statistics",
+        {"type": "string", "format": "binary"},
+        params=SCOPE,
+        errors=("400", "401", "403", "404"),
+        media=XLSX,
+        description=EXCEL,
+    ),
+    "ward_form_export": Operation(
+        "Mọi biên bản kiểm phiếu của một phường, xã (Excel, mỗi biên bản một trang tính)",
+        {"type": "string", "format": "binary"},
+        params=SCOPE[:1],
+        errors=("400", "401", "403", "404"),
+        media=XLSX,
+        description=EXCEL,
+    ),
+    "verify": Operation(
+        "Mã xác minh của một biểu mẫu đã xuất còn khớp dữ liệu không (công khai)",
+        errors=("400", "404"),
+        description="Kết quả kiểm tra",
+        public=True,
+    ),
+}
+# Views of the API blueprint the document leaves out: the document itself, and the polling
+# teams' turnout report, which it has never listed.
+UNDOCUMENTED = frozenset({"openapi_json", "report_turnout"})
+# <int(max=…):record_id> → the converter (int) and the name (record_id)
+ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def build_spec(rules: Iterable[Rule]) -> dict:
+    """The OpenAPI 3 document of the URL map's ``rules`` under the API's prefix."""
+    spec = APISpec(
+        title="Hệ thống tổng hợp kết quả bầu cử — API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        servers=[{"url": PREFIX}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name, schema in SCHEMAS:
+        spec.components.schema(name, schema=schema)
+    routes = {view_name(rule): rule for rule in rules if rule.rule.startswith(PREFIX + "/")}
+    paths: dict[str, dict[str, dict]] = {}
+    for name, operation in OPERATIONS.items():
+        rule = routes[name]
+        (method,) = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        path = ARGUMENT.sub(r"{\2}", rule.rule.removeprefix(PREFIX))
+        paths.setdefault(path, {})[method.lower()] = _operation(operation, _path_params(rule))
+    for path, operations in paths.items():
+        spec.path(path, operations=operations)
+    return spec.to_dict()
+
+
+def view_name(rule: Rule) -> str:
+    """The name of a rule's view function, whatever blueprint it is registered under."""
+    return rule.endpoint.rsplit(".", 1)[-1]
+
+
+def _path_params(rule: Rule) -> list[dict]:
+    return [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer" if converter == "int" else "string"},
+        }
+        for converter, name in ARGUMENT.findall(rule.rule)
+    ]
+
+
+def _operation(op: Operation, path_params: list[dict]) -> dict:
+    out: dict = {"summary": op.summary}
+    if not op.public:
+        out["security"] = [{"bearer": []}]
+    out["parameters"] = [*path_params, *op.params]
+    errors = op.errors
+    if op.body is not None:
+        out["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(op.body)}},
+        }
+        # Any body may be too large or not JSON.
+        errors = (*errors, "413", "415")
+    out["responses"] = {
+        op.status: {"description": op.description, "content": {op.media: {"schema": op.answer}}},
+        **_error_responses(*errors),
+    }
+    return out
 
 
 def _error_responses(*codes: str) -> dict:
     # Any request may be refused as malformed (e.g. a NUL character in its address): 400.
     codes = tuple(sorted({"400", *codes}))
     return {
-        c: {
-            "description": ERRORS[c],
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
+        c: {"description": ERRORS[c], "content": {"application/json": {"schema": _ref("Error")}}}
         for c in codes
     }
-
-
-def _get(
-    summary: str, schema: str, many: bool = False, params: list[dict] | None = None, errors=("401",)
-):
-    ref = {"$ref": f"#/components/schemas/{schema}"}
-    return {
-        "get": {
-            "summary": summary,
-            "security": [{"bearer": []}],
-            "parameters": params or [],
-            "responses": {
-                "200": {
-                    "description": "OK",
-                    "content": {
-                        "application/json": {
-                            "schema": {"type": "array", "items": ref} if many else ref
-                        }
-                    },
-                },
-                **_error_responses(*errors),
-            },
-        }
-    }
-
-
-CODE = [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}]
-RECORD = [{"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-CONTEST = [{"name": "contest", "in": "query", "required": True, "schema": {"type": "string"}}]
-IDEMPOTENCY = [
-    {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
-]
-
-
-def _post(summary: str, body: str, answer: dict, status: str, params=(), errors=()) -> dict:
-    return {
-        "post": {
-            "summary": summary,
-            "security": [{"bearer": []}],
-            "parameters": list(params),
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}
-                },
-            },
-            "responses": {
-                status: {"description": "OK", "content": {"application/json": {"schema": answer}}},
-                **_error_responses("400", "401", "413", "415", *errors),
-            },
-        }
-    }
-
-
-def _get_object(summary: str, params=(), errors=("401",)) -> dict:
-    return {
-        "get": {
-            "summary": summary,
-            "security": [{"bearer": []}],
-            "parameters": list(params),
-            "responses": {
-                "200": {"description": "OK", "content": {"application/json": {"schema": OBJECT}}},
-                **_error_responses(*errors),
-            },
-        }
-    }
-
-
-def build_spec() -> dict:
-    spec = APISpec(
-        title="Hệ thống tổng hợp kết quả bầu cử — API",
-        version="1.0.0",
-        openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
-        servers=[{"url": "/api/v1"}],
-    )
-    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for name, schema in (
-        ("Error", s.ErrorOut),
-        ("AreaChild", s.AreaChildOut),
-        ("Area", s.AreaOut),
-        ("UnitSummary", s.UnitSummaryOut),
-        ("Contest", s.ContestOut),
-        ("Candidate", s.CandidateOut),
-        ("Unit", s.UnitOut),
-        ("TallyRef", s.TallyRefOut),
-        ("VotingAreaContest", s.VotingAreaContestOut),
-        ("VotingArea", s.VotingAreaOut),
-        ("TallyIn", t.TallyIn),
-        ("CorrectionIn", t.CorrectionIn),
-        ("VerifyIn", t.VerifyIn),
-        ("ReturnIn", t.ReturnIn),
-        ("Receipt", t.ReceiptOut),
-        ("RoundIn", r.RoundIn),
-    ):
-        spec.components.schema(name, schema=schema)
-    receipt = {"$ref": "#/components/schemas/Receipt"}
-    spec.path(
-        "/tallies",
-        operations=_post(
-            "Nộp biên bản kiểm phiếu",
-            "TallyIn",
-            receipt,
-            "201",
-            IDEMPOTENCY,
-            ("403", "404", "409", "422"),
-        ),
-    )
-    spec.path(
-        "/tallies/{record_id}",
-        operations=_get_object("Biên bản và các phiên bản", RECORD, ("401", "403", "404")),
-    )
-    spec.path(
-        "/tallies/{record_id}/corrections",
-        operations=_post(
-            "Sửa biên bản (phiên bản mới)",
-            "CorrectionIn",
-            receipt,
-            "201",
-            [*RECORD, *IDEMPOTENCY],
-            ("403", "404", "409", "422"),
-        ),
-    )
-    spec.path(
-        "/tallies/{record_id}/verify",
-        operations=_post(
-            "Xác nhận biên bản", "VerifyIn", OBJECT, "200", RECORD, ("403", "404", "409")
-        ),
-    )
-    spec.path(
-        "/tallies/{record_id}/return",
-        operations=_post(
-            "Trả lại biên bản", "ReturnIn", OBJECT, "200", RECORD, ("403", "404", "409")
-        ),
-    )
-    spec.path(
-        "/results/areas/{code}",
-        operations=_get_object("Kết quả của một khu vực", [*CODE, *CONTEST], ("401", "403", "404")),
-    )
-    spec.path(
-        "/results/units/{code}",
-        operations=_get_object("Kết quả của một đơn vị bầu cử", CODE, ("401", "403", "404")),
-    )
-    spec.path(
-        "/units/{code}/rounds",
-        operations=_post(
-            "Mở vòng bầu cử thêm hoặc bầu cử lại",
-            "RoundIn",
-            OBJECT,
-            "201",
-            CODE,
-            ("403", "404", "409"),
-        ),
-    )
-    area_param = [{"name": "area", "in": "query", "required": False, "schema": {"type": "string"}}]
-    progress = _get_object("Tiến độ nhận biên bản", area_param, ("401", "403", "404"))
-    # One object per contest: the answer is a list.
-    progress["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
-        "type": "array",
-        "items": OBJECT,
-    }
-    spec.path("/progress", operations=progress)
-    spec.path(
-        "/turnout",
-        operations=_get_object("Tiến độ cử tri đi bầu", area_param, ("401", "403", "404")),
-    )
-    paging = [
-        {
-            "name": "after",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "integer", "minimum": 0},
-        },
-        {
-            "name": "limit",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
-        },
-    ]
-    spec.path("/audit", operations=_get_object("Nhật ký kiểm tra", paging, ("400", "401", "403")))
-    spec.path("/audit/verify", operations=_get_object("Kiểm tra chuỗi nhật ký", (), ("401", "403")))
-    spec.path("/whoami", operations=_get_object("Người gọi"))
-    spec.path("/areas", operations=_get("Khu vực gốc (thành phố)", "Area", errors=("401", "404")))
-    spec.path(
-        "/areas/{code}",
-        operations=_get("Một khu vực hành chính", "Area", params=CODE, errors=("401", "404")),
-    )
-    spec.path("/contests", operations=_get("Các cấp bầu cử và đơn vị bầu cử", "Contest", many=True))
-    spec.path(
-        "/units/{code}",
-        operations=_get("Một đơn vị bầu cử", "Unit", params=CODE, errors=("401", "404")),
-    )
-    spec.path(
-        "/voting-areas/{code}",
-        operations=_get(
-            "Một khu vực bỏ phiếu", "VotingArea", params=CODE, errors=("401", "403", "404")
-        ),
-    )
-    text = {"type": "string"}
-    for path, summary, media, schema, errors in (
-        ("/open/records.csv", "Biên bản kiểm phiếu (CSV)", "text/csv", text, ("401",)),
-        ("/open/votes.csv", "Số phiếu của người ứng cử (CSV)", "text/csv", text, ("401",)),
-        (
-            "/open/nist-results.json",
-            "Kết quả toàn cuộc bầu cử (NIST SP 1500-100)",
-            "application/json",
-            OBJECT,
-            ("401", "403", "404"),
-        ),
-    ):
-        spec.path(
-            path,
-            operations={
-                "get": {
-                    "summary": summary,
-                    "security": [{"bearer": []}],
-                    "parameters": [],
-                    "responses": {
-                        "200": {
-                            "description": "Tệp tải về",
-                            "content": {media: {"schema": schema}},
-                        },
-                        **_error_responses(*errors),
-                    },
-                }
-            },
-        )
-    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    binary = {"type": "string", "format": "binary"}
-    scope_params = [
-        {"name": name, "in": "query", "required": required, "schema": schema, "description": d}
-        for name, required, schema, d in (
-            ("contest", False, {"type": "string"}, "Mã cấp bầu cử (QH, HDND_TINH, …)"),
-            ("scope", True, {"type": "string"}, "Mã khu vực bỏ phiếu, đơn vị bầu cử hoặc khu vực"),
-            ("round", False, {"type": "integer", "minimum": 1}, "Vòng bầu cử (mặc định: mới nhất)"),
-        )
-    ]
-    for path, summary, params, errors in (
-        (
-            "/forms/{kind}",
-            "Biểu mẫu chính thức (Excel); kind: count-record, unit-record, city-record, "
-            "summary-record, statistics",
-            [
-                {"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}},
-                *scope_params,
-            ],
-            ("400", "401", "403", "404"),
-        ),
-        (
-            "/forms/ward/{code}",
-            "Mọi biên bản kiểm phiếu của một phường, xã (Excel, mỗi biên bản một trang tính)",
-            [*CODE, scope_params[0]],
-            ("400", "401", "403", "404"),
-        ),
-    ):
-        spec.path(
-            path,
-            operations={
-                "get": {
-                    "summary": summary,
-                    "security": [{"bearer": []}],
-                    "parameters": params,
-                    "responses": {
-                        "200": {
-                            "description": "Tệp Excel; tiêu đề X-Verification-Codes mang mã xác minh",
-                            "content": {xlsx: {"schema": binary}},
-                        },
-                        **_error_responses(*errors),
-                    },
-                }
-            },
-        )
-    spec.path(
-        "/verify/{code}",
-        operations={
-            "get": {
-                "summary": "Mã xác minh của một biểu mẫu đã xuất còn khớp dữ liệu không (công khai)",
-                "parameters": [
-                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
-                ],
-                "responses": {
-                    "200": {
-                        "description": "Kết quả kiểm tra",
-                        "content": {"application/json": {"schema": OBJECT}},
-                    },
-                    **_error_responses("400", "404"),
-                },
-            }
-        },
-    )
-    return spec.to_dict()
 
 
 @bp.get("/openapi.json")
 @public
 def openapi_json():
     """The OpenAPI 3 document of this API."""
-    cache = current_app.extensions.setdefault("election.openapi", build_spec())
-    return cache
+    extensions = current_app.extensions
+    if "election.openapi" not in extensions:
+        extensions["election.openapi"] = build_spec(current_app.url_map.iter_rules())
+    return extensions["election.openapi"]

@@ -104,41 +104,9 @@ def winners(
     )
 
     elected_codes = {c.code for c in elected}
-    qualified_codes = {c.code for c in qualified}
-    outcomes = tuple(
-        CandidateOutcome(
-            code=c.code,
-            name=c.name,
-            date_of_birth=c.date_of_birth,
-            votes=votes[c.code],
-            pct_of_valid=percent(votes[c.code], valid),
-            qualified=c.code in qualified_codes,
-            elected=c.code in elected_codes,
-            rank=rank[c.code],
-        )
-        for c in ballot
-    )
-
-    notes: list[str] = []
-    if pending:
-        notes.append("Chưa có khu vực bỏ phiếu nào gửi biên bản kiểm phiếu.")
-    elif result.voting_areas_reported < result.voting_areas_total:
-        notes.append(
-            f"Mới có {fmt_int(result.voting_areas_reported)}/"
-            f"{fmt_int(result.voting_areas_total)} khu vực bỏ phiếu gửi biên bản kiểm phiếu: "
-            "kết quả này chỉ là tạm tính."
-        )
+    notes = _progress_notes(result)
     if not turnout_ok and not pending:
-        turnout = (
-            f"Số cử tri đi bầu ({fmt_int(result.voters_voted)}) không quá một nửa "
-            f"tổng số cử tri ({fmt_int(result.voters_on_roll)})"
-        )
-        if void:
-            notes.append(
-                turnout + ": cuộc bầu cử ở đơn vị này không có giá trị; đề nghị bầu cử lại."
-            )
-        else:
-            notes.append(turnout + ", nhưng đây là cuộc bầu cử lại nên kết quả vẫn được công nhận.")
+        notes.append(_turnout_note(result, void))
     if not void and not pending and valid <= 0:
         notes.append("Đơn vị bầu cử không có phiếu hợp lệ nào nên không người ứng cử nào trúng cử.")
     notes.extend(_tie_notes(ballot, qualified, votes, seats, elected_codes))
@@ -149,18 +117,7 @@ def winners(
             f"{seats_to_decide} người trúng cử cuối cùng: Ủy ban bầu cử quyết định."
         )
     if not void and not pending and shortfall > 0:
-        missing = f"Đơn vị bầu cử còn thiếu {shortfall} đại biểu"
-        if additional:
-            notes.append(missing + "; đề nghị bầu cử thêm.")
-        elif hdnd_two_thirds:
-            notes.append(
-                f"{missing}, nhưng số người trúng cử ({filled}) đã đạt từ hai phần ba "
-                f"số đại biểu được bầu ({seats}) trở lên nên không bầu cử thêm."
-            )
-        else:
-            notes.append(
-                missing + "; đây là cuộc bầu cử thêm nên không tổ chức bầu cử thêm lần thứ hai."
-            )
+        notes.append(_shortfall_note(shortfall, additional, hdnd_two_thirds, filled, seats))
 
     return UnitOutcome(
         seats=seats,
@@ -168,7 +125,7 @@ def winners(
         round_kind=round_kind,
         turnout_ok=turnout_ok,
         void=void,
-        candidates=outcomes,
+        candidates=_outcomes(ballot, votes, valid, qualified, elected_codes, rank),
         elected=tuple(c.code for c in elected),
         shortfall=shortfall,
         seats_to_decide=seats_to_decide,
@@ -177,6 +134,72 @@ def winners(
         tie_needs_decision=tuple(c.code for c in undecided),
         notes=tuple(notes),
     )
+
+
+def _outcomes(
+    ballot: list[UnitCandidate],
+    votes: dict[str, int],
+    valid: int,
+    qualified: list[UnitCandidate],
+    elected: set[str],
+    rank: dict[str, int],
+) -> tuple[CandidateOutcome, ...]:
+    """Each candidate's standing, in ballot order."""
+    qualified_codes = {c.code for c in qualified}
+    return tuple(
+        CandidateOutcome(
+            code=c.code,
+            name=c.name,
+            date_of_birth=c.date_of_birth,
+            votes=votes[c.code],
+            pct_of_valid=percent(votes[c.code], valid),
+            qualified=c.code in qualified_codes,
+            elected=c.code in elected,
+            rank=rank[c.code],
+        )
+        for c in ballot
+    )
+
+
+def _progress_notes(result: Result) -> list[str]:
+    """Say when no record, or not every record, has arrived: the result is not final."""
+    if result.voting_areas_reported == 0:
+        return ["Chưa có khu vực bỏ phiếu nào gửi biên bản kiểm phiếu."]
+    if result.voting_areas_reported < result.voting_areas_total:
+        return [
+            f"Mới có {fmt_int(result.voting_areas_reported)}/"
+            f"{fmt_int(result.voting_areas_total)} khu vực bỏ phiếu gửi biên bản kiểm phiếu: "
+            "kết quả này chỉ là tạm tính."
+        ]
+    return []
+
+
+def _turnout_note(result: Result, void: bool) -> str:
+    """Half the roll or fewer voted (§6.1): a re-election, unless this is the re-election."""
+    turnout = (
+        f"Số cử tri đi bầu ({fmt_int(result.voters_voted)}) không quá một nửa "
+        f"tổng số cử tri ({fmt_int(result.voters_on_roll)})"
+    )
+    if void:
+        return turnout + ": cuộc bầu cử ở đơn vị này không có giá trị; đề nghị bầu cử lại."
+    return turnout + ", nhưng đây là cuộc bầu cử lại nên kết quả vẫn được công nhận."
+
+
+def _shortfall_note(
+    shortfall: int, additional: bool, hdnd_two_thirds: bool, filled: int, seats: int
+) -> str:
+    """Seats are missing: an additional election, or why the law holds none."""
+    missing = f"Đơn vị bầu cử còn thiếu {shortfall} đại biểu"
+    if additional:
+        return missing + "; đề nghị bầu cử thêm."
+    if hdnd_two_thirds:
+        # A People's Council unit elects more only below two thirds of its seats (§6.4).
+        return (
+            f"{missing}, nhưng số người trúng cử ({filled}) đã đạt từ hai phần ba "
+            f"số đại biểu được bầu ({seats}) trở lên nên không bầu cử thêm."
+        )
+    # Otherwise this round is the additional election, and there is at most one (§6.4).
+    return missing + "; đây là cuộc bầu cử thêm nên không tổ chức bầu cử thêm lần thứ hai."
 
 
 def _allocate(

@@ -16,8 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from election.db import Base
-
-CONTEST_CODES = ("QH", "HDND_TINH", "HDND_HUYEN", "HDND_XA")
+from election.domain.contests import CONTEST_CODES
 
 
 class Election(Base):
@@ -54,7 +53,9 @@ class Contest(Base):
     name: Mapped[str] = mapped_column(String(200))
 
     __table_args__ = (
-        CheckConstraint("code IN ('QH', 'HDND_TINH', 'HDND_HUYEN', 'HDND_XA')", name="code_known"),
+        CheckConstraint(
+            "code IN (" + ", ".join(f"'{code}'" for code in CONTEST_CODES) + ")", name="code_known"
+        ),
     )
 
 

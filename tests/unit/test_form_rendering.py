@@ -12,6 +12,7 @@ import pytest
 import forms
 from exports import xlsx
 from exports.text import DOTS, Lookup, Run, fill, runs, show
+from exports.xlsx import grid
 
 
 def test_fields_are_filled_with_vietnamese_numbers_and_dots_when_unknown():
@@ -39,14 +40,14 @@ def test_an_item_falls_back_to_the_record():
 
 
 def test_grid_columns_follow_the_widths_and_cover_the_grid():
-    spans = xlsx._allocate([5, 19, 11, 11, 11, 8, 8, 8, 8, 6], 48)
+    spans = grid.allocate([5, 19, 11, 11, 11, 8, 8, 8, 8, 6], 48)
     assert spans[0][0] == 1 and spans[-1][1] == 48
     assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(spans))
     sizes = [last - first + 1 for first, last in spans]
     # 38 columns shared by weight (95 in all) after one each; the rest by largest remainder.
     assert sizes == [3, 9, 6, 6, 5, 4, 4, 4, 4, 3]
     with pytest.raises(ValueError):
-        xlsx._allocate([1] * 49, 48)
+        grid.allocate([1] * 49, 48)
 
 
 def _definition(blocks: list[dict], form_set: str = "2021") -> forms.Definition:

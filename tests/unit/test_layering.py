@@ -35,7 +35,7 @@ RULES = {
     # package: what it may import besides the standard library
     "election/domain": ("election.domain",),
     "election/demo": ("election.domain", "election.demo"),
-    # Models may name what the law defines (the record's figures), never the reverse.
+    # Models may name what the law defines (figures, contest codes), never the reverse.
     "election/models": ("sqlalchemy", "election.db", "election.models", "election.domain"),
     "forms": ("forms", "election.domain", "tomllib"),
     "exports": ("exports", "forms", "election.domain", "openpyxl"),

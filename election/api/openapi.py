@@ -6,11 +6,13 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 
-from election.api import bp
+from election.http.access import public
+from election.http.routes import Routes
 from election.schemas import results as r
 from election.schemas import structure as s
 from election.schemas import tallies as t
-from election.web.access import public
+
+routes = Routes()
 
 ERRORS = {
     "400": "Nội dung không hợp lệ (lỗi từng trường)",
@@ -329,7 +331,7 @@ def build_spec() -> dict:
     return spec.to_dict()
 
 
-@bp.get("/openapi.json")
+@routes.get("/openapi.json")
 @public
 def openapi_json():
     """The OpenAPI 3 document of this API."""

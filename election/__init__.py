@@ -9,11 +9,11 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application: config, database, errors, CLI, blueprints."""
     from flask_wtf.csrf import CSRFProtect
 
-    from election import cli, errors
+    from election import api, cli, errors, web
     from election.config import from_environment
     from election.db import make_engine, make_sessionmaker
-    from election.web import filters, headers
-    from election.web.context import init_app as init_context
+    from election.http import context, headers
+    from election.web import filters
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(from_environment())
@@ -30,16 +30,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["election.engine"] = engine
     app.extensions["election.sessions"] = make_sessionmaker(engine)
 
-    init_context(app)
+    context.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     filters.init_app(app)
     headers.init_app(app)
 
-    from election.api import bp as api_bp
-    from election.web import bp as web_bp
-
-    app.register_blueprint(web_bp)
+    api_bp = api.blueprint()
+    app.register_blueprint(web.blueprint())
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # Pages post forms and need CSRF tokens; the API authenticates with Bearer tokens.
     csrf = CSRFProtect(app)

@@ -9,10 +9,8 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
 
-from election.db import begin_write
-from election.domain.errors import DomainError
+from election.domain.errors import Conflict, DomainError, NotFound
 
 db_cli = AppGroup("db", help="Lược đồ cơ sở dữ liệu (Alembic).")
 
@@ -209,16 +207,14 @@ def restore_command(file: str) -> None:
 @with_appcontext
 def tokens_command() -> None:
     """List every API token with its owner, label and last use (never the token)."""
-    from election.models import ApiToken, User
+    from election.services.identity import tokens
 
     with _session() as session:
-        rows = session.execute(
-            select(ApiToken, User.username).join(User).order_by(ApiToken.id)
-        ).all()
-        for t, name in rows:
-            used = t.last_used_at.isoformat() if t.last_used_at else "chưa dùng"
-            state = f"thu hồi {t.revoked_at.isoformat()}" if t.revoked_at else "còn hiệu lực"
-            click.echo(f"{t.id}\t{name}\t{t.label}\tdùng lần cuối: {used}\t{state}")
+        rows = tokens.listing(session, None)
+    for t in reversed(rows):  # oldest first
+        used = t.last_used_at.isoformat() if t.last_used_at else "chưa dùng"
+        state = f"thu hồi {t.revoked_at.isoformat()}" if t.revoked_at else "còn hiệu lực"
+        click.echo(f"{t.id}\t{t.username}\t{t.label}\tdùng lần cuối: {used}\t{state}")
 
 
 @click.command("revoke-token")
@@ -226,28 +222,14 @@ def tokens_command() -> None:
 @click.argument("token_id", type=int)
 def revoke_token_command(token_id: int) -> None:
     """Revoke an API token at once (as the system, audited)."""
-    from election.domain.clock import utcnow
-    from election.models import ApiToken
-    from election.services.audit import chain as audit
-    from election.services.audit.chain import Actor
+    from election.services.identity import tokens
 
     with _session() as session:
-        begin_write(session)
-        row = session.get(ApiToken, token_id)
-        if row is None or row.revoked_at is not None:
+        try:
+            tokens.revoke(session, None, token_id)
+        except (NotFound, Conflict):
             click.echo(f"Lỗi: không có mã truy cập số {token_id} còn hiệu lực", err=True)
             sys.exit(1)
-        row.revoked_at = utcnow()
-        audit.append(
-            session,
-            Actor(None, audit.SYSTEM),
-            "token.revoke",
-            "api_token",
-            row.id,
-            {"label": row.label},
-            {"revoked": True},
-        )
-        session.commit()
     click.echo(f"Đã thu hồi mã truy cập số {token_id}")
 
 

@@ -22,8 +22,8 @@ from election.domain.errors import (
     RuleBroken,
     TooManyRequests,
     Unauthorized,
-    UnsupportedMediaType,
 )
+from election.http.errors import UnsupportedMediaType
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,11 @@ HTTP_MESSAGES = {
     500: ("internal_error", "Lỗi hệ thống; sự cố đã được ghi lại"),
     503: ("unavailable", "Hệ thống tạm thời không truy cập được cơ sở dữ liệu; hãy thử lại sau"),
 }
+
+
+def status_of(exc: DomainError) -> int:
+    """The HTTP status of a refusal, also for pages that show it in place of an error page."""
+    return next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
 
 
 def wants_json() -> bool:
@@ -86,7 +91,7 @@ def error_response(
 
 def _domain(exc: DomainError) -> Response:
     _discard_session()
-    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+    status = status_of(exc)
     extra = getattr(exc, "details", {})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if isinstance(exc, TooManyRequests):

@@ -2,9 +2,7 @@
 
 from flask import Blueprint
 
-bp = Blueprint("api", __name__)
-
-from election.api import (  # noqa: E402,F401
+from election.api import (
     audit,
     forms,
     openapi,
@@ -14,3 +12,13 @@ from election.api import (  # noqa: E402,F401
     tallies,
     turnout,
 )
+
+ENDPOINTS = (audit, forms, openapi, opendata, results, structure, tallies, turnout)
+
+
+def blueprint() -> Blueprint:
+    """The API's blueprint ``api``, with every API module's routes."""
+    bp = Blueprint("api", __name__)
+    for module in ENDPOINTS:
+        module.routes.register(bp)
+    return bp

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import request
 
-from election.api import bp
-from election.api.body import BodyError
+from election.http.access import token_required
+from election.http.context import get_session
+from election.http.errors import MalformedBody
+from election.http.routes import Routes
 from election.services.audit import chain as audit
 from election.services.audit import check as audit_check
-from election.web.access import token_required
-from election.web.context import get_session
+
+routes = Routes()
 
 AUDITORS = ("board", "admin")
 
@@ -19,13 +21,13 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     if raw is None:
         return default
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or not low <= int(raw) <= high:
-        raise BodyError(
+        raise MalformedBody(
             f"Tham số {name} phải là số nguyên từ {low} đến {high}", {name: ["Không hợp lệ"]}
         )
     return int(raw)
 
 
-@bp.get("/audit")
+@routes.get("/audit")
 @token_required(*AUDITORS)
 def audit_events():
     """Events after a sequence number, in order."""
@@ -35,7 +37,7 @@ def audit_events():
     return {"events": [audit.as_dict(e) for e in events]}
 
 
-@bp.get("/audit/verify")
+@routes.get("/audit/verify")
 @token_required(*AUDITORS)
 def audit_verify():
     """Recompute the chain and compare every stored tally version with its event."""

@@ -7,21 +7,20 @@ import json
 from flask import request
 from marshmallow import Schema, ValidationError
 
-from election.domain.errors import MalformedBody as BodyError
-from election.domain.errors import UnsupportedMediaType
+from election.http.errors import MalformedBody, UnsupportedMediaType
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
     seen: dict[str, object] = {}
     for key, value in pairs:
         if key in seen:
-            raise BodyError(f"Khóa «{key}» xuất hiện hai lần trong JSON", {key: ["Bị lặp lại"]})
+            raise MalformedBody(f"Khóa «{key}» xuất hiện hai lần trong JSON", {key: ["Bị lặp lại"]})
         seen[key] = value
     return seen
 
 
 def _no_constant(name: str) -> object:
-    raise BodyError(f"JSON không hợp lệ: {name} không phải là số")
+    raise MalformedBody(f"JSON không hợp lệ: {name} không phải là số")
 
 
 def _has_nul(value: object) -> bool:
@@ -50,14 +49,14 @@ def json_body() -> object:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
             if b"\\u0000" in raw and _has_nul(data):
                 # Nor a NUL ("\u0000"): PostgreSQL refuses it in text.
-                raise BodyError(
+                raise MalformedBody(
                     "Nội dung chứa ký tự NUL (\\u0000), không được chấp nhận",
                     {"_": ["Không được chứa ký tự NUL"]},
                 )
-    except BodyError:
+    except MalformedBody:
         raise
     except (UnicodeError, ValueError, RecursionError):
-        raise BodyError("Nội dung không phải là JSON hợp lệ (UTF-8)") from None
+        raise MalformedBody("Nội dung không phải là JSON hợp lệ (UTF-8)") from None
     return data
 
 
@@ -87,4 +86,4 @@ def load(schema: Schema) -> dict:
         errors = flatten(exc.messages)
         if "_schema" in errors and not isinstance(data, dict):
             errors = {"_": errors.pop("_schema")}
-        raise BodyError("Dữ liệu gửi lên không hợp lệ; xem lỗi từng trường", errors) from None
+        raise MalformedBody("Dữ liệu gửi lên không hợp lệ; xem lỗi từng trường", errors) from None

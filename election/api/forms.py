@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-from election.api import bp
 from election.domain.numbers import iso_utc
+from election.http import downloads
+from election.http.access import public, token_required
+from election.http.context import get_session
+from election.http.routes import Routes
 from election.services import forms
-from election.web.access import public, token_required
-from election.web.context import get_session
-from election.web.forms_pages import export_requested, export_ward_requested
+
+routes = Routes()
 
 
-@bp.get("/forms/<kind>")
+@routes.get("/forms/<kind>")
 @token_required()
 def form_export(kind: str):
     """One official form as .xlsx: ?contest=QH&scope=CODE[&round=N]."""
-    return export_requested(kind)
+    return downloads.export_requested(kind)
 
 
-@bp.get("/forms/ward/<code>")
+@routes.get("/forms/ward/<code>")
 @token_required()
 def ward_form_export(code: str):
     """All count records of a ward for a contest, one sheet each: ?contest=QH."""
-    return export_ward_requested(code)
+    return downloads.export_ward_requested(code)
 
 
-@bp.get("/verify/<code>")
+@routes.get("/verify/<code>")
 @public
 def verify(code: str):
     """Whether the record a verification code was printed on still matches the data."""

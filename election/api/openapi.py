@@ -15,11 +15,13 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 from werkzeug.routing import Rule
 
-from election.api import bp
+from election.http.access import public
+from election.http.routes import Routes
 from election.schemas import results as r
 from election.schemas import structure as s
 from election.schemas import tallies as t
-from election.web.access import public
+
+routes = Routes()
 
 PREFIX = "/api/v1"
 ERRORS = {
@@ -222,10 +224,10 @@ def build_spec(rules: Iterable[Rule]) -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name, schema in SCHEMAS:
         spec.components.schema(name, schema=schema)
-    routes = {view_name(rule): rule for rule in rules if rule.rule.startswith(PREFIX + "/")}
+    by_name = {view_name(rule): rule for rule in rules if rule.rule.startswith(PREFIX + "/")}
     paths: dict[str, dict[str, dict]] = {}
     for name, operation in OPERATIONS.items():
-        rule = routes[name]
+        rule = by_name[name]
         (method,) = sorted(rule.methods - {"HEAD", "OPTIONS"})
         path = ARGUMENT.sub(r"{\2}", rule.rule.removeprefix(PREFIX))
         paths.setdefault(path, {})[method.lower()] = _operation(operation, _path_params(rule))
@@ -280,7 +282,7 @@ def _error_responses(*codes: str) -> dict:
     }
 
 
-@bp.get("/openapi.json")
+@routes.get("/openapi.json")
 @public
 def openapi_json():
     """The OpenAPI 3 document of this API."""

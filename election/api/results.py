@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
-from election.api import bp
 from election.api.body import load
 from election.cache import Lru
+from election.http.access import token_required
+from election.http.context import get_session
+from election.http.routes import Routes
 from election.schemas import results as out
-from election.schemas.results import RoundIn
+from election.schemas.results import RoundIn, RoundOut
 from election.services import results
 from election.services.results import rounds
-from election.web.access import token_required
-from election.web.context import get_session
+
+routes = Routes()
 
 # Answers already encoded, by area, contest and version of the area's total: a poll of the
 # national totals (920 candidate lines) then costs what reading that one row costs.
 _ENCODED = Lru(256)
 
 
-@bp.get("/results/areas/<code>")
+@routes.get("/results/areas/<code>")
 @token_required()
 def area_results(code: str):
     """Totals of an area (or a voting area) for one contest: ?contest=QH."""
@@ -31,14 +33,14 @@ def area_results(code: str):
     return Response(body, mimetype="application/json")
 
 
-@bp.get("/results/units/<code>")
+@routes.get("/results/units/<code>")
 @token_required()
 def unit_results(code: str):
     """An electoral unit's totals, candidates and outcome by the law, per round."""
     return out.unit_result(results.unit_result(get_session(), g.user, code))
 
 
-@bp.get("/progress")
+@routes.get("/progress")
 @token_required()
 def progress():
     """Voting areas reported and verified per contest in an area (?area=CODE, default the city)."""
@@ -46,9 +48,9 @@ def progress():
     return out.ProgressOut(many=True).dump(rows)
 
 
-@bp.post("/units/<code>/rounds")
+@routes.post("/units/<code>/rounds")
 @token_required("board")
 def open_round(code: str):
     """Open an additional election or a re-election for a unit: {"kind": "additional"}."""
     data = load(RoundIn())
-    return rounds.open_round(get_session(), g.user, code, data["kind"]), 201
+    return RoundOut().dump(rounds.open_round(get_session(), g.user, code, data["kind"])), 201

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import g, request
 from marshmallow import validate
 
-from election.api import bp
 from election.api.body import load
+from election.http.access import token_required
+from election.http.context import get_session
+from election.http.routes import Routes
 from election.schemas.results import pct
 from election.schemas.tallies import Count, Text, VietnameseSchema
 from election.services.tallies import turnout
-from election.web.access import token_required
-from election.web.context import get_session
+
+routes = Routes()
 
 
 class TurnoutIn(VietnameseSchema):
@@ -21,7 +23,7 @@ class TurnoutIn(VietnameseSchema):
     voters_voted = Count(required=True)
 
 
-@bp.post("/turnout")
+@routes.post("/turnout")
 @token_required("officer")
 def report_turnout():
     """A polling team's count of voters who have voted by a report time."""
@@ -36,7 +38,7 @@ def report_turnout():
     ), 201
 
 
-@bp.get("/turnout")
+@routes.get("/turnout")
 @token_required()
 def turnout_progress():
     """Turnout so far per contest and report time in an area (?area=CODE, default the city)."""

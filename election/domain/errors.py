@@ -52,19 +52,6 @@ class TooManyRequests(DomainError):
         self.retry_after = max(1, retry_after)
 
 
-class MalformedBody(InvalidInput):
-    """A request body or parameter that is not what the interface accepts (400)."""
-
-    code = "bad_request"
-
-
-class UnsupportedMediaType(InvalidInput):
-    code = "unsupported_media_type"
-
-    def __init__(self) -> None:
-        super().__init__("Nội dung phải là JSON (Content-Type: application/json)")
-
-
 class RuleBroken(DomainError):
     """Well-formed input that breaks a rule of the law; carries every problem."""
 

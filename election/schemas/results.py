@@ -172,3 +172,11 @@ class RoundIn(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class RoundOut(Schema):
+    """The round a board member has just opened."""
+
+    unit = fields.String()
+    round = fields.Integer(attribute="round_no")
+    kind = fields.String()

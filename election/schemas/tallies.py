@@ -140,6 +140,14 @@ class ReceiptOut(Schema):
     warnings = fields.List(fields.Nested(WarningOut))
 
 
+class DecisionOut(Schema):
+    """A record after a verification or a return."""
+
+    id = fields.Integer()
+    version = fields.Integer()
+    status = fields.String()
+
+
 def _figures(version) -> dict:
     return {
         "voters_on_roll": version.voters_on_roll,

@@ -2,9 +2,7 @@
 
 from flask import Blueprint
 
-bp = Blueprint("web", __name__)
-
-from election.web import (  # noqa: E402,F401
+from election.web import (
     audit_pages,
     board,
     forms_pages,
@@ -14,3 +12,23 @@ from election.web import (  # noqa: E402,F401
     turnout_pages,
     views,
 )
+
+# The order in which the pages' rules were added before each module declared its own.
+PAGES = (
+    audit_pages,
+    forms_pages,
+    board,
+    tallies,
+    token_pages,
+    totp_pages,
+    turnout_pages,
+    views,
+)
+
+
+def blueprint() -> Blueprint:
+    """The pages' blueprint ``web``, with every page module's routes."""
+    bp = Blueprint("web", __name__)
+    for module in PAGES:
+        module.routes.register(bp)
+    return bp

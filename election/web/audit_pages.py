@@ -7,13 +7,15 @@ import json
 from flask import render_template, request
 
 from election.domain.errors import InvalidInput, NotFound
+from election.http.access import login_required
+from election.http.context import get_session
+from election.http.routes import Routes
 from election.services import tallies
 from election.services.audit import chain as audit
 from election.services.audit import check as audit_check
 from election.services.setup import structure
-from election.web import bp
-from election.web.access import login_required
-from election.web.context import get_session
+
+routes = Routes()
 
 AUDITORS = ("board", "admin")
 PAGE_SIZE = 100
@@ -105,14 +107,14 @@ def _audit_page(check=None):
     ), status
 
 
-@bp.get("/audit")
+@routes.get("/audit")
 @login_required(*AUDITORS)
 def audit_log():
     """Events in order, 100 a page, filtered by voting area, user and action."""
     return _audit_page()
 
 
-@bp.get("/audit/verify")
+@routes.get("/audit/verify")
 @login_required(*AUDITORS)
 def audit_verify():
     """Recompute the chain and compare every stored tally version with its event."""

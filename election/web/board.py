@@ -17,13 +17,16 @@ from election.domain.clock import in_vietnam
 from election.domain.errors import NotFound
 from election.domain.numbers import fmt_date, fmt_int, fmt_pct, iso_utc
 from election.domain.results import shares as compute_shares
+from election.http.access import login_required
+from election.http.context import get_session
+from election.http.routes import Routes
 from election.schemas import results as out
 from election.services import results, scope
 from election.services.setup import structure
-from election.web import bp, forms_pages
-from election.web.access import login_required
-from election.web.context import get_session
+from election.web import forms_pages
 from election.web.filters import STATUS_NAMES
+
+routes = Routes()
 
 NOT_REPORTED = "Chưa có biên bản"
 NO_UPDATE = "Chưa có biên bản nào được gửi"
@@ -178,7 +181,7 @@ def _area_context(code: str | None, contest: str) -> dict:
     return {"own": own, "rows": rows, "crumbs": _crumbs(area.parent, contest), "area": area}
 
 
-@bp.get("/results")
+@routes.get("/results")
 @login_required()
 def results_overview():
     """The city's results; a reviewer lands on their area, an officer on their voting area."""
@@ -189,7 +192,7 @@ def results_overview():
     return _area_page(None)
 
 
-@bp.get("/results/<code>")
+@routes.get("/results/<code>")
 @login_required()
 def results_area(code: str):
     """An area's (or a voting area's) figures, drill-down and candidates for one contest."""
@@ -220,7 +223,7 @@ def _area_page(code: str | None):
     )
 
 
-@bp.get("/results/<code>.json")
+@routes.get("/results/<code>.json")
 @login_required()
 def results_area_json(code: str):
     """The area page's figures as JSON, for live updates (same access as the page)."""
@@ -229,7 +232,7 @@ def results_area_json(code: str):
     return _no_store(_area_data(context["own"], context["rows"], contest))
 
 
-@bp.get("/results/units")
+@routes.get("/results/units")
 @login_required()
 def results_units():
     """The electoral units of a contest, each linking to its results."""
@@ -291,7 +294,7 @@ def _round_data(r) -> dict:
     }
 
 
-@bp.get("/results/unit/<code>")
+@routes.get("/results/unit/<code>")
 @login_required()
 def results_unit(code: str):
     """An electoral unit: seats, totals, candidates in ballot order, the outcome by law."""
@@ -308,7 +311,7 @@ def results_unit(code: str):
     )
 
 
-@bp.get("/results/unit/<code>.json")
+@routes.get("/results/unit/<code>.json")
 @login_required()
 def results_unit_json(code: str):
     """The unit page's figures as JSON, for live updates (same access as the page)."""

@@ -22,11 +22,19 @@ def local_time(at: dt.datetime | None) -> str:
     return in_vietnam(at).strftime("%H:%M ngày %d/%m/%Y")
 
 
+def vn_time(at: dt.datetime | None) -> str:
+    """A stored UTC time as Vietnamese local time: '23/05/2021 19:05:03'."""
+    if at is None:
+        return "—"
+    return in_vietnam(at).strftime("%d/%m/%Y %H:%M:%S")
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(lambda n: "" if n is None else fmt_int(n), "num")
     app.add_template_filter(fmt_pct, "pct")
     app.add_template_filter(fmt_date, "date_vn")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(vn_time, "vn_time")
 
     @app.context_processor
     def names() -> dict:

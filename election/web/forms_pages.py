@@ -2,57 +2,20 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import (
-    current_app,
-    g,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import redirect, render_template, request, url_for
 
 from election.domain.errors import DomainError, InvalidInput
-from election.services import forms, opendata
+from election.http import downloads
+from election.http.access import login_required, public
+from election.http.context import get_session
+from election.http.routes import Routes
+from election.services import forms
 from election.services.setup import structure
-from election.web import bp
-from election.web.access import login_required, public
-from election.web.context import get_session
-from election.web.downloads import stream
-from exports import nist
-from exports import opendata as files
 
-CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+routes = Routes()
 
 
-def verify_url() -> str:
-    """Where a printed code is checked: PUBLIC_URL if set, else this server's address."""
-    root = current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
-    return f"{root}/verify/"
-
-
-def round_arg() -> int | None:
-    value = request.args.get("round")
-    if value is None or value == "":
-        return None
-    if not value.isascii() or not value.isdigit() or len(value) > 9 or int(value) < 1:
-        raise InvalidInput("Vòng bầu cử không hợp lệ", {"round": ["Phải là số nguyên dương"]})
-    return int(value)
-
-
-def download(made: forms.FormFile):
-    response = send_file(
-        io.BytesIO(made.content), mimetype=XLSX, as_attachment=True, download_name=made.filename
-    )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Verification-Codes"] = ",".join(made.codes[:50])
-    return response
-
-
-@bp.get("/forms")
+@routes.get("/forms")
 @login_required()
 def forms_index():
     """The forms the signed-in user may download, with links."""
@@ -64,42 +27,21 @@ def forms_index():
     )
 
 
-def export_requested(kind: str):
-    """The form the request asks for (?contest=QH&scope=CODE[&round=N]) as a download."""
-    made = forms.export(
-        get_session(),
-        g.user,
-        kind,
-        request.args.get("contest"),
-        request.args.get("scope", ""),
-        round_arg(),
-        verify_url(),
-    )
-    return download(made)
-
-
-def export_ward_requested(code: str):
-    """Every count record of a ward for the requested contest, one sheet each."""
-    return download(
-        forms.export_ward(get_session(), g.user, request.args.get("contest"), code, verify_url())
-    )
-
-
-@bp.get("/forms/<kind>")
+@routes.get("/forms/<kind>")
 @login_required()
 def form_download(kind: str):
     """One official form as Excel: ?contest=QH&scope=CODE[&round=N]."""
-    return export_requested(kind)
+    return downloads.export_requested(kind)
 
 
-@bp.get("/forms/ward/<code>")
+@routes.get("/forms/ward/<code>")
 @login_required()
 def ward_count_records(code: str):
     """Every count record of a ward for one contest, one sheet each: ?contest=QH."""
-    return export_ward_requested(code)
+    return downloads.export_ward_requested(code)
 
 
-@bp.get("/verify")
+@routes.get("/verify")
 @public
 def verify_form():
     """A box to type the code printed at the foot of a form."""
@@ -109,7 +51,7 @@ def verify_form():
     return render_template("verify.html", result=None, error=None, code="")
 
 
-@bp.get("/verify/<code>")
+@routes.get("/verify/<code>")
 @public
 def verify_code(code: str):
     """Whether a printed or e-mailed form still matches the data in the system."""
@@ -183,25 +125,22 @@ def unit_links(unit, round_no: int) -> list[dict]:
     return [{"url": url, "text": "Biên bản xác định kết quả bầu cử ở đơn vị bầu cử"}]
 
 
-@bp.get("/open/records.csv")
+@routes.get("/open/records.csv")
 @login_required()
 def open_records_csv():
     """Every current tally record in the user's scope as CSV (the API's open data, signed in)."""
-    rows = opendata.records(get_session(), g.user)
-    return stream(files.records_csv_chunks(rows), CSV, "ket-qua-khu-vuc-bo-phieu.csv")
+    return downloads.records_csv()
 
 
-@bp.get("/open/votes.csv")
+@routes.get("/open/votes.csv")
 @login_required()
 def open_votes_csv():
     """Each candidate's votes in every current tally record in the user's scope, as CSV."""
-    rows = opendata.votes(get_session(), g.user)
-    return stream(files.votes_csv_chunks(rows), CSV, "so-phieu-nguoi-ung-cu.csv")
+    return downloads.votes_csv()
 
 
-@bp.get("/open/nist-results.json")
+@routes.get("/open/nist-results.json")
 @login_required("board", "admin")
 def open_nist_json():
     """The whole election in the NIST SP 1500-100 Election Results Reporting format."""
-    data = opendata.election_data(get_session(), g.user)
-    return stream(nist.nist_json_chunks(data), "application/json", "ket-qua-bau-cu-nist.json")
+    return downloads.nist_json()

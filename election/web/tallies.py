@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import secrets
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from election.domain.clock import in_vietnam
 from election.domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleBroken
 from election.domain.numbers import fmt_int
 from election.domain.tally import LABELS
+from election.errors import status_of
+from election.http.access import login_required
+from election.http.context import get_session
+from election.http.routes import Routes
 from election.schemas.tallies import COUNT_MESSAGE, MAX_COUNT
 from election.services import tallies
 from election.services.audit import chain as audit
 from election.services.setup import structure
 from election.services.tallies.idempotency import MAX_KEY_LENGTH, Key
-from election.web import bp
-from election.web.access import login_required
-from election.web.context import get_session
+
+routes = Routes()
 
 COMPLAINT_LABELS = {
     "complaints_received": "Số đơn khiếu nại, tố cáo nhận được",
@@ -36,21 +37,6 @@ REQUIRED = "Hãy nhập số (không có thì ghi 0)"
 KEPT_PARTIAL = "Hãy nhập đủ các dòng phân loại, hoặc để trống cả bảng"
 MAX_TEXT = 2000
 TOO_LONG = "Tối đa 2.000 ký tự"
-
-
-@bp.app_template_filter("vn_time")
-def vn_time(at: dt.datetime | None) -> str:
-    """A stored UTC time as Vietnamese local time: '23/05/2021 19:05:03'."""
-    if at is None:
-        return "—"
-    return in_vietnam(at).strftime("%d/%m/%Y %H:%M:%S")
-
-
-def _status_of(exc: DomainError) -> int:
-    """The status election.errors would give, for errors shown on the page instead."""
-    from election.errors import STATUS  # election.errors imports the blueprints
-
-    return next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
 
 
 def _place(va_code: str, contest_code: str):
@@ -153,7 +139,7 @@ def _entry_page(va, place, values, errors, status=200, message=None):
     return _page("tally_entry.html", status, **context)
 
 
-@bp.route("/tally/<va_code>/<contest_code>", methods=["GET", "POST"])
+@routes.route("/tally/<va_code>/<contest_code>", methods=["GET", "POST"])
 @login_required("officer")
 def tally_entry(va_code: str, contest_code: str):
     """The entry form; a POST comes back from the review page with the figures as typed."""
@@ -169,7 +155,7 @@ def tally_entry(va_code: str, contest_code: str):
     return _entry_page(va, place, values, {})
 
 
-@bp.post("/tally/<va_code>/<contest_code>/review")
+@routes.post("/tally/<va_code>/<contest_code>/review")
 @login_required("officer")
 def tally_review(va_code: str, contest_code: str):
     """Check the figures as submit would; show the record as it will be stored."""
@@ -192,7 +178,7 @@ def tally_review(va_code: str, contest_code: str):
     )
 
 
-@bp.post("/tally/<va_code>/<contest_code>/submit")
+@routes.post("/tally/<va_code>/<contest_code>/submit")
 @login_required("officer")
 def tally_submit(va_code: str, contest_code: str):
     """Store the reviewed record once (the review page's key), then show its receipt."""
@@ -202,7 +188,7 @@ def tally_submit(va_code: str, contest_code: str):
         return _entry_page(va, place, values, errors, 400)
     entry = tallies.TallyInput.from_data(data)
     try:
-        _, receipt = tallies.submit(
+        receipt = tallies.submit(
             get_session(), g.user, va_code, contest_code, entry, key=_key(data)
         )
     except RuleBroken as exc:
@@ -212,8 +198,8 @@ def tally_submit(va_code: str, contest_code: str):
             raise
         flash("Khu vực bỏ phiếu đã có biên bản cho cấp bầu cử này; nếu cần, hãy sửa biên bản.")
         return redirect(url_for("web.tally_record", record_id=exc.details["id"]))
-    flash(f"Đã nộp biên bản, lưu thành phiên bản {receipt['version']}.")
-    return redirect(url_for("web.tally_record", record_id=receipt["id"]))
+    flash(f"Đã nộp biên bản, lưu thành phiên bản {receipt.version}.")
+    return redirect(url_for("web.tally_record", record_id=receipt.id))
 
 
 def _offers(view) -> dict[str, bool]:
@@ -249,14 +235,14 @@ def _record_page(record_id: int, status=200, message=None, values=None, errors=N
     return _page("tally_record.html", status, **context)
 
 
-@bp.get("/tally/record/<int(max=2147483647):record_id>")
+@routes.get("/tally/record/<int(max=2147483647):record_id>")
 @login_required()
 def tally_record(record_id: int):
     """The record: receipt, versions side by side, and what the user may do with it."""
     return _record_page(record_id)
 
 
-@bp.post("/tally/record/<int(max=2147483647):record_id>/correct")
+@routes.post("/tally/record/<int(max=2147483647):record_id>/correct")
 @login_required("officer", "reviewer")
 def tally_correct(record_id: int):
     """A new version with a reason, against the version the user saw."""
@@ -272,28 +258,28 @@ def tally_correct(record_id: int):
     body = {**data, "reason": reason, "expected_version": expected}
     entry = tallies.TallyInput.from_data(data)
     try:
-        _, receipt = tallies.correct(
+        receipt = tallies.correct(
             get_session(), g.user, record_id, entry, reason, expected, _key(body)
         )
     except DomainError as exc:
-        return _record_page(record_id, _status_of(exc), exc.message, values, exc.errors, "correct")
-    flash(f"Đã lưu bản sửa thành phiên bản {receipt['version']}.")
+        return _record_page(record_id, status_of(exc), exc.message, values, exc.errors, "correct")
+    flash(f"Đã lưu bản sửa thành phiên bản {receipt.version}.")
     return redirect(url_for("web.tally_record", record_id=record_id))
 
 
-@bp.post("/tally/record/<int(max=2147483647):record_id>/verify")
+@routes.post("/tally/record/<int(max=2147483647):record_id>/verify")
 @login_required(*REVIEWERS)
 def tally_verify(record_id: int):
     """A second person confirms the version they saw."""
     try:
         tallies.verify(get_session(), g.user, record_id, _int_field("expected_version"))
     except DomainError as exc:
-        return _record_page(record_id, _status_of(exc), exc.message)
+        return _record_page(record_id, status_of(exc), exc.message)
     flash("Đã xác nhận biên bản.")
     return redirect(url_for("web.tally_record", record_id=record_id))
 
 
-@bp.post("/tally/record/<int(max=2147483647):record_id>/return")
+@routes.post("/tally/record/<int(max=2147483647):record_id>/return")
 @login_required(*REVIEWERS)
 def tally_return(record_id: int):
     """Send the record back to its polling team with a reason."""
@@ -305,12 +291,12 @@ def tally_return(record_id: int):
     try:
         tallies.return_(get_session(), g.user, record_id, reason, _int_field("expected_version"))
     except DomainError as exc:
-        return _record_page(record_id, _status_of(exc), exc.message)
+        return _record_page(record_id, status_of(exc), exc.message)
     flash("Đã trả lại biên bản cho Tổ bầu cử.")
     return redirect(url_for("web.tally_record", record_id=record_id))
 
 
-@bp.get("/review")
+@routes.get("/review")
 @login_required(*REVIEWERS)
 def review_queue():
     """Records in the user's scope, those with warnings first."""

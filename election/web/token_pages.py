@@ -5,15 +5,13 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from election.domain.errors import DomainError
-from election.errors import STATUS
+from election.errors import status_of
+from election.http.access import login_required
+from election.http.context import get_session
+from election.http.routes import Routes
 from election.services.identity import tokens
-from election.web import bp
-from election.web.access import login_required
-from election.web.context import get_session
 
-
-def _status(exc: DomainError) -> int:
-    return next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+routes = Routes()
 
 
 def _page(new_token: str | None = None, errors: dict | None = None, status: int = 200):
@@ -26,14 +24,14 @@ def _page(new_token: str | None = None, errors: dict | None = None, status: int 
     )
 
 
-@bp.get("/admin/tokens")
+@routes.get("/admin/tokens")
 @login_required("admin")
 def token_list():
     """Every API token with its owner, label, creation and last use."""
     return _page()
 
 
-@bp.post("/admin/tokens")
+@routes.post("/admin/tokens")
 @login_required("admin")
 def token_issue():
     """Issue a token for a user; it is shown on this answer only."""
@@ -45,19 +43,17 @@ def token_issue():
             request.form.get("label", ""),
         )
     except DomainError as exc:
-        get_session().rollback()
-        return _page(errors={"_": [exc.message], **exc.errors}, status=_status(exc))
+        return _page(errors={"_": [exc.message], **exc.errors}, status=status_of(exc))
     return _page(new_token=token)
 
 
-@bp.post("/admin/tokens/<int(max=2147483647):token_id>/revoke")
+@routes.post("/admin/tokens/<int(max=2147483647):token_id>/revoke")
 @login_required("admin")
 def token_revoke(token_id: int):
     """Revoke a token at once."""
     try:
         tokens.revoke(get_session(), g.user, token_id)
     except DomainError as exc:
-        get_session().rollback()
-        return _page(errors={"_": [exc.message]}, status=_status(exc))
+        return _page(errors={"_": [exc.message]}, status=status_of(exc))
     flash(f"Đã thu hồi mã truy cập số {token_id}.")
     return redirect(url_for("web.token_list"))

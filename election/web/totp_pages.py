@@ -8,11 +8,13 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Regexp
 
 from election.domain.errors import Unauthorized
+from election.http.access import pending_user_id, public, second_factor_page, sign_in
+from election.http.context import get_session
+from election.http.routes import Routes
 from election.services.identity import signin, users
 from election.services.identity import totp as otp
-from election.web import bp
-from election.web.access import pending_user_id, public, second_factor_page, sign_in
-from election.web.context import get_session
+
+routes = Routes()
 
 
 class CodeForm(FlaskForm):
@@ -41,7 +43,7 @@ def _finish(user):
     return redirect(sign_in(user) or url_for("web.home"))
 
 
-@bp.route("/totp", methods=["GET", "POST"])
+@routes.route("/totp", methods=["GET", "POST"])
 @public
 def totp():
     user = _pending_user()
@@ -64,7 +66,7 @@ def totp():
     return render_template("totp.html", form=form, errors=errors), status
 
 
-@bp.route("/totp/setup", methods=["GET", "POST"])
+@routes.route("/totp/setup", methods=["GET", "POST"])
 @public
 def totp_setup():
     user = _pending_user()

@@ -5,15 +5,18 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from election.domain.errors import DomainError
+from election.errors import status_of
+from election.http.access import login_required
+from election.http.context import get_session
+from election.http.routes import Routes
 from election.services.setup import structure
 from election.services.tallies import turnout
-from election.web import bp
-from election.web.access import login_required
-from election.web.context import get_session
-from election.web.tallies import COUNT_TEXT, NOT_A_NUMBER, _status_of
+from election.web.tallies import COUNT_TEXT, NOT_A_NUMBER
+
+routes = Routes()
 
 
-@bp.route("/turnout/report", methods=["GET", "POST"])
+@routes.route("/turnout/report", methods=["GET", "POST"])
 @login_required("officer")
 def turnout_report():
     """A polling team reports how many voters have voted by a report time."""
@@ -40,7 +43,7 @@ def turnout_report():
                 )
             except DomainError as exc:
                 errors["voters_voted"] = exc.message
-                status = _status_of(exc)
+                status = status_of(exc)
             else:
                 flash(f"Đã ghi nhận báo cáo lúc {form.get('time')} cho cấp {form.get('contest')}.")
                 return redirect(url_for("web.turnout_report"))
@@ -53,7 +56,7 @@ def turnout_report():
     )
 
 
-@bp.route("/turnout")
+@routes.route("/turnout")
 @login_required("reviewer", "board", "admin")
 def turnout_progress():
     """Turnout so far per contest and report time in an area."""

@@ -19,11 +19,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from election.domain.errors import InvalidInput, Unauthorized
-from election.services.identity import signin, users
-from election.services.identity.users import ROLE_NAMES
-from election.services.setup import setup_writer, structure
-from election.web import bp
-from election.web.access import (
+from election.http.access import (
     login_required,
     public,
     second_factor_page,
@@ -31,7 +27,13 @@ from election.web.access import (
     signed_in_user,
     start_second_factor,
 )
-from election.web.context import get_session
+from election.http.context import get_session
+from election.http.routes import Routes
+from election.services.identity import signin, users
+from election.services.identity.users import ROLE_NAMES
+from election.services.setup import setup_writer, structure
+
+routes = Routes()
 
 
 class LoginForm(FlaskForm):
@@ -53,7 +55,7 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@routes.route("/login", methods=["GET", "POST"])
 @public
 def login():
     form = LoginForm()
@@ -94,7 +96,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-@bp.route("/password", methods=["GET", "POST"])
+@routes.route("/password", methods=["GET", "POST"])
 @login_required()
 def change_password():
     user = signed_in_user()
@@ -122,7 +124,7 @@ def change_password():
     return render_template("password.html", form=form, errors=errors), status
 
 
-@bp.route("/logout", methods=["POST"])
+@routes.route("/logout", methods=["POST"])
 @public
 def logout():
     session.clear()
@@ -130,7 +132,7 @@ def logout():
     return redirect(url_for("web.login"))
 
 
-@bp.route("/")
+@routes.route("/")
 @login_required()
 def home():
     user = signed_in_user()
@@ -150,7 +152,7 @@ def home():
     return render_template(f"home_{user.role}.html", **context)
 
 
-@bp.route("/setup/template.xlsx")
+@routes.route("/setup/template.xlsx")
 @login_required("admin")
 def setup_template():
     return Response(
@@ -160,7 +162,7 @@ def setup_template():
     )
 
 
-@bp.route("/healthz")
+@routes.route("/healthz")
 @public
 def healthz():
     return {"status": "ok"}

@@ -379,7 +379,7 @@ def test_the_audit_page_filters_by_action_and_by_voting_area(app, client, logins
                 "votes": {f"QH1-{n}": int(VALID[f"votes.QH1-{n}"]) for n in range(1, 6)},
             }
         )
-        _, theirs = tallies.submit(session, other, "T1A-2", "QH", entry)
+        theirs = tallies.submit(session, other, "T1A-2", "QH", entry)
     _login(client, "board")
 
     body = _tbody(client.get("/audit?action=tally.submit"))
@@ -389,10 +389,10 @@ def test_the_audit_page_filters_by_action_and_by_voting_area(app, client, logins
 
     body = _tbody(client.get("/audit?voting_area=T1A-1"))
     assert f"Biên bản số {mine}<" in body
-    assert f"Biên bản số {theirs['id']}<" not in body
+    assert f"Biên bản số {theirs.id}<" not in body
 
     body = _tbody(client.get("/audit?actor=officer2"))
-    assert "Tạo người dùng" not in body and f"Biên bản số {theirs['id']}<" in body
+    assert "Tạo người dùng" not in body and f"Biên bản số {theirs.id}<" in body
 
     response = client.get("/audit?voting_area=KHONG-CO")
     assert response.status_code == 404

@@ -29,9 +29,13 @@ class TokenRow:
     revoked_at: dt.datetime | None
 
 
-def listing(session: Session, admin: User) -> list[TokenRow]:
-    """Every token, newest first, with its owner and last use (never the token itself)."""
-    scope.require_role(admin, ("admin",), "xem mã truy cập API")
+def listing(session: Session, admin: User | None) -> list[TokenRow]:
+    """Every token, newest first, with its owner and last use (never the token itself).
+
+    ``admin`` None is the system (the command line).
+    """
+    if admin is not None:
+        scope.require_role(admin, ("admin",), "xem mã truy cập API")
     rows = session.execute(
         select(ApiToken, User.username, User.role)
         .join(User, User.id == ApiToken.user_id)
@@ -74,9 +78,10 @@ def issue(session: Session, admin: User, username: str, label: str) -> str:
     return token
 
 
-def revoke(session: Session, admin: User, token_id: int) -> None:
-    """End a token at once; the next call with it gets 401."""
-    scope.require_role(admin, ("admin",), "thu hồi mã truy cập API")
+def revoke(session: Session, admin: User | None, token_id: int) -> None:
+    """End a token at once; the next call with it gets 401. ``admin`` None is the system."""
+    if admin is not None:
+        scope.require_role(admin, ("admin",), "thu hồi mã truy cập API")
     begin_write(session)
     # Without the eager join of its user: PostgreSQL cannot lock the nullable side of one.
     row = session.get(ApiToken, token_id, with_for_update=True, options=[lazyload(ApiToken.user)])

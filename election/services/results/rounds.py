@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,16 @@ from election.services.results import totals, units
 KIND_NAMES = {"additional": "bầu cử thêm", "re_election": "bầu cử lại"}
 
 
-def open_round(session: Session, user: User, unit_code: str, kind: str) -> dict:
+@dataclass(frozen=True)
+class OpenedRound:
+    """A unit's new round: its number and kind."""
+
+    unit: str
+    round_no: int
+    kind: str
+
+
+def open_round(session: Session, user: User, unit_code: str, kind: str) -> OpenedRound:
     """Open the next round of a unit when its current, complete round calls for one."""
     if kind not in KIND_NAMES:
         raise InvalidInput(
@@ -62,4 +73,4 @@ def open_round(session: Session, user: User, unit_code: str, kind: str) -> dict:
         {"round": number, "kind": kind},
     )
     session.commit()
-    return {"unit": unit.code, "round": number, "kind": kind}
+    return OpenedRound(unit.code, number, kind)

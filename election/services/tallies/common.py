@@ -57,18 +57,12 @@ class TallyInput:
 
 @dataclass(frozen=True)
 class Receipt:
+    """What a stored version gives back: the record, its new version and the warnings."""
+
     id: int
     version: int
     status: str
     warnings: list[dict]
-
-    def body(self) -> dict:
-        return {
-            "id": self.id,
-            "version": self.version,
-            "status": self.status,
-            "warnings": self.warnings,
-        }
 
 
 @dataclass(frozen=True)

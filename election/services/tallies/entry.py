@@ -46,12 +46,12 @@ def submit(
     contest_code: str,
     entry: TallyInput,
     key: Key | None = None,
-) -> tuple[int, dict]:
-    """Store a first record; (201, receipt). 409 if the voting area already has one."""
+) -> Receipt:
+    """Store a first record and give its receipt; Conflict if the voting area already has one."""
     begin_write(session)
     stored = idempotency.replay(session, user, key)
     if stored is not None:
-        return stored.status, stored.body
+        return stored
     rate.check(session, user)
     scope.require_role(user, SUBMITTERS, "nộp biên bản kiểm phiếu")
     place = locate(session, voting_area_code, contest_code)
@@ -79,7 +79,7 @@ def submit(
         return _after_race(session, user, key, place)
     version = write_version(session, record, 1, place, entry, warnings, user, None)
     roll_up(session, place, record, entry)
-    receipt = Receipt(record.id, 1, "submitted", warnings).body()
+    receipt = Receipt(record.id, 1, "submitted", warnings)
     audit.append(
         session,
         Actor.of(user),
@@ -94,13 +94,13 @@ def submit(
             (place.voting_area.code, place.contest.code),
         ),
     )
-    idempotency.remember(session, user, key, 201, receipt)
+    idempotency.remember(session, user, key, receipt)
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         return _after_race(session, user, key, place)
-    return 201, receipt
+    return receipt
 
 
 def _existing(session: Session, place: Place) -> int | None:
@@ -120,12 +120,12 @@ def _duplicate(record_id: int) -> Conflict:
     )
 
 
-def _after_race(session: Session, user: User, key: Key | None, place: Place) -> tuple[int, dict]:
+def _after_race(session: Session, user: User, key: Key | None, place: Place) -> Receipt:
     """A concurrent twin committed first: replay its answer if it was ours, else 409."""
     stored = idempotency.replay(session, user, key)
     session.rollback()
     if stored is not None:
-        return stored.status, stored.body
+        return stored
     existing = _existing(session, place)
     session.rollback()
     raise (
@@ -144,15 +144,15 @@ def correct(
     expected_version: int,
     key: Key | None = None,
     place: tuple[str | None, str | None] = (None, None),
-) -> tuple[int, dict]:
-    """A new version with a reason; the old one stays. (201, receipt); 409 on a stale version.
+) -> Receipt:
+    """A new version with a reason; the old one stays. Its receipt; Conflict on a stale version.
 
     ``place`` is the (voting area, contest) the client says it corrects, if it says so.
     """
     begin_write(session)
     stored = idempotency.replay(session, user, key)
     if stored is not None:
-        return stored.status, stored.body
+        return stored
     rate.check(session, user)
     scope.require_role(user, CORRECTORS, "sửa biên bản kiểm phiếu")
     record = record_for_update(session, record_id)
@@ -194,7 +194,7 @@ def correct(
     session.refresh(record)
     version = write_version(session, record, new, where, entry, warnings, user, reason)
     roll_up(session, where, record, entry, old, old_status)
-    receipt = Receipt(record.id, new, "submitted", warnings).body()
+    receipt = Receipt(record.id, new, "submitted", warnings)
     audit.append(
         session,
         Actor.of(user),
@@ -204,6 +204,6 @@ def correct(
         before,
         snapshot(record, version, official_votes(where, entry), (va.code, contest.code)),
     )
-    idempotency.remember(session, user, key, 201, receipt)
+    idempotency.remember(session, user, key, receipt)
     session.commit()
-    return 201, receipt
+    return receipt

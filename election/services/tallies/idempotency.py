@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 from election.domain.clock import utcnow
 from election.domain.errors import RuleBroken
 from election.models import IdempotencyKey, User
+from election.services.tallies.common import Receipt
 
 MAX_KEY_LENGTH = 200
+# The table keeps a status beside each answer; every answer it keeps is a record created.
+CREATED = 201
 
 
 @dataclass(frozen=True)
@@ -29,14 +32,8 @@ class Key:
         return cls(value, hashlib.sha256(canonical.encode()).hexdigest())
 
 
-@dataclass(frozen=True)
-class Stored:
-    status: int
-    body: dict
-
-
-def replay(session: Session, user: User, key: Key | None) -> Stored | None:
-    """The stored answer for this key, or None; another request under the same key is refused."""
+def replay(session: Session, user: User, key: Key | None) -> Receipt | None:
+    """The stored receipt for this key, or None; another request under the same key is refused."""
     if key is None:
         return None
     row = session.scalar(
@@ -52,19 +49,19 @@ def replay(session: Session, user: User, key: Key | None) -> Stored | None:
             "Idempotency-Key này đã được dùng cho một yêu cầu khác; hãy dùng khóa mới",
             "Idempotency-Key",
         )
-    return Stored(row.response_status, row.response_body)
+    return Receipt(**row.response_body)
 
 
-def remember(session: Session, user: User, key: Key | None, status: int, body: dict) -> None:
-    """Store the answer in the caller's transaction, beside the change it answers."""
+def remember(session: Session, user: User, key: Key | None, receipt: Receipt) -> None:
+    """Store the receipt in the caller's transaction, beside the change it answers."""
     if key is not None:
         session.add(
             IdempotencyKey(
                 user_id=user.id,
                 key=key.value,
                 request_hash=key.request_hash,
-                response_status=status,
-                response_body=body,
+                response_status=CREATED,
+                response_body=asdict(receipt),
                 created_at=utcnow(),
             )
         )

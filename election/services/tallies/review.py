@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,15 @@ from election.services.tallies.common import (
 )
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A record after a verification or a return: its current version and new status."""
+
+    id: int
+    version: int
+    status: str
+
+
 def _authors(session: Session, record: TallyRecord) -> set[int]:
     """Who submitted the record and who wrote its current version."""
     return set(
@@ -36,14 +47,14 @@ def _authors(session: Session, record: TallyRecord) -> set[int]:
     )
 
 
-def verify(session: Session, user: User, record_id: int, expected_version: int) -> dict:
+def verify(session: Session, user: User, record_id: int, expected_version: int) -> Decision:
     """Mark the current version verified by a second person."""
     return _change_status(session, user, record_id, expected_version, "verified", None)
 
 
 def return_(
     session: Session, user: User, record_id: int, reason: str, expected_version: int | None
-) -> dict:
+) -> Decision:
     """Send the record back to its polling team with a reason, so they correct it."""
     return _change_status(session, user, record_id, expected_version, "returned", reason)
 
@@ -62,7 +73,7 @@ def _change_status(
     expected_version: int | None,
     status: str,
     reason: str | None,
-) -> dict:
+) -> Decision:
     action, what = ACTIONS[status]
     begin_write(session)
     scope.require_role(user, ("reviewer", "board"), what)
@@ -106,7 +117,7 @@ def _change_status(
         after["reason"] = reason
     audit.append(session, Actor.of(user), action, "tally", record.id, before, after)
     session.commit()
-    return {"id": record.id, "version": record.current_version, "status": status}
+    return Decision(record.id, record.current_version, status)
 
 
 STATUS_NAMES = {"submitted": "đã nộp", "verified": "đã xác nhận", "returned": "bị trả lại"}

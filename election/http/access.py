@@ -9,9 +9,9 @@ from functools import wraps
 from flask import flash, g, redirect, request, session, url_for
 
 from election.domain.errors import Forbidden, Unauthorized
+from election.http.context import get_session
 from election.models import User
 from election.services.identity import users
-from election.web.context import get_session
 
 PUBLIC = "public"
 # A signed-in page session ends after this long without a request.

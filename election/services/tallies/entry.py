@@ -189,7 +189,12 @@ def correct(
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
+        # A twin of this request (same key) may have committed while we waited for the
+        # record's lock, e.g. sent by a worker that was killed before it answered: replay it.
+        stored = idempotency.replay(session, user, key)
         session.rollback()
+        if stored is not None:
+            return stored
         raise stale_conflict(record_for_update(session, record_id), expected_version)
     session.refresh(record)
     version = write_version(session, record, new, where, entry, warnings, user, reason)

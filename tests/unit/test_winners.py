@@ -17,7 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from election.domain.results import Result, empty
-from election.domain.winners import CandidateOutcome, UnitCandidate, UnitOutcome, winners
+from election.domain.winners import (
+    CandidateOutcome,
+    Earlier,
+    UnitCandidate,
+    UnitOutcome,
+    winners,
+)
 
 PEOPLE = (
     ("C1", "Nguyễn Văn An", dt.date(1965, 3, 14)),
@@ -267,10 +273,70 @@ def test_a_re_election_stands_with_turnout_of_exactly_half():
     )
 
 
-def test_an_additional_round_with_low_turnout_is_void_too():
+def test_an_additional_round_with_low_turnout_is_left_to_the_board():
+    # 910 of 2.000 voted: not above half. The law does not say what then (domain.md §6.5):
+    # no winner, no proposal; the board decides, and C1 (500 of 900 valid) only leads.
     figures = result([500, 450, 300], valid=900, invalid=10, roll=2000)
     outcome = winners(ballot(3), figures, seats=1, contest="QH", round_kind="additional")
-    assert (outcome.void, outcome.re_election, outcome.additional_election) == (True, True, False)
+    assert (outcome.void, outcome.re_election, outcome.additional_election) == (False, False, False)
+    assert (outcome.board_decides, outcome.elected, outcome.leading) == (True, (), ("C1",))
+    assert outcome.notes == (
+        "Số cử tri đi bầu (910) không quá một nửa tổng số cử tri (2.000) trong cuộc bầu cử thêm: "
+        "pháp luật không quy định trường hợp này; Ủy ban bầu cử xem xét, quyết định và ghi rõ lý do.",
+    )
+
+
+def test_an_incomplete_round_concludes_nothing():
+    # 1 of 10 voting areas in, at 40 % turnout: no void, no winner, no further round (§6.6).
+    figures = result([300, 100, 40], valid=440, invalid=10, roll=1125, areas=(10, 1))
+    outcome = winners(ballot(3), figures, seats=2, contest="QH")
+    assert (outcome.complete, outcome.void, outcome.re_election) == (False, False, False)
+    assert (outcome.additional_election, outcome.elected, outcome.shortfall) == (False, (), 2)
+    assert outcome.leading == ("C1", "C2")
+    assert [(c.code, c.elected, c.leading) for c in outcome.candidates] == [
+        ("C1", False, True),
+        ("C2", False, True),
+        ("C3", False, False),
+    ]
+    assert outcome.notes == (
+        "Mới có 1/10 khu vực bỏ phiếu gửi biên bản kiểm phiếu: kết quả này chỉ là tạm tính.",
+    )
+
+
+def test_the_two_thirds_rule_counts_the_seats_won_in_earlier_rounds():
+    # HĐND unit of 6 seats; a re-election after a void first round elects 2 of its 6:
+    # fewer than two thirds, so an additional election. Had 3 been won earlier, 2 + 3 = 5
+    # of 6 would reach two thirds (5 × 3 ≥ 6 × 2) and no additional election is held.
+    figures = result([600, 550, 400, 300, 200, 100, 50, 20], valid=1000)
+    six = ballot(8)
+    alone = winners(six, figures, seats=6, contest="HDND_TINH", round_kind="re_election")
+    assert (alone.elected, alone.shortfall, alone.additional_election) == (("C1", "C2"), 4, True)
+    after = winners(
+        six,
+        figures,
+        seats=3,
+        contest="HDND_TINH",
+        round_kind="re_election",
+        earlier=Earlier(unit_seats=6, filled=3),
+    )
+    assert (after.elected, after.shortfall, after.additional_election) == (("C1", "C2"), 1, False)
+
+
+def test_no_second_additional_election():
+    figures = result([600, 300, 200], valid=1000)
+    outcome = winners(
+        ballot(3),
+        figures,
+        seats=2,
+        contest="QH",
+        round_kind="re_election",
+        earlier=Earlier(unit_seats=3, filled=1, additional_held=True),
+    )
+    assert (outcome.elected, outcome.shortfall, outcome.additional_election) == (("C1",), 1, False)
+    assert outcome.notes[-1] == (
+        "Đơn vị bầu cử còn thiếu 1 đại biểu; đơn vị đã bầu cử thêm nên không tổ chức bầu cử thêm "
+        "lần thứ hai."
+    )
 
 
 def test_zero_valid_ballots_elect_nobody():
@@ -363,7 +429,7 @@ def test_a_re_election_with_a_shortfall_may_still_be_followed_by_an_additional_e
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"seats": 0}, "seats"),
+        ({"seats": -1}, "seats"),
         ({"contest": "XYZ"}, "contest"),
         ({"round_kind": "second"}, "round"),
         ({"unit_candidates": ballot(4)}, "candidates"),

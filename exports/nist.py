@@ -153,11 +153,11 @@ def _statuses(unit: UnitInfo) -> dict[str, str]:
     if not unit.rounds:
         return {}
     last = unit.rounds[-1]
-    # An additional election adds to the first round's winners; other rounds replace them.
-    deciding = [unit.rounds[0], last] if last.kind == "additional" else [last]
-    status = {
-        code: "winner" if r.final else "projected-winner" for r in deciding for code in r.elected
-    }
+    # Winners of an earlier round stay elected: each round's winners are the seats it filled.
+    status: dict[str, str] = {}
+    for r in unit.rounds:
+        for code in r.elected:
+            status.setdefault(code, "winner" if r.final else "projected-winner")
     if last.final:
         for code, _votes in last.votes:
             if code in status or code in last.undecided:

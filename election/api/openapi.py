@@ -140,7 +140,7 @@ OPERATIONS = {
         "Mở vòng bầu cử thêm hoặc bầu cử lại",
         status="201",
         body="RoundIn",
-        errors=WRITE_ERRORS,
+        errors=(*WRITE_ERRORS, "422"),
     ),
     # One object per contest: the answer is a list.
     "progress": Operation(

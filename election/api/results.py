@@ -53,4 +53,5 @@ def progress():
 def open_round(code: str):
     """Open an additional election or a re-election for a unit: {"kind": "additional"}."""
     data = load(RoundIn())
-    return RoundOut().dump(rounds.open_round(get_session(), g.user, code, data["kind"])), 201
+    opened = rounds.open_round(get_session(), g.user, code, data["kind"], data["reason"])
+    return RoundOut().dump(opened), 201

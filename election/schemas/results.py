@@ -102,15 +102,16 @@ _LINE_TEXTS: dict[tuple[str, str, str, str], tuple[int, int, str, str]] = {}
 _LINE_TEXTS_SIZE = 50_000
 
 
-def _round(r, seats: int) -> dict:
+def _round(r) -> dict:
+    """One round: its seats and ballot; no conclusion while it is incomplete (CONTRACT §6.1)."""
     o = r.outcome
     return {
         "round": r.round_no,
         "round_kind": r.kind,
         **_totals(r.result, compute_shares(r.result)),
         "voting_areas_verified": r.verified,
-        "seats": seats,
-        "complete": r.result.voting_areas_reported == r.result.voting_areas_total,
+        "seats": r.seats,
+        "complete": r.complete,
         "verified": r.verified == r.result.voting_areas_total,
         "turnout_ok": o.turnout_ok,
         "void": o.void,
@@ -123,6 +124,7 @@ def _round(r, seats: int) -> dict:
                 "pct_of_valid": pct(c.pct_of_valid),
                 "qualified": c.qualified,
                 "elected": c.elected,
+                "leading": c.leading,
                 "rank": c.rank,
             }
             for c in o.candidates
@@ -132,16 +134,16 @@ def _round(r, seats: int) -> dict:
         "additional_election": o.additional_election,
         "re_election": o.re_election,
         "tie_needs_decision": list(o.tie_needs_decision),
+        "board_decides": o.board_decides,
         "notes": list(o.notes),
         "updated_at": iso_utc(r.updated_at) if r.updated_at else None,
     }
 
 
 def unit_result(view) -> dict:
-    seats = view.unit.seats
-    rounds = []
-    for r in view.rounds:
-        rounds.append(_round(r, seats if r.kind != "additional" else rounds[-1]["shortfall"]))
+    """The current round's fields at the top, every round, and the unit's course."""
+    rounds = [_round(r) for r in view.rounds]
+    course = view.course
     return {
         "unit": view.unit.code,
         "code": view.unit.code,
@@ -149,6 +151,12 @@ def unit_result(view) -> dict:
         "contest": view.contest.code,
         **rounds[-1],
         "rounds": rounds,
+        # The union of every round's winners, each once, earliest round first.
+        "winners": list(course.elected),
+        "unit_seats": course.seats,
+        "still_open": course.still_open,
+        "next_rounds": list(course.next_rounds),
+        "board_decides": course.board_decides,
     }
 
 
@@ -168,6 +176,13 @@ class RoundIn(Schema):
             error="Chọn additional (bầu cử thêm) hoặc re_election (bầu cử lại)",
         ),
         error_messages={"required": "Bắt buộc phải có", "invalid": "Phải là chuỗi ký tự"},
+    )
+    # Required by the service when the law is silent and the board decides (domain.md §6.5).
+    reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=1000, error="Tối đa 1.000 ký tự"),
+        error_messages={"invalid": "Phải là chuỗi ký tự"},
     )
 
     class Meta:

@@ -13,6 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from election.domain import results as algebra
+from election.domain import rounds as rounds_law
 from election.domain import winners as law
 from election.domain.clock import utcnow
 from election.domain.errors import Forbidden, NotFound
@@ -197,7 +198,7 @@ def _area_infos(areas: dict, voting_areas: list) -> list[out.AreaInfo]:
 
 
 def _units(session: Session) -> list[out.UnitInfo]:
-    """Every unit with its rounds judged by the law, as ``results.rounds_of`` does one by one."""
+    """Every unit with its rounds judged by the law, as ``results.course_of`` does one by one."""
     members: dict[int, list[str]] = {}
     for unit_id, code in session.execute(
         select(UnitVotingArea.unit_id, VotingArea.code)
@@ -276,46 +277,46 @@ def _rounds(
     totals: dict[tuple[int, int], ResultTotal],
     got: dict[tuple[int, int], dict[str, int]],
 ) -> list[out.RoundInfo]:
-    """The law applied to each round, exactly as ``results.rounds_of`` applies it."""
-    judged: list[out.RoundInfo] = []
-    outcomes: list[law.UnitOutcome] = []
+    """The unit's rounds judged by ``rounds.course``, exactly as ``results.course_of`` does."""
+    rounds = rounds or [(1, law.FIRST)]
+    data = []
     for round_no, kind in rounds:
-        eligible, at_stake = ballot, seats
-        if kind == "additional":
-            # The first round's candidates not elected, for the seats it left (results.py).
-            first = set(outcomes[0].elected) if outcomes else set()
-            eligible = [c for c in ballot if c.code not in first]
-            at_stake = outcomes[-1].shortfall if outcomes else seats
         t = totals.get((unit_id, round_no))
         counted = got.get((unit_id, round_no), {})
-        votes = tuple((c.code, counted.get(c.code, 0)) for c in eligible)
+        votes = tuple((c.code, counted.get(c.code, 0)) for c in ballot)
         result = algebra.Result(*((0,) * 8 if t is None else _figures(t)), votes)
-        outcome = law.winners(eligible, result, at_stake, contest, kind)
-        outcomes.append(outcome)
+        data.append(rounds_law.RoundData(kind, result, t.verified if t else 0))
+    judged = rounds_law.course(ballot, seats, contest, data)
+    infos = []
+    for (round_no, kind), r in zip(rounds, judged.rounds, strict=True):
+        outcome, result = r.outcome, r.result
         further = None
         if outcome.additional_election:
-            further = "additional"
+            further = law.ADDITIONAL
         elif outcome.re_election:
-            further = "re_election"
-        judged.append(
+            further = law.RE_ELECTION
+        elif outcome.board_decides and r is judged.current and judged.next_rounds:
+            # Where the law is silent the board may open what the course offers (§6.5).
+            further = judged.next_rounds[0]
+        infos.append(
             out.RoundInfo(
                 round_no=round_no,
                 kind=kind,
-                seats=at_stake,
+                seats=r.seats,
                 voting_areas_total=result.voting_areas_total,
                 reported=result.voting_areas_reported,
-                verified=t.verified if t else 0,
+                verified=r.verified,
                 voters_on_roll=result.voters_on_roll,
                 voters_voted=result.voters_voted,
                 ballots_received=result.ballots_received,
                 ballots_invalid=result.ballots_invalid,
-                votes=votes,
+                votes=result.votes,
                 elected=outcome.elected,
                 undecided=outcome.tie_needs_decision,
                 next_round=further,
             )
         )
-    return judged
+    return infos
 
 
 def _figures(t: ResultTotal) -> tuple[int, ...]:

@@ -190,10 +190,13 @@
       setText(rank, String(c.rank));
       rank.dataset.sort = c.rank;
       const mark = row.querySelector('[data-field="elected"]');
-      const text = c.elected ? "✔ Trúng cử" : c.undecided ? "Chờ Ủy ban bầu cử quyết định" : "—";
+      // While the round is incomplete nobody is elected: those within the seats only lead.
+      const text = c.elected ? "✔ Trúng cử" : c.undecided ? "Chờ Ủy ban bầu cử quyết định"
+        : c.leading ? "Dẫn đầu" : "—";
       if (mark.textContent.trim() !== text) {
         const el = document.createElement(c.elected || c.undecided ? "strong" : "span");
-        el.className = c.elected ? "mark-elected" : c.undecided ? "mark-undecided" : "";
+        el.className = c.elected ? "mark-elected" : c.undecided ? "mark-undecided"
+          : c.leading ? "mark-leading" : "";
         el.textContent = text;
         mark.replaceChildren(el);
         flash(mark);

@@ -5,6 +5,7 @@ from flask import Blueprint
 from election.web import (
     audit_pages,
     board,
+    board_unit,
     forms_pages,
     tallies,
     token_pages,
@@ -18,6 +19,7 @@ PAGES = (
     audit_pages,
     forms_pages,
     board,
+    board_unit,
     tallies,
     token_pages,
     totp_pages,

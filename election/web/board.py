@@ -1,4 +1,4 @@
-"""The board's results pages: an area's figures and drill-down, an electoral unit's outcome.
+"""The board's results pages: an area's figures and drill-down (a unit's: ``board_unit``).
 
 Every page has a JSON twin (``….json``) that ``static/board.js`` polls to update it in place.
 Both are built from the same ``figures`` texts, so a live update shows what a reload would.
@@ -15,8 +15,7 @@ from flask import g, redirect, render_template, request, url_for
 
 from election.domain.clock import in_vietnam
 from election.domain.errors import NotFound
-from election.domain.numbers import fmt_date, fmt_int, fmt_pct, iso_utc
-from election.domain.results import shares as compute_shares
+from election.domain.numbers import fmt_int, fmt_pct
 from election.http.access import login_required
 from election.http.context import get_session
 from election.http.routes import Routes
@@ -30,10 +29,6 @@ routes = Routes()
 
 NOT_REPORTED = "Chưa có biên bản"
 NO_UPDATE = "Chưa có biên bản nào được gửi"
-NO_RESULT = "Chưa có kết quả"
-NO_RECORD = "Chưa có khu vực bỏ phiếu nào gửi biên bản kiểm phiếu."
-NOTHING_TO_DO = "Không có vấn đề nào cần Ủy ban bầu cử xử lý."
-ROUND_NAMES = {"first": "Bầu cử lần đầu", "additional": "Bầu cử thêm", "re_election": "Bầu cử lại"}
 # An area spanning more units than this links to the units instead of listing every candidate
 # (a city's commune councils have thousands), and above MAX_UNIT_LINKS to the units list.
 MAX_UNITS_LISTED = 12
@@ -54,11 +49,11 @@ def bar_width(pct: Decimal | None) -> int:
     return max(0, min(100, int(pct.quantize(Decimal(1), rounding=ROUND_HALF_UP))))
 
 
-def _count(value: int) -> dict:
+def count_cell(value: int) -> dict:
     return {"value": value, "text": fmt_int(value)}
 
 
-def _share(value: Decimal | None) -> dict:
+def share_cell(value: Decimal | None) -> dict:
     return {"value": out.pct(value), "text": fmt_pct(value), "bar": bar_width(value)}
 
 
@@ -66,15 +61,15 @@ def figures(result, shares, verified: int, level: str = "") -> dict[str, dict]:
     """A result's figures: raw ``value`` (and ``max``) and the vi-VN ``text`` shown."""
     total = result.voting_areas_total
     shown = {
-        "voters_on_roll": _count(result.voters_on_roll),
-        "voters_voted": _count(result.voters_voted),
-        "turnout_pct": _share(shares.turnout_pct),
-        "ballots_issued": _count(result.ballots_issued),
-        "ballots_received": _count(result.ballots_received),
-        "ballots_valid": _count(result.ballots_valid),
-        "valid_pct": _share(shares.valid_pct),
-        "ballots_invalid": _count(result.ballots_invalid),
-        "invalid_pct": _share(shares.invalid_pct),
+        "voters_on_roll": count_cell(result.voters_on_roll),
+        "voters_voted": count_cell(result.voters_voted),
+        "turnout_pct": share_cell(shares.turnout_pct),
+        "ballots_issued": count_cell(result.ballots_issued),
+        "ballots_received": count_cell(result.ballots_received),
+        "ballots_valid": count_cell(result.ballots_valid),
+        "valid_pct": share_cell(shares.valid_pct),
+        "ballots_invalid": count_cell(result.ballots_invalid),
+        "invalid_pct": share_cell(shares.invalid_pct),
         **{
             name: {"value": n, "max": total, "text": f"{fmt_int(n)}/{fmt_int(total)}"}
             for name, n in (("reported", result.voting_areas_reported), ("verified", verified))
@@ -139,8 +134,8 @@ def _candidates(own) -> list[dict]:
             "code": c.code,
             "name": c.name,
             "unit": c.unit,
-            "votes": _count(c.votes),
-            "pct_of_valid": _share(own.pct_of_valid.get(c.code)),
+            "votes": count_cell(c.votes),
+            "pct_of_valid": share_cell(own.pct_of_valid.get(c.code)),
         }
         for c in own.candidates
     ]
@@ -229,7 +224,7 @@ def results_area_json(code: str):
     """The area page's figures as JSON, for live updates (same access as the page)."""
     contest = _chosen(_contests())
     context = _area_context(code, contest)
-    return _no_store(_area_data(context["own"], context["rows"], contest))
+    return no_store(_area_data(context["own"], context["rows"], contest))
 
 
 @routes.get("/results/units")
@@ -242,85 +237,5 @@ def results_units():
     return render_template("board_units.html", contests=contests, contest=contest, units=units)
 
 
-def _flags(outcome, complete: bool) -> list[dict]:
-    """Short labels above the notes: ``alert`` for what the board must act on."""
-    flags = [] if complete else [{"kind": "info", "text": "Kết quả tạm tính"}]
-    alerts = []
-    if outcome.void:
-        alerts.append("Đề nghị bầu cử lại")
-    if outcome.additional_election:
-        alerts.append(f"Đề nghị bầu cử thêm {outcome.shortfall} đại biểu")
-    elif outcome.shortfall > 0 and not outcome.void:
-        alerts.append(f"Thiếu {outcome.shortfall} đại biểu")
-    if outcome.tie_needs_decision:
-        alerts.append("Ủy ban bầu cử quyết định trường hợp bằng phiếu")
-    return flags + [{"kind": "alert", "text": text} for text in alerts]
-
-
-def _round_data(r) -> dict:
-    result, outcome = r.result, r.outcome
-    complete = result.voting_areas_reported == result.voting_areas_total
-    # Before any record the law's conclusions (void: 0 of 0 voted) mean nothing yet.
-    started = result.voting_areas_reported > 0
-    return {
-        "round": r.round_no,
-        "round_name": ROUND_NAMES.get(r.kind, r.kind),
-        "seats": outcome.seats,
-        "complete": complete,
-        "figures": figures(result, compute_shares(result), r.verified),
-        "updated_text": updated_text(r.updated_at),
-        "updated_at": iso_utc(r.updated_at) if r.updated_at else None,
-        "flags": _flags(outcome, complete) if started else [{"kind": "info", "text": NO_RESULT}],
-        "alert": started
-        and (outcome.void or outcome.shortfall > 0 or bool(outcome.tie_needs_decision)),
-        "notes": list(outcome.notes) if started else [],
-        "no_notes": NOTHING_TO_DO if started else NO_RECORD,
-        "candidates": [
-            {
-                "order": n,
-                "code": c.code,
-                "name": c.name,
-                "date_of_birth": c.date_of_birth.isoformat(),
-                "date_of_birth_text": fmt_date(c.date_of_birth),
-                "votes": _count(c.votes),
-                "pct_of_valid": _share(c.pct_of_valid),
-                "qualified": c.qualified,
-                "elected": c.elected,
-                "undecided": c.code in outcome.tie_needs_decision,
-                "rank": c.rank,
-            }
-            for n, c in enumerate(outcome.candidates, start=1)
-        ],
-    }
-
-
-@routes.get("/results/unit/<code>")
-@login_required()
-def results_unit(code: str):
-    """An electoral unit: seats, totals, candidates in ballot order, the outcome by law."""
-    view = results.unit_result(get_session(), g.user, code)
-    rounds = [_round_data(r) for r in view.rounds]
-    return render_template(
-        "board_unit.html",
-        unit=view.unit,
-        contest=view.contest,
-        current=rounds[-1],
-        earlier=rounds[-2::-1],
-        live_url=url_for("web.results_unit_json", code=view.unit.code),
-        form_links=forms_pages.unit_links(view.unit, view.current.round_no),
-    )
-
-
-@routes.get("/results/unit/<code>.json")
-@login_required()
-def results_unit_json(code: str):
-    """The unit page's figures as JSON, for live updates (same access as the page)."""
-    view = results.unit_result(get_session(), g.user, code)
-    current = _round_data(view.current)
-    return _no_store(
-        {**out.unit_result(view), "current": current, "rounds_count": len(view.rounds)}
-    )
-
-
-def _no_store(body: dict):
+def no_store(body: dict):
     return body, 200, {"Cache-Control": "no-store"}  # live figures never come from a cache

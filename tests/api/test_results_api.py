@@ -79,15 +79,23 @@ def test_a_unit_applies_the_law_to_its_totals(client, three):
     body = client.get("/api/v1/results/units/QH1", headers=three.headers("board")).get_json()
     assert (body["seats"], body["complete"], body["turnout_ok"]) == (3, False, True)
     # QH1-2: 1.455 × 2 = 2.910 is not more than 2.912 valid ballots: not qualified.
-    assert [(c["code"], c["qualified"], c["elected"], c["rank"]) for c in body["candidates"]] == [
-        ("QH1-1", True, True, 1),
-        ("QH1-2", False, False, 2),
-        ("QH1-3", False, False, 3),
-        ("QH1-4", False, False, 4),
-        ("QH1-5", False, False, 5),
+    # Three of six voting areas are in: the round is incomplete, so nobody is elected and no
+    # additional election is proposed (issue #14, CONTRACT §6.1; this test used to expect
+    # QH1-1 elected and an additional election for 2 seats). The three with the most votes
+    # are within the seats: they are only leading.
+    assert [
+        (c["code"], c["qualified"], c["elected"], c["leading"], c["rank"])
+        for c in body["candidates"]
+    ] == [
+        ("QH1-1", True, False, True, 1),
+        ("QH1-2", False, False, True, 2),
+        ("QH1-3", False, False, True, 3),
+        ("QH1-4", False, False, False, 4),
+        ("QH1-5", False, False, False, 5),
     ]
-    assert (body["elected"], body["shortfall"], body["additional_election"]) == (["QH1-1"], 2, True)
+    assert (body["elected"], body["winners"], body["additional_election"]) == ([], [], False)
     assert (body["re_election"], body["tie_needs_decision"]) == (False, [])
+    assert (body["board_decides"], body["next_rounds"], body["still_open"]) == (False, [], 3)
 
 
 def test_progress_counts_reported_and_verified_per_contest(client, three):

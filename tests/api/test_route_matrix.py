@@ -198,6 +198,7 @@ def test_page_posts_refuse_other_roles(client, three):
             "/tally/record/1/correct": ("officer", "reviewer"),
             "/admin/tokens": ("admin",),
             "/tally/T1A-1/QH/submit": ("officer",),
+            "/results/unit/QH1/rounds": ("board",),
         }
         for path, allowed in posts.items():
             status = client.post(path, data={"csrf_token": token}).status_code

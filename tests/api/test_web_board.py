@@ -132,13 +132,20 @@ def test_the_unit_page_lists_candidates_in_ballot_order_with_the_outcome(client,
     assert rows == NAMES
     assert _field(html, "votes") == ["2.912", "1.455", "970", "21", "0"]
     assert re.findall(r'<span class="share-text">([^<]*)</span>', html)[1] == "49,97%"
-    elected = re.search(r'<tr data-cand="QH1-1" class="elected">.*?</tr>', html, re.S).group(0)
-    assert "✔ Trúng cử" in elected
+    # Three of six voting areas: the round is incomplete, so nobody is elected and nothing
+    # is proposed; the three within the seats lead (issue #14: this page used to mark QH1-1
+    # elected and propose an additional election on these partial data).
+    first = re.search(r'<tr data-cand="QH1-1">.*?</tr>', html, re.S).group(0)
+    assert '<span class="mark-leading">Dẫn đầu</span>' in first and "Trúng cử" not in first
     second = re.search(r'<tr data-cand="QH1-2">.*?</tr>', html, re.S).group(0)
-    assert "Không đạt" in second and "Trúng cử" not in second
-    assert "<li>Đơn vị bầu cử còn thiếu 2 đại biểu; đề nghị bầu cử thêm.</li>" in html
-    assert '<li class="flag-alert">Đề nghị bầu cử thêm 2 đại biểu</li>' in html
+    assert "Không đạt" in second and "Dẫn đầu" in second
+    fourth = re.search(r'<tr data-cand="QH1-4">.*?</tr>', html, re.S).group(0)
+    assert "Dẫn đầu" not in fourth
+    assert "Trúng cử" not in html and 'class="elected"' not in html
+    assert "đề nghị bầu cử thêm" not in html.lower() and "flag-alert" not in html
+    assert '<li class="flag-info">Đang tổng hợp</li>' in html
     assert "Mới có 3/6 khu vực bỏ phiếu gửi biên bản kiểm phiếu" in html
+    assert "Chưa có người trúng cử." in html
     assert _field(html, "reported")[0] == "3/6"
 
 
@@ -203,11 +210,17 @@ def test_the_ward_json_turns_a_missing_row_into_a_record_link(app, client, three
 def test_the_unit_json_gives_the_outcome_and_its_texts(client, three):
     _login(client, "board")
     body = client.get("/results/unit/QH1.json").get_json()
-    assert (body["elected"], body["shortfall"], body["additional_election"]) == (["QH1-1"], 2, True)
+    # Partial data: no conclusion (issue #14; this used to give QH1-1 and an additional
+    # election for 2 seats).
+    assert (body["elected"], body["winners"], body["additional_election"]) == ([], [], False)
     current = body["current"]
     assert [c["name"] for c in current["candidates"]] == NAMES
+    assert [c["leading"] for c in current["candidates"]] == [True, True, True, False, False]
     assert current["candidates"][1]["pct_of_valid"]["text"] == "49,97%"
-    assert "Đơn vị bầu cử còn thiếu 2 đại biểu; đề nghị bầu cử thêm." in current["notes"]
+    assert current["flags"] == [{"kind": "info", "text": "Đang tổng hợp"}]
+    assert current["notes"] == [
+        "Mới có 3/6 khu vực bỏ phiếu gửi biên bản kiểm phiếu: kết quả này chỉ là tạm tính."
+    ]
 
 
 def test_a_reviewer_cannot_open_another_districts_results(client, three):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from election.domain import results as algebra
 from election.domain import winners as law
 from election.domain.numbers import percent
+from election.domain.rounds import UnitCourse
 from election.models import (
     Area,
     Contest,
@@ -51,7 +52,7 @@ class _Unit:
     def __init__(self, session: Session, base: Basics, unit: Unit, no: int) -> None:
         self.unit = unit
         self.no = no
-        self.rounds = results.rounds_of(session, unit)
+        self.rounds, self.course = results.course_of(session, unit)
         council = council_area(session, unit, base.deepest)
         self.parts = members(session, unit, council, base.deepest)
         self.council = council
@@ -76,9 +77,13 @@ class _Unit:
         return self.of_kind(law.RE_ELECTION) or self.first()
 
     def elected(self) -> list[str]:
-        codes = list(self.deciding().outcome.elected)
-        additional = self.of_kind(law.ADDITIONAL)
-        return codes + list(additional.outcome.elected) if additional else codes
+        """Every round's winners, each once (domain.md §6.5)."""
+        return list(self.course.elected)
+
+    @property
+    def final(self) -> bool:
+        """Every round complete and verified."""
+        return all(r.fully_verified for r in self.rounds)
 
 
 def committee_record(
@@ -104,14 +109,14 @@ def committee_record(
         "reelection_total": _total([u.of_kind(law.RE_ELECTION).result for u in reelected]),
         "reelection_list": _names(reelected),
         "unit_candidates": [_candidates_row(u, u.deciding(), all_=True) for u in units],
-        "unit_winners": [_candidates_row(u, u.deciding(), all_=False) for u in units],
+        "unit_winners": [_winner_rows(u, (law.FIRST, law.RE_ELECTION)) for u in units],
         "additional_units": [_figures_row(u, u.of_kind(law.ADDITIONAL)) for u in added],
         "additional_total": _total([u.of_kind(law.ADDITIONAL).result for u in added]),
         "additional_list": _names(added),
         "additional_candidates": [
             _candidates_row(u, u.of_kind(law.ADDITIONAL), all_=True) for u in added
         ],
-        "additional_winners": [_winners_after(u) for u in added],
+        "additional_winners": [_winner_rows(u, law.ROUNDS) for u in added],
         "has_reelection": bool(reelected),
         "has_additional": bool(added),
         "incidents": None,
@@ -120,6 +125,7 @@ def committee_record(
         "reported": sum(u.first().result.voting_areas_reported for u in units),
         "voting_areas": sum(u.first().result.voting_areas_total for u in units),
         "verified": sum(u.first().verified for u in units),
+        "provisional": not all(u.final for u in units),
     }
 
 
@@ -180,13 +186,21 @@ def _candidates_row(u: _Unit, round_: results.RoundResult | None, all_: bool) ->
     }
 
 
-def _winners_after(u: _Unit) -> dict[str, Any]:
-    """Everyone elected in the unit once its additional election is counted, most votes first."""
-    rows = []
-    for round_ in (u.deciding(), u.of_kind(law.ADDITIONAL)):
-        assert round_ is not None
+def _winner_rows(u: _Unit, kinds: tuple[str, ...]) -> dict[str, Any]:
+    """The unit's winners in rounds of ``kinds``, each once, earliest round first.
+
+    A later round only fills the seats still open: the winners of the rounds before it
+    stay elected and are listed with the votes of the round that elected them.
+    """
+    rows, seen = [], set()
+    for round_ in u.rounds:
+        if round_.kind not in kinds:
+            continue
         by_code = {c.code: c for c in round_.outcome.candidates}
-        rows += [by_code[code] for code in round_.outcome.elected]
+        for code in round_.outcome.elected:
+            if code not in seen:
+                seen.add(code)
+                rows.append(by_code[code])
     return {
         **u.head(),
         "candidates": [{"name": c.name, "votes": c.votes, "pct": c.pct_of_valid} for c in rows],
@@ -241,6 +255,7 @@ def statistics(session: Session, base: Basics) -> dict[str, Any]:
         **base.values(),
         "stage": "CHÍNH THỨC" if complete else "SƠ BỘ",
         "stage_key": "official" if complete else "preliminary",
+        "provisional": not complete,
         "section1": rows,
         "section1_total": {
             **summed,
@@ -271,11 +286,12 @@ def _contest_row(
             .group_by(UnitVotingArea.unit_id)
         ).all()
     )
-    rounds = {u.id: results.rounds_of(session, u) for u in units}
+    courses = {u.id: results.course_of(session, u) for u in units}
+    rounds = {u.id: courses[u.id][0] for u in units}
     kinds = {u.id: {r.kind for r in rounds[u.id]} for u in units}
     reelect = [u for u in units if law.RE_ELECTION in kinds[u.id]]
     added = [u for u in units if law.ADDITIONAL in kinds[u.id]]
-    elected = [(u, code) for u in units for code in _all_elected(rounds[u.id])]
+    elected = [(u, code) for u in units for code in courses[u.id][1].elected]
     total = session.get(ResultTotal, ("area", base.root.id, contest.id, 1))
     result = results.result_of(total)
     shares = figures(result)
@@ -300,7 +316,7 @@ def _contest_row(
         "voided_units": None,
         "reelection_units": len(reelect),
         "additional_units": len(added),
-        "short_units": sum(1 for u in units if _short(contest, u, rounds[u.id])),
+        "short_units": sum(1 for u in units if _short(contest, u, courses[u.id])),
         "areas": areas,
         "low_turnout_areas": low_areas or 0,
         "voided_areas": None,
@@ -310,24 +326,23 @@ def _contest_row(
         "valid_pct": percent(result.ballots_valid, result.ballots_received),
     }
     people = _people(session, base.election.date, units, elected)
-    return row, people, result, areas > 0 and verified == areas
+    # Final only when every round of every unit is complete and verified (domain.md §6.6).
+    later = all(r.fully_verified for rs in rounds.values() for r in rs)
+    return row, people, result, areas > 0 and verified == areas and later
 
 
 def _low(result: algebra.Result) -> bool:
     return result.voting_areas_reported > 0 and result.voters_voted * 2 < result.voters_on_roll
 
 
-def _all_elected(rounds: list[results.RoundResult]) -> list[str]:
-    deciding = [r for r in rounds if r.kind != law.ADDITIONAL][-1]
-    extra = [code for r in rounds if r.kind == law.ADDITIONAL for code in r.outcome.elected]
-    return list(deciding.outcome.elected) + extra
-
-
-def _short(contest: Contest, unit: Unit, rounds: list[results.RoundResult]) -> bool:
+def _short(
+    contest: Contest, unit: Unit, judged: tuple[list[results.RoundResult], UnitCourse]
+) -> bool:
     """Form H's footnote (*): ĐBQH fewer than the seats, HĐND fewer than two thirds of them."""
-    if not any(r.result.voting_areas_reported for r in rounds):
-        return False
-    filled = len(_all_elected(rounds))
+    rounds, course = judged
+    if not rounds[-1].complete:
+        return False  # nothing is concluded from partial data (domain.md §6.6)
+    filled = len(course.elected)
     if contest.code == "QH":
         return filled < unit.seats
     return filled * 3 < unit.seats * 2

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from election.domain import results as algebra
+from election.domain import winners as law
 from election.domain.errors import NotFound
 from election.domain.numbers import percent
 from election.models import (
@@ -56,7 +57,8 @@ def count_record(
 ) -> tuple[dict[str, Any], TallyRecord]:
     """The current version of a voting area's count record for a contest, as form A/B values."""
     unit = unit_of(session, va, contest)
-    number, kind, ballot = results.ballot(session, unit, round_no)
+    chosen = results.ballot(session, unit, round_no)
+    number, kind, ballot = chosen.round_no, chosen.kind, chosen.candidates
     record = session.scalar(
         select(TallyRecord).where(
             TallyRecord.voting_area_id == va.id,
@@ -105,6 +107,8 @@ def count_record(
         "round_note": ROUND_NOTES.get(kind),
         "status": record.status,
         "version": record.current_version,
+        # A record not yet verified is provisional (CONTRACT §6.1).
+        "provisional": record.status != "verified",
     }, record
 
 
@@ -129,18 +133,20 @@ def _unresolved(version: TallyVersion) -> str | None:
 def unit_record(
     session: Session, base: Basics, unit: Unit, round_no: int | None
 ) -> tuple[dict[str, Any], results.RoundResult]:
-    """An electoral unit's result record for one round (default: its latest), as form C/E."""
-    rounds = results.rounds_of(session, unit)
-    chosen = [r for r in rounds if round_no is None or r.round_no == round_no]
-    if not chosen:
+    """An electoral unit's result record for one round (default: its latest), as form C/E.
+
+    Its winners are those of every round up to this one, each once: a later round only
+    fills the seats still open (domain.md §6.5). While the round is incomplete nothing is
+    concluded and the record is provisional, as it is until every round is verified.
+    """
+    rounds, course = results.course_of(session, unit, round_no)
+    if round_no is not None and rounds[-1].round_no != round_no:
         raise NotFound(f"{unit.name} không có vòng bầu cử thứ {round_no}")
-    current = chosen[-1]
+    current = rounds[-1]
     council = council_area(session, unit, base.deepest)
     parts = members(session, unit, council, base.deepest)
     outcome = current.outcome
-    names = {c.code: c.name for c in outcome.candidates}
-    by_code = {c.code: c for c in outcome.candidates}
-    ballot = [c for c in outcome.candidates]
+    concluded = current.complete
     values: dict[str, Any] = {
         **base.values(),
         "unit_no": number_of(unit.name),
@@ -148,8 +154,9 @@ def unit_record(
         "unit_members": member_names(parts),
         "council": lower_first(council.name),
         "term_no": None,
-        "seats": outcome.seats,
-        "candidates_count": len(ballot),
+        "seats": unit.seats,
+        "round_seats": current.seats,
+        "candidates_count": len(current.ballot),
         **figures(current.result),
         "candidates": [
             {
@@ -158,25 +165,41 @@ def unit_record(
                 "pct": c.pct_of_valid,
                 "valid": current.result.ballots_valid,
             }
-            for c in ballot
+            for c in outcome.candidates
         ],
-        "winners": [
-            {"name": names[code], "votes": by_code[code].votes, "pct": by_code[code].pct_of_valid}
-            for code in outcome.elected
-        ],
-        "elected": len(outcome.elected),
-        "shortfall": outcome.shortfall,
-        "void": outcome.void,
-        "short": outcome.shortfall > 0 and not outcome.void,
+        "winners": _winners(rounds),
+        # Nothing is elected or missing yet while records are still coming in: dots.
+        "elected": len(course.elected) if concluded else None,
+        "shortfall": course.still_open if concluded else None,
+        "void": concluded and outcome.void,
+        # The shortfall sentence proposes an additional election: only where the law does.
+        "short": concluded and law.ADDITIONAL in course.next_rounds,
         "round_note": ROUND_NOTES.get(current.kind),
         "complaints_teams": complaints_text(session, [unit.id], current.round_no),
         "reported": current.result.voting_areas_reported,
         "voting_areas": current.result.voting_areas_total,
         "verified": current.verified,
+        "provisional": not all(r.fully_verified for r in rounds),
     }
     if unit.contest.code == "QH":
-        values.update(_areas_table(session, unit, current, parts, [c.code for c in ballot]))
+        values.update(
+            _areas_table(session, unit, current, parts, [c.code for c in outcome.candidates])
+        )
     return values, current
+
+
+def _winners(rounds: list[results.RoundResult]) -> list[dict[str, Any]]:
+    """Every round's winners, each once, earliest round first, each with that round's votes."""
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for r in rounds:
+        by_code = {c.code: c for c in r.outcome.candidates}
+        for code in r.outcome.elected:
+            if code not in seen:
+                seen.add(code)
+                c = by_code[code]
+                rows.append({"name": c.name, "votes": c.votes, "pct": c.pct_of_valid})
+    return rows
 
 
 def _areas_table(

@@ -8,9 +8,11 @@ from election.services.results.areas import AreaResult, ChildRow, area_result, c
 from election.services.results.lines import CandidateLine, result_of
 from election.services.results.reporting import Progress, progress
 from election.services.results.units import (
+    Ballot,
     RoundResult,
     UnitResult,
     ballot,
+    course_of,
     require_unit_scope,
     rounds_of,
     unit_result,
@@ -18,6 +20,7 @@ from election.services.results.units import (
 
 __all__ = [
     "AreaResult",
+    "Ballot",
     "CandidateLine",
     "ChildRow",
     "Progress",
@@ -26,6 +29,7 @@ __all__ = [
     "area_result",
     "ballot",
     "children_results",
+    "course_of",
     "progress",
     "require_unit_scope",
     "result_of",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from election.db import begin_write
 from election.domain.clock import utcnow
-from election.domain.errors import Conflict, InvalidInput, NotFound
+from election.domain.errors import Conflict, InvalidInput, NotFound, RuleBroken
 from election.models import Unit as UnitModel
 from election.models import UnitRound, User
 from election.services import scope
@@ -18,6 +18,7 @@ from election.services.audit.chain import Actor
 from election.services.results import totals, units
 
 KIND_NAMES = {"additional": "bầu cử thêm", "re_election": "bầu cử lại"}
+MAX_REASON = 1000
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,14 @@ class OpenedRound:
     kind: str
 
 
-def open_round(session: Session, user: User, unit_code: str, kind: str) -> OpenedRound:
-    """Open the next round of a unit when its current, complete round calls for one."""
+def open_round(
+    session: Session, user: User, unit_code: str, kind: str, reason: str | None = None
+) -> OpenedRound:
+    """Open the next round of a unit when its current, complete round calls for one.
+
+    Where the law is silent (an additional election whose turnout is not above half) the
+    board decides, and must say why: ``reason`` is then required and recorded in the audit.
+    """
     if kind not in KIND_NAMES:
         raise InvalidInput(
             "Loại vòng bầu cử phải là additional (bầu cử thêm) hoặc re_election (bầu cử lại)",
@@ -41,19 +48,27 @@ def open_round(session: Session, user: User, unit_code: str, kind: str) -> Opene
     unit = session.scalar(select(UnitModel).where(UnitModel.code == unit_code))
     if unit is None:
         raise NotFound(f"Không có đơn vị bầu cử mã «{unit_code}»")
-    current = units.rounds_of(session, unit)[-1]
-    if current.result.voting_areas_reported < current.result.voting_areas_total:
+    rounds, course = units.course_of(session, unit)
+    current = rounds[-1]
+    if not current.complete:
         raise Conflict(
             f"Vòng {current.round_no} của đơn vị bầu cử «{unit.code}» chưa đủ biên bản "
             f"({current.result.voting_areas_reported}/{current.result.voting_areas_total})"
         )
-    wanted = (
-        current.outcome.additional_election if kind == "additional" else current.outcome.re_election
-    )
-    if not wanted:
+    if kind not in course.next_rounds:
         raise Conflict(
             f"Kết quả vòng {current.round_no} của đơn vị bầu cử «{unit.code}» không đòi hỏi "
             f"{KIND_NAMES[kind]}"
+        )
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:
+        raise InvalidInput("Lý do quá dài", {"reason": ["Tối đa 1.000 ký tự"]})
+    if course.board_decides and reason is None:
+        raise RuleBroken(
+            "Pháp luật không quy định trường hợp này: Ủy ban bầu cử phải ghi rõ lý do "
+            f"mở cuộc {KIND_NAMES[kind]} ở đơn vị bầu cử «{unit.code}»",
+            [],
+            {"reason": ["Bắt buộc phải có lý do khi Ủy ban bầu cử quyết định"]},
         )
     number = current.round_no + 1
     session.add(
@@ -63,6 +78,9 @@ def open_round(session: Session, user: User, unit_code: str, kind: str) -> Opene
     )
     session.flush()
     totals.open_round(session, unit.id, unit.contest_id, number)
+    after: dict[str, object] = {"round": number, "kind": kind}
+    if reason is not None:
+        after["reason"] = reason
     audit.append(
         session,
         Actor.of(user),
@@ -70,7 +88,7 @@ def open_round(session: Session, user: User, unit_code: str, kind: str) -> Opene
         "unit",
         unit.code,
         {"round": current.round_no, "kind": current.kind},
-        {"round": number, "kind": kind},
+        after,
     )
     session.commit()
     return OpenedRound(unit.code, number, kind)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from election.domain import results as algebra
+from election.domain import rounds as rounds_law
 from election.domain import winners as law
 from election.domain.errors import Forbidden, NotFound
 from election.models import (
@@ -27,12 +28,25 @@ from election.services.results.lines import CandidateLine, result_of, scope_line
 
 @dataclass(frozen=True)
 class RoundResult:
+    """One round judged in its place: its ballot, the seats it fills, its totals and outcome."""
+
     round_no: int
     kind: str
-    result: algebra.Result
+    result: algebra.Result  # over the round's ballot, in ballot order
     outcome: law.UnitOutcome
     verified: int
     updated_at: dt.datetime | None
+    ballot: tuple[law.UnitCandidate, ...] = ()
+    seats: int = 0  # the seats this round fills: those still open when it was opened
+
+    @property
+    def complete(self) -> bool:
+        """Every voting area of the round has a record: only then does it conclude."""
+        return self.outcome.complete
+
+    @property
+    def fully_verified(self) -> bool:
+        return self.complete and self.verified >= self.result.voting_areas_total
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,7 @@ class UnitResult:
     unit: Unit
     contest: Contest
     rounds: list[RoundResult]  # earliest first; the last one decides
+    course: rounds_law.UnitCourse  # the unit's winners over every round, what may come next
 
     @property
     def current(self) -> RoundResult:
@@ -52,11 +67,19 @@ def unit_result(session: Session, user: User, code: str) -> UnitResult:
     if unit is None:
         raise NotFound(f"Không có đơn vị bầu cử mã «{code}»")
     require_unit_scope(session, user, unit)
-    return UnitResult(unit, unit.contest, rounds_of(session, unit))
+    rounds, judged = course_of(session, unit)
+    return UnitResult(unit, unit.contest, rounds, judged)
 
 
 def rounds_of(session: Session, unit: Unit, upto: int | None = None) -> list[RoundResult]:
     """Each round's totals and outcome, earliest first (up to round ``upto``)."""
+    return course_of(session, unit, upto)[0]
+
+
+def course_of(
+    session: Session, unit: Unit, upto: int | None = None
+) -> tuple[list[RoundResult], rounds_law.UnitCourse]:
+    """The unit's rounds (up to round ``upto``) judged in order by the law, once."""
     candidates = [
         law.UnitCandidate(c.code, c.full_name, c.date_of_birth, c.ballot_order)
         for c in unit.candidates
@@ -64,59 +87,68 @@ def rounds_of(session: Session, unit: Unit, upto: int | None = None) -> list[Rou
     query = select(UnitRound).where(UnitRound.unit_id == unit.id).order_by(UnitRound.round_no)
     if upto is not None:
         query = query.where(UnitRound.round_no <= upto)
-    rounds: list[RoundResult] = []
-    for r in session.scalars(query):
-        total = session.get(ResultTotal, ("unit", unit.id, unit.contest_id, r.round_no))
-        lines = {
-            c.code: c for c in scope_lines(session, "unit", unit.id, r.round_no, unit.contest_id)
+    stored = [(r.round_no, r.kind) for r in session.scalars(query)] or [(1, law.FIRST)]
+    data, totals = [], []
+    for round_no, kind in stored:
+        total = session.get(ResultTotal, ("unit", unit.id, unit.contest_id, round_no))
+        votes = {
+            line.code: line.votes
+            for line in scope_lines(session, "unit", unit.id, round_no, unit.contest_id)
         }
-        eligible = candidates if r.kind != "additional" else _not_elected(rounds, candidates)
-        result = result_of(
-            total,
-            [
-                lines.get(c.code) or CandidateLine(c.code, c.name, unit.code, c.date_of_birth, 0)
-                for c in eligible
-            ],
+        # Every candidate of the unit, 0 where the round has no line: ``course`` keeps the
+        # round's ballot and names anyone else with votes as stray.
+        lines = [
+            CandidateLine(c.code, c.name, unit.code, c.date_of_birth, votes.get(c.code, 0))
+            for c in candidates
+        ]
+        data.append(
+            rounds_law.RoundData(kind, result_of(total, lines), total.verified if total else 0)
         )
-        seats = unit.seats if r.kind != "additional" else rounds[-1].outcome.shortfall
-        outcome = law.winners(eligible, result, seats, unit.contest.code, r.kind)
-        rounds.append(
-            RoundResult(
-                r.round_no,
-                r.kind,
-                result,
-                outcome,
-                total.verified if total else 0,
-                total.updated_at if total else None,
-            )
+        totals.append(total)
+    judged = rounds_law.course(candidates, unit.seats, unit.contest.code, data)
+    return [
+        RoundResult(
+            round_no,
+            r.kind,
+            r.result,
+            r.outcome,
+            r.verified,
+            total.updated_at if total else None,
+            r.ballot,
+            r.seats,
         )
-    return rounds
+        for (round_no, _kind), r, total in zip(stored, judged.rounds, totals, strict=True)
+    ], judged
 
 
-def ballot(
-    session: Session, unit: Unit, round_no: int | None = None
-) -> tuple[int, str, list[Candidate]]:
-    """A round of the unit (default: its latest): number, kind and the candidates on its ballot."""
+@dataclass(frozen=True)
+class Ballot:
+    """A round of a unit as a record of it is checked: its ballot and the seats it fills."""
+
+    round_no: int
+    kind: str
+    seats: int
+    candidates: list[Candidate]  # in ballot order
+
+
+def ballot(session: Session, unit: Unit, round_no: int | None = None) -> Ballot:
+    """A round of the unit (default: its latest): its number, kind, seats and ballot."""
     query = select(UnitRound).where(UnitRound.unit_id == unit.id)
     if round_no is not None:
         query = query.where(UnitRound.round_no == round_no)
     chosen = session.scalars(query.order_by(UnitRound.round_no.desc())).first()
-    if chosen is None:
-        return round_no or 1, "first", list(unit.candidates)
-    if chosen.kind != "additional":
-        return chosen.round_no, chosen.kind, list(unit.candidates)
-    # An additional election's ballot: the first round's candidates who were not elected.
-    first = rounds_of(session, unit, upto=1)
-    elected = set(first[0].outcome.elected) if first else set()
-    return chosen.round_no, chosen.kind, [c for c in unit.candidates if c.code not in elected]
-
-
-def _not_elected(
-    rounds: list[RoundResult], candidates: list[law.UnitCandidate]
-) -> list[law.UnitCandidate]:
-    """An additional election's candidates: the first round's candidates not elected."""
-    elected = set(rounds[0].outcome.elected) if rounds else set()
-    return [c for c in candidates if c.code not in elected]
+    if chosen is None or chosen.round_no == 1:
+        # The first round (on a submission's hot path): every candidate, every seat.
+        return Ballot(round_no or 1, law.FIRST, unit.seats, list(unit.candidates))
+    # A later round's ballot and seats follow from what the rounds before it settled.
+    judged = course_of(session, unit, upto=chosen.round_no)[0][-1]
+    on_ballot = {c.code for c in judged.ballot}
+    return Ballot(
+        chosen.round_no,
+        chosen.kind,
+        judged.seats,
+        [c for c in unit.candidates if c.code in on_ballot],
+    )
 
 
 def require_unit_scope(session: Session, user: User, unit: Unit) -> None:

@@ -75,6 +75,9 @@ class Place:
     candidates: list[Candidate]
     round_no: int = 1
     round_kind: str = "first"
+    # The seats this round fills: an additional election's are those still to fill, and a
+    # record of it keeps at most that many names per ballot (domain.md §6.5).
+    seats: int | None = None
 
 
 def locate(
@@ -97,8 +100,7 @@ def locate(
     ).first()
     if found is not None:
         va, contest, unit = found
-        number, kind, candidates = results.ballot(session, unit, round_no)
-        return Place(va, contest, unit, candidates, number, kind)
+        return _place(va, contest, unit, results.ballot(session, unit, round_no))
     va = session.scalar(select(VotingArea).where(VotingArea.code == voting_area_code))
     if va is None:
         raise NotFound(
@@ -120,8 +122,11 @@ def locate(
             f"Khu vực bỏ phiếu «{va.code}» không bầu cấp {contest.code}",
             {"contest": ["Khu vực bỏ phiếu không tham gia cấp bầu cử này"]},
         )
-    number, kind, candidates = results.ballot(session, unit, round_no)
-    return Place(va, contest, unit, candidates, number, kind)
+    return _place(va, contest, unit, results.ballot(session, unit, round_no))
+
+
+def _place(va: VotingArea, contest: Contest, unit: Unit, ballot: results.Ballot) -> Place:
+    return Place(va, contest, unit, ballot.candidates, ballot.round_no, ballot.kind, ballot.seats)
 
 
 def context_of(session: Session, place: Place) -> rules.TallyContext:
@@ -154,7 +159,7 @@ def context_of(session: Session, place: Place) -> rules.TallyContext:
     bp = session.scalar(select(Election.invalid_warning_bp)) or 1000
     return rules.TallyContext(
         contest=place.contest.code,
-        seats=place.unit.seats,
+        seats=place.seats if place.seats is not None else place.unit.seats,
         candidates=tuple(rules.Candidate(c.code, c.full_name) for c in place.candidates),
         roll_voters=roll,
         other_voters=counts,

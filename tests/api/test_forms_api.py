@@ -487,3 +487,54 @@ def test_an_additional_election_appears_in_the_city_record(app, client, three):
     unit = _get(client, three, "/api/v1/forms/unit-record?contest=QH&scope=QH1")
     assert "vong-2" in unit.headers["Content-Disposition"]
     assert "(Bầu cử thêm)" in _texts(_sheets(unit)[0])
+
+
+def test_a_count_record_is_provisional_until_it_is_verified(client, three):
+    path = "/api/v1/forms/count-record?contest=QH&scope=T1A-1"
+    texts = _texts(_sheets(_get(client, three, path))[0])
+    title = next(i for i, t in enumerate(texts) if t.startswith("BIÊN BẢN"))
+    assert texts[title + 1] == "TẠM TÍNH"
+    verified = client.post(
+        "/api/v1/tallies/1/verify", json={"expected_version": 1}, headers=three.headers("board")
+    )
+    assert verified.status_code == 200
+    assert "TẠM TÍNH" not in _texts(_sheets(_get(client, three, path))[0])
+
+
+def test_the_unit_and_city_records_are_final_only_from_complete_verified_data(app, client, three):
+    city = "/api/v1/forms/city-record?contest=QH&scope=T"
+    for record_id in (1, 2, 3):
+        client.post(
+            f"/api/v1/tallies/{record_id}/verify",
+            json={"expected_version": 1},
+            headers=three.headers("board"),
+        )
+    # Three of six voting areas, all verified: still provisional (incomplete).
+    assert "TẠM TÍNH" in _texts(_sheets(_get(client, three, city))[0])
+    assert "TẠM TÍNH" in _texts(_sheets(_get(client, three, UNIT_QH1))[0])
+    for va in ("T1B-2", "T2A-1", "T2A-2"):
+        sent = client.post("/api/v1/tallies", json=tally_body(va), headers=_officer(app, va))
+        assert sent.status_code == 201
+    # Complete, three of six verified: still provisional (unverified).
+    assert "TẠM TÍNH" in _texts(_sheets(_get(client, three, city))[0])
+    for record_id in (4, 5, 6):
+        client.post(
+            f"/api/v1/tallies/{record_id}/verify",
+            json={"expected_version": 1},
+            headers=three.headers("board"),
+        )
+    for path in (city, UNIT_QH1):
+        texts = _texts(_sheets(_get(client, three, path))[0])
+        assert "TẠM TÍNH" not in texts
+    # The final unit record: QH1-1 (6.617 of 6.617 valid ballots) alone is elected.
+    texts = _texts(_sheets(_get(client, three, UNIT_QH1))[0])
+    assert [t for t in texts if t.startswith("1. Ông/Bà") and "số phiếu:" in t] == [
+        "1. Ông/Bà Nguyễn Văn An số phiếu: 6.617 đạt: 100,00 % so với tổng số phiếu hợp lệ."
+    ]
+    conclusion = next(t for t in texts if t.startswith("c) Theo ấn định"))
+    assert conclusion.endswith("là 3 đại biểu, nay đã bầu được 1 đại biểu, còn thiếu 2 đại biểu.")
+
+
+def test_the_statistics_are_provisional_while_records_are_missing(client, three):
+    texts = _texts(_sheets(_get(client, three, "/api/v1/forms/statistics?scope=T"))[0])
+    assert "TẠM TÍNH" in texts

@@ -91,6 +91,14 @@ def workbook_texts(client, logins, path: str) -> list[str]:
     return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
 
 
+def workbook_rows(client, logins, path: str) -> list[list]:
+    response = client.get(path, headers=logins.headers("board"))
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    ws = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    rows = ([c.value for c in row if c.value is not None] for row in ws.iter_rows())
+    return [r for r in rows if r]
+
+
 def winner_lines(texts: list[str]) -> list[str]:
     """Section b) of the unit record: "1. Ông/Bà NAME số phiếu: …" lines."""
     return [t for t in texts if re.match(r"\d+\. Ông/Bà .* số phiếu:", t)]
@@ -305,6 +313,18 @@ def test_a_failed_additional_election_lets_the_board_open_a_re_election_with_its
     texts = workbook_texts(client, logins, "/api/v1/forms/unit-record?contest=QH&scope=QH1")
     names = [line.split(" số phiếu")[0] for line in winner_lines(texts)]
     assert names == ["1. Ông/Bà Nguyễn Văn An", "2. Ông/Bà Trần Thị Bình", "3. Ông/Bà Lê Văn Cường"]
+
+    # The city record's list of winners by unit keeps QH1-1 of round 1 (6.617 of 6.617) with
+    # the re-election's two (2.058 and 1.764 of 2.940 valid ballots: Σ valid × 7 // 10 and
+    # Σ valid × 6 // 10 over the low records), each once.
+    rows = workbook_rows(client, logins, "/api/v1/forms/city-record?contest=QH&scope=T")
+    start = next(i for i, r in enumerate(rows) if str(r[0]).startswith("4. Danh sách"))
+    assert [r[-3:] for r in rows[start + 2 : start + 5]] == [
+        ["1. Nguyễn Văn An", 6617, 100],
+        ["2. Trần Thị Bình", 2058, 70],
+        ["3. Lê Văn Cường", 1764, 60],
+    ]
+    assert not str(rows[start + 5][0]).endswith(("Nguyễn Văn An", "Trần Thị Bình"))
 
 
 def test_the_unit_page_shows_the_boards_choice_and_opens_the_round_with_a_reason(

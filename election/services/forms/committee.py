@@ -12,16 +12,10 @@ from sqlalchemy.orm import Session
 from election.domain import results as algebra
 from election.domain import winners as law
 from election.domain.numbers import percent
-from election.models import (
-    Area,
-    Contest,
-    ResultTotal,
-    TallyRecord,
-    TallyVersion,
-    Unit,
-    UnitVotingArea,
-    VotingArea,
-)
+from election.models.contests import Contest, Unit, UnitVotingArea
+from election.models.geography import Area, VotingArea
+from election.models.results import ResultTotal
+from election.models.tallies import TallyRecord, TallyVersion
 from election.services import results
 from election.services.forms.common import (
     Basics,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -13,18 +15,33 @@ from flask.cli import AppGroup, with_appcontext
 from election.domain.errors import Conflict, DomainError, NotFound
 
 db_cli = AppGroup("db", help="Lược đồ cơ sở dữ liệu (Alembic).")
+T = TypeVar("T")
 
 
 def _session():
     return current_app.extensions["election.sessions"]()
 
 
-def _fail(exc: DomainError) -> None:
+def _fail(exc: DomainError) -> NoReturn:
     click.echo(f"Lỗi: {exc.message}", err=True)
     for field, messages in exc.errors.items():
         for m in messages:
             click.echo(m if field in ("file", "_") else f"  {field}: {m}", err=True)
     sys.exit(1)
+
+
+def _stop(message: str) -> NoReturn:
+    click.echo(f"Lỗi: {message}", err=True)
+    sys.exit(1)
+
+
+def _call(service: Callable[..., T], *args: Any) -> T:
+    """``service(session, *args)`` in a session of its own; a domain error ends the command."""
+    with _session() as session:
+        try:
+            return service(session, *args)
+        except DomainError as exc:
+            _fail(exc)
 
 
 @db_cli.command("upgrade")
@@ -110,11 +127,7 @@ def create_user_command(
     """Create a user; the API token is printed on the last line."""
     from election.services.identity import users
 
-    with _session() as session:
-        try:
-            new = users.create_user(session, name, role, area, password, full_name)
-        except DomainError as exc:
-            _fail(exc)
+    new = _call(users.create_user, name, role, area, password, full_name)
     click.echo(f"Đã tạo người dùng {name} ({role}).")
     if new.generated_password:
         click.echo(f"Mật khẩu tạm thời: {new.password}")
@@ -128,11 +141,7 @@ def import_setup_command(file: Path) -> None:
     """Load a whole election definition from a setup workbook, or nothing."""
     from election.services.setup import setup
 
-    with _session() as session:
-        try:
-            summary = setup.import_workbook(session, file.read_bytes())
-        except DomainError as exc:
-            _fail(exc)
+    summary = _call(setup.import_workbook, file.read_bytes())
     click.echo(summary)
 
 
@@ -163,13 +172,19 @@ def export_command(
     """Write an official form as Excel (CONTRACT §2 export)."""
     from election.services import forms
 
-    with _session() as session:
-        try:
-            made = forms.export(session, None, kind, contest, scope, round_no)
-        except DomainError as exc:
-            _fail(exc)
+    made = _call(forms.export, None, kind, contest, scope, round_no)
     out.write_bytes(made.content)
     click.echo(f"Đã ghi {out} (mã xác minh {', '.join(made.codes)})")
+
+
+def _backup_step(step: Callable[[str, str], object], source: str, target: str) -> None:
+    """``step(source, target)``, a backup or a restore; its failure ends the command."""
+    from election.services.audit.backup import BackupError
+
+    try:
+        step(source, target)
+    except BackupError as exc:
+        _stop(str(exc))
 
 
 @click.command("backup")
@@ -179,11 +194,7 @@ def backup_command(file: str) -> None:
     """Back up the whole database of DATABASE_URL to FILE (SQLite file copy or pg_dump)."""
     from election.services.audit import backup
 
-    try:
-        backup.backup(current_app.config["DATABASE_URL"], file)
-    except backup.BackupError as exc:
-        click.echo(f"Lỗi: {exc}", err=True)
-        sys.exit(1)
+    _backup_step(backup.backup, current_app.config["DATABASE_URL"], file)
     click.echo(f"Đã sao lưu cơ sở dữ liệu vào {file}")
 
 
@@ -195,11 +206,7 @@ def restore_command(file: str) -> None:
     from election.services.audit import backup
 
     current_app.extensions["election.engine"].dispose()
-    try:
-        backup.restore(file, current_app.config["DATABASE_URL"])
-    except backup.BackupError as exc:
-        click.echo(f"Lỗi: {exc}", err=True)
-        sys.exit(1)
+    _backup_step(backup.restore, file, current_app.config["DATABASE_URL"])
     click.echo(f"Đã khôi phục cơ sở dữ liệu từ {file}")
 
 
@@ -228,8 +235,7 @@ def revoke_token_command(token_id: int) -> None:
         try:
             tokens.revoke(session, None, token_id)
         except (NotFound, Conflict):
-            click.echo(f"Lỗi: không có mã truy cập số {token_id} còn hiệu lực", err=True)
-            sys.exit(1)
+            _stop(f"không có mã truy cập số {token_id} còn hiệu lực")
     click.echo(f"Đã thu hồi mã truy cập số {token_id}")
 
 
@@ -241,11 +247,7 @@ def import_roll_command(file: Path) -> None:
     from election.services.setup import rolls
 
     started = time.perf_counter()
-    with _session() as session:
-        try:
-            report = rolls.import_file(session, file)
-        except DomainError as exc:
-            _fail(exc)
+    report = _call(rolls.import_file, file)
     click.echo(report.text())
     click.echo(f"Thời gian: {time.perf_counter() - started:.1f} giây")
 

@@ -12,7 +12,7 @@ import logging
 
 from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -82,6 +82,17 @@ class _Session(Session):
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, class_=_Session, expire_on_commit=False, autoflush=False)
+
+
+def inserted(session: Session, row: object) -> bool:
+    """Add ``row`` and flush it; False, the transaction rolled back, when a unique key refuses it."""
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
 
 
 def begin_write(session: Session) -> None:

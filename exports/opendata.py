@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from election.domain.numbers import iso_utc
+from election.domain.results import FormCounts
 
 BOM = "\ufeff"
 # A spreadsheet evaluates a cell starting with one of these as a formula (OWASP CSV injection).
@@ -25,8 +26,8 @@ CHUNK_ROWS = 1000
 
 
 @dataclass(frozen=True)
-class RecordRow:
-    """The current version of one tally record, with where it belongs."""
+class RecordPlace:
+    """Where a tally record belongs, its round, status and current version."""
 
     district_code: str
     district_name: str
@@ -39,12 +40,15 @@ class RecordRow:
     round_no: int
     status: str
     version: int
-    voters_on_roll: int
-    voters_voted: int
-    ballots_issued: int
-    ballots_received: int
-    ballots_valid: int
-    ballots_invalid: int
+
+
+@dataclass(frozen=True)
+class RecordRow(FormCounts, RecordPlace):
+    """The current version of one tally record, with where it belongs.
+
+    Its fields (the CSV columns), in order: the ``RecordPlace``, the six counts, ``updated_at``.
+    """
+
     updated_at: dt.datetime
 
 

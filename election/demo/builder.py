@@ -7,17 +7,7 @@ import random
 from collections.abc import Sequence
 from typing import TypeVar
 
-from election.domain.setup import (
-    AreaDef,
-    CandidateDef,
-    ContestDef,
-    ElectionDef,
-    Setup,
-    UnitDef,
-    VoterCountDef,
-    VotingAreaDef,
-    minimum_candidates,
-)
+from election.domain import setup as defs
 
 from . import names
 
@@ -82,49 +72,55 @@ class SetupBuilder:
     def __init__(self, rng: random.Random, name: str, day: dt.date, form_set: str) -> None:
         self.rng = rng
         self.day = day
-        self.election = ElectionDef(name, day, form_set)
-        self.areas: list[AreaDef] = []
-        self.contests: list[ContestDef] = []
-        self.units: list[UnitDef] = []
-        self.candidates: list[CandidateDef] = []
-        self.voting_areas: list[VotingAreaDef] = []
-        self.voters: list[VoterCountDef] = []
+        self.election = defs.ElectionDef(name, day, form_set)
+        self.areas: list[defs.AreaDef] = []
+        self.contests: list[defs.ContestDef] = []
+        self.units: list[defs.UnitDef] = []
+        self.candidates: list[defs.CandidateDef] = []
+        self.voting_areas: list[defs.VotingAreaDef] = []
+        self.voters: list[defs.VoterCountDef] = []
 
     def area(self, code: str, name: str, level: str, parent: str | None) -> str:
-        self.areas.append(AreaDef(code, name, level, parent, len(self.areas) + 2))
+        self.areas.append(defs.AreaDef(code, name, level, parent, len(self.areas) + 2))
         return code
 
     def contest(self, code: str, name: str) -> None:
-        self.contests.append(ContestDef(code, name, len(self.contests) + 2))
+        self.contests.append(defs.ContestDef(code, name, len(self.contests) + 2))
 
     def unit(
         self, code: str, contest: str, number: int, seats: int, count: int | None = None
     ) -> str:
         """Adds unit ``code`` with its candidates (the minimum plus a random few by default)."""
-        self.units.append(UnitDef(code, contest, unit_name(number), seats, len(self.units) + 2))
+        self.units.append(
+            defs.UnitDef(code, contest, unit_name(number), seats, len(self.units) + 2)
+        )
         if count is None:
             extra = self.rng.choices(EXTRA_CANDIDATES, EXTRA_WEIGHTS)[0]
-            count = minimum_candidates(contest, seats) + extra
+            count = defs.minimum_candidates(contest, seats) + extra
         people = names.candidates(self.rng, count, self.day)
         rows = self.candidates
         for order, (full_name, born, gender) in enumerate(people, 1):
             rows.append(
-                CandidateDef(f"{code}-{order}", code, order, full_name, born, gender, len(rows) + 2)
+                defs.CandidateDef(
+                    f"{code}-{order}", code, order, full_name, born, gender, len(rows) + 2
+                )
             )
         return code
 
     def voting_area(self, code: str, number: int, area: str, units: dict[str, str]) -> None:
         self.voting_areas.append(
-            VotingAreaDef(code, voting_area_name(number), area, units, len(self.voting_areas) + 2)
+            defs.VotingAreaDef(
+                code, voting_area_name(number), area, units, len(self.voting_areas) + 2
+            )
         )
 
     def counts(self, voting_area: str, counts: dict[str, int]) -> None:
         rows = self.voters
         for contest, voters in counts.items():
-            rows.append(VoterCountDef(voting_area, contest, voters, len(rows) + 2))
+            rows.append(defs.VoterCountDef(voting_area, contest, voters, len(rows) + 2))
 
-    def setup(self) -> Setup:
-        return Setup(
+    def setup(self) -> defs.Setup:
+        return defs.Setup(
             self.election,
             self.areas,
             self.contests,

@@ -31,7 +31,9 @@ class Unauthorized(DomainError):
 class Conflict(DomainError):
     code = "conflict"
 
-    def __init__(self, message: str, errors=None, **details) -> None:
+    def __init__(
+        self, message: str, errors: dict[str, list[str]] | None = None, **details: object
+    ) -> None:
         super().__init__(message, errors)
         self.details = details
 
@@ -62,7 +64,7 @@ class RuleBroken(DomainError):
         message: str,
         problems: list[Problem],
         errors: dict[str, list[str]] | None = None,
-        details: dict | None = None,
+        details: dict[str, object] | None = None,
     ) -> None:
         if errors is None:
             errors = {}

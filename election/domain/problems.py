@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -14,3 +15,17 @@ class Problem:
     sheet: str | None = None
     row: int | None = None
     field: str | None = None
+
+
+# What collects problems, and what reports one of a given row: report(code, message, field).
+Add = Callable[[Problem], None]
+Report = Callable[[str, str, str], None]
+
+
+def reporter(add: Add, sheet: str, row: int | None) -> Report:
+    """What hands ``add`` the problems of one row of ``sheet``, each with its field."""
+
+    def report(code: str, message: str, field: str) -> None:
+        add(Problem(code, message, sheet, row, field))
+
+    return report

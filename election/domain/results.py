@@ -9,21 +9,27 @@ is an exact integer; shares are computed from the integers and rounded only at t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Protocol
 
 from election.domain.numbers import percent
 
-# The six counts of a tally record, in the order of the paper form (domain.md §5).
-FIGURES = (
-    "voters_on_roll",
-    "voters_voted",
-    "ballots_issued",
-    "ballots_received",
-    "ballots_valid",
-    "ballots_invalid",
-)
+
+@dataclass(frozen=True)
+class FormCounts:
+    """The six counts of a tally record, in the order of the paper form (domain.md §5)."""
+
+    voters_on_roll: int
+    voters_voted: int
+    ballots_issued: int
+    ballots_received: int
+    ballots_valid: int
+    ballots_invalid: int
+
+
+# The names of the six counts, in that order.
+FIGURES = tuple(f.name for f in fields(FormCounts))
 
 
 class Counts(Protocol):
@@ -51,17 +57,20 @@ class Figures(Counts, Protocol):
 
 
 @dataclass(frozen=True)
-class Result:
-    """The summed figures of some voting areas, with votes in official ballot order."""
+class Coverage:
+    """How many voting areas a result spans, and how many of them have reported."""
 
     voting_areas_total: int
     voting_areas_reported: int
-    voters_on_roll: int
-    voters_voted: int
-    ballots_issued: int
-    ballots_received: int
-    ballots_valid: int
-    ballots_invalid: int
+
+
+@dataclass(frozen=True)
+class Result(FormCounts, Coverage):
+    """The summed figures of some voting areas, with votes in official ballot order.
+
+    Its fields, in order: the ``Coverage``, the six ``FormCounts``, then ``votes``.
+    """
+
     votes: tuple[tuple[str, int], ...]
 
     @property

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from election.domain.contests import CONTEST_CODES
 from election.domain.numbers import fmt_int, fmt_pct, percent
+from election.domain.results import FormCounts
 
 ERROR = "error"
 WARNING = "warning"
@@ -41,15 +42,9 @@ DEFAULT_INVALID_WARNING_PCT = Decimal("10")
 
 
 @dataclass(frozen=True)
-class TallyFigures:
-    """What a polling team writes on its count record."""
+class TallyFigures(FormCounts):
+    """What a polling team writes on its count record: the six counts, then the votes."""
 
-    voters_on_roll: int
-    voters_voted: int
-    ballots_issued: int
-    ballots_received: int
-    ballots_valid: int
-    ballots_invalid: int
     votes: Mapping[str, int]
     names_kept: tuple[int, ...] | None = None
     comment: str | None = None

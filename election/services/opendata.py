@@ -18,24 +18,22 @@ from election.domain import winners as law
 from election.domain.clock import utcnow
 from election.domain.errors import Forbidden, NotFound
 from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
-from election.models.geography import Area, AreaClosure, AreaLevel, VotingArea
+from election.models.geography import Area, AreaLevel, VotingArea
 from election.models.results import ResultTotal, ResultVote, UnitRound
 from election.models.tallies import TallyRecord, TallyVersion, TallyVote
 from election.models.users import User
+from election.services import scope
 from exports import opendata as out
 
 # Rows per fetch while streaming.
 FETCH = 2000
-CURRENT = (TallyVersion.record_id == TallyRecord.id) & (
-    TallyVersion.version == TallyRecord.current_version
-)
 
 
 def records(session: Session, user: User) -> Iterator[out.RecordRow]:
     """The current version of every record in the user's scope, by voting area and contest."""
     places = _places(session)
     query = (
-        _current(
+        scope.current_records(
             VotingArea.area_id,
             VotingArea.code,
             VotingArea.name,
@@ -52,8 +50,6 @@ def records(session: Session, user: User) -> Iterator[out.RecordRow]:
             TallyVersion.ballots_invalid,
             TallyRecord.updated_at,
         )
-        .join(VotingArea, VotingArea.id == TallyRecord.voting_area_id)
-        .join(Contest, Contest.id == TallyRecord.contest_id)
         .join(
             UnitVotingArea,
             (UnitVotingArea.voting_area_id == TallyRecord.voting_area_id)
@@ -62,56 +58,34 @@ def records(session: Session, user: User) -> Iterator[out.RecordRow]:
         .join(Unit, Unit.id == UnitVotingArea.unit_id)
         .order_by(VotingArea.id, Contest.id, TallyRecord.round_no)
     )
-    for area_id, *rest in _stream(session, _scoped(query, user)):
+    for area_id, *rest in _stream(session, scope.records_inside(query, user)):
         yield out.RecordRow(*places[area_id], *rest)
 
 
 def votes(session: Session, user: User) -> Iterator[out.VoteRow]:
     """Each candidate's votes in the current records of the user's scope, in ballot order."""
-    query = (
-        _current_votes(
-            VotingArea.code,
-            Contest.code,
-            Unit.code,
-            TallyRecord.round_no,
-            Candidate.code,
-            Candidate.full_name,
-            Candidate.ballot_order,
-            TallyVote.votes,
-        )
-        .join(Contest, Contest.id == TallyRecord.contest_id)
-        .order_by(VotingArea.id, Contest.id, TallyRecord.round_no, Candidate.ballot_order)
-    )
-    for row in _stream(session, _scoped(query, user)):
+    query = _current_votes(
+        VotingArea.code,
+        Contest.code,
+        Unit.code,
+        TallyRecord.round_no,
+        Candidate.code,
+        Candidate.full_name,
+        Candidate.ballot_order,
+        TallyVote.votes,
+    ).order_by(VotingArea.id, Contest.id, TallyRecord.round_no, Candidate.ballot_order)
+    for row in _stream(session, scope.records_inside(query, user)):
         yield out.VoteRow(*row)
-
-
-def _current(*columns: Any) -> Select:
-    """``columns`` of every tally record joined to its current version."""
-    return select(*columns).select_from(TallyRecord).join(TallyVersion, CURRENT)
 
 
 def _current_votes(*columns: Any) -> Select:
     """``columns`` of every vote of a current version, with its candidate, unit and voting area."""
     return (
-        _current(*columns)
+        scope.current_records(*columns)
         .join(TallyVote, TallyVote.version_id == TallyVersion.id)
         .join(Candidate, Candidate.id == TallyVote.candidate_id)
         .join(Unit, Unit.id == Candidate.unit_id)
-        .join(VotingArea, VotingArea.id == TallyRecord.voting_area_id)
     )
-
-
-def _scoped(query: Select, user: User) -> Select:
-    if user.role == "officer":
-        return query.where(TallyRecord.voting_area_id == user.voting_area_id)
-    if user.role == "reviewer":
-        return query.join(
-            AreaClosure,
-            (AreaClosure.descendant_id == VotingArea.area_id)
-            & (AreaClosure.ancestor_id == user.area_id),
-        )
-    return query
 
 
 def _stream(session: Session, query: Select) -> Iterator[Any]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -39,8 +42,21 @@ def _pending_user():
     return user
 
 
-def _finish(user):
-    return redirect(sign_in(user) or url_for("web.home"))
+def _code_page(template: str, confirm: Callable[[str], Any], **context: Any):
+    """The code form: ``confirm(code)`` gives the user to sign in; a refused code answers 401."""
+    form = CodeForm()
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if form.validate_on_submit():
+        try:
+            done = confirm(form.code.data)
+        except Unauthorized as exc:
+            errors, status = exc.errors, 401
+        else:
+            return redirect(sign_in(done) or url_for("web.home"))
+    elif request.method == "POST":
+        status = 400
+    return render_template(template, form=form, errors=errors, **context), status
 
 
 @routes.route("/totp", methods=["GET", "POST"])
@@ -51,19 +67,10 @@ def totp():
         return redirect(url_for("web.login"))
     if user.totp_secret is None:
         return redirect(url_for("web.totp_setup"))
-    form = CodeForm()
-    errors: dict[str, list[str]] = {}
-    status = 200
-    if form.validate_on_submit():
-        try:
-            done = signin.verify_totp(get_session(), user.id, form.code.data, request.remote_addr)
-        except Unauthorized as exc:
-            errors, status = exc.errors, 401
-        else:
-            return _finish(done)
-    elif request.method == "POST":
-        status = 400
-    return render_template("totp.html", form=form, errors=errors), status
+    return _code_page(
+        "totp.html",
+        lambda code: signin.verify_totp(get_session(), user.id, code, request.remote_addr),
+    )
 
 
 @routes.route("/totp/setup", methods=["GET", "POST"])
@@ -79,24 +86,11 @@ def totp_setup():
     secret = session.get("totp_new_secret")
     if not secret:
         secret = session["totp_new_secret"] = otp.new_secret()
-    form = CodeForm()
-    errors: dict[str, list[str]] = {}
-    status = 200
-    if form.validate_on_submit():
-        try:
-            done = signin.confirm_totp_enrolment(
-                get_session(), user.id, secret, form.code.data, request.remote_addr
-            )
-        except Unauthorized as exc:
-            errors, status = exc.errors, 401
-        else:
-            return _finish(done)
-    elif request.method == "POST":
-        status = 400
-    return render_template(
+    return _code_page(
         "totp_setup.html",
-        form=form,
-        errors=errors,
+        lambda code: signin.confirm_totp_enrolment(
+            get_session(), user.id, secret, code, request.remote_addr
+        ),
         secret=otp.grouped(secret),
         uri=otp.provisioning_uri(secret, user.username),
-    ), status
+    )

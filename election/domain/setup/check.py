@@ -10,32 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from election.domain.contests import CONTEST_CODES
-from election.domain.problems import Problem
-from election.domain.setup.definition import (
-    FORM_SETS,
-    GENDERS,
-    MAX_SEATS,
-    MIN_CANDIDATE_AGE,
-    AreaDef,
-    CandidateDef,
-    ContestDef,
-    ElectionDef,
-    Setup,
-    UnitDef,
-    VotingAreaDef,
-    age_on,
-    minimum_candidates,
-)
+from election.domain.problems import Add, Problem, Report, reporter
+from election.domain.setup import definition as defs
 from election.domain.setup.geography import check_areas, check_voters, check_voting_areas
 
-Add = Callable[[Problem], None]
-Coded = AreaDef | ContestDef | UnitDef | CandidateDef | VotingAreaDef
+Coded = defs.AreaDef | defs.ContestDef | defs.UnitDef | defs.CandidateDef | defs.VotingAreaDef
 
 
-def check_setup(setup: Setup) -> list[Problem]:
+def check_setup(setup: defs.Setup) -> list[Problem]:
     """Every problem of a definition, in sheet order."""
     problems: list[Problem] = []
     add = problems.append
@@ -57,122 +42,86 @@ def check_setup(setup: Setup) -> list[Problem]:
 def _check_codes(items: Iterable[Coded], sheet: str, what: str, add: Add) -> None:
     seen: dict[str, int] = {}
     for item in items:
+        report = reporter(add, sheet, item.row)
         if not item.code:
-            add(Problem("required", f"Thiếu mã {what}", sheet, item.row, "code"))
+            report("required", f"Thiếu mã {what}", "code")
             continue
         if item.code in seen:
-            add(
-                Problem(
-                    "duplicate_code",
-                    f"Mã {what} «{item.code}» bị trùng (đã có ở dòng {seen[item.code]})",
-                    sheet,
-                    item.row,
-                    "code",
-                )
+            report(
+                "duplicate_code",
+                f"Mã {what} «{item.code}» bị trùng (đã có ở dòng {seen[item.code]})",
+                "code",
             )
         else:
             seen[item.code] = item.row
 
 
-def _check_election(election: ElectionDef | None, add: Add) -> None:
+def _check_election(election: defs.ElectionDef | None, add: Add) -> None:
     if election is None:
         add(Problem("election_missing", "Thiếu dòng thông tin cuộc bầu cử", "election", 2, "name"))
         return
+    report = reporter(add, "election", election.row)
     if not election.name:
-        add(Problem("required", "Thiếu tên cuộc bầu cử", "election", election.row, "name"))
+        report("required", "Thiếu tên cuộc bầu cử", "name")
     if election.date is None:
-        add(Problem("required", "Thiếu ngày bầu cử", "election", election.row, "date"))
-    if election.form_set not in FORM_SETS:
-        add(
-            Problem(
-                "form_set_unknown",
-                f"Bộ biểu mẫu «{election.form_set or ''}» không hợp lệ; chọn 2021 hoặc 2026",
-                "election",
-                election.row,
-                "form_set",
-            )
+        report("required", "Thiếu ngày bầu cử", "date")
+    if election.form_set not in defs.FORM_SETS:
+        report(
+            "form_set_unknown",
+            f"Bộ biểu mẫu «{election.form_set or ''}» không hợp lệ; chọn 2021 hoặc 2026",
+            "form_set",
         )
 
 
-def _check_contests(setup: Setup, add: Add) -> None:
+def _check_contests(setup: defs.Setup, add: Add) -> None:
     form_set = setup.election.form_set if setup.election is not None else None
     for c in setup.contests:
+        report = reporter(add, "contests", c.row)
         if c.code and c.code not in CONTEST_CODES:
-            add(
-                Problem(
-                    "contest_unknown",
-                    f"Cấp bầu cử «{c.code}» không hợp lệ; dùng một trong: "
-                    + ", ".join(CONTEST_CODES),
-                    "contests",
-                    c.row,
-                    "code",
-                )
+            report(
+                "contest_unknown",
+                f"Cấp bầu cử «{c.code}» không hợp lệ; dùng một trong: " + ", ".join(CONTEST_CODES),
+                "code",
             )
         # No districts since 1 July 2025 (domain.md §1): 2026 elects no district councils.
         if c.code == "HDND_HUYEN" and form_set == "2026":
-            add(
-                Problem(
-                    "contest_abolished",
-                    "Năm 2026 không còn bầu cử HĐND cấp huyện",
-                    "contests",
-                    c.row,
-                    "code",
-                )
-            )
+            report("contest_abolished", "Năm 2026 không còn bầu cử HĐND cấp huyện", "code")
         if not c.name:
-            add(Problem("required", "Thiếu tên cấp bầu cử", "contests", c.row, "name"))
+            report("required", "Thiếu tên cấp bầu cử", "name")
 
 
-def _check_units(setup: Setup, add: Add) -> None:
+def _check_units(setup: defs.Setup, add: Add) -> None:
     contests = {c.code for c in setup.contests if c.code}
     for u in setup.units:
+        report = reporter(add, "units", u.row)
         if u.contest not in contests:
-            add(
-                Problem(
-                    "unknown_code",
-                    f"Không có cấp bầu cử mã «{u.contest or ''}»",
-                    "units",
-                    u.row,
-                    "contest",
-                )
-            )
+            report("unknown_code", f"Không có cấp bầu cử mã «{u.contest or ''}»", "contest")
         if not u.name:
-            add(Problem("required", "Thiếu tên đơn vị bầu cử", "units", u.row, "name"))
+            report("required", "Thiếu tên đơn vị bầu cử", "name")
         if u.seats is None:
-            add(Problem("required", "Thiếu số đại biểu được bầu", "units", u.row, "seats"))
+            report("required", "Thiếu số đại biểu được bầu", "seats")
         else:
-            limit = MAX_SEATS.get(u.contest or "", 5)
+            limit = defs.MAX_SEATS.get(u.contest or "", 5)
             if not 1 <= u.seats <= limit:
-                add(
-                    Problem(
-                        "seats_range",
-                        f"Số đại biểu được bầu của đơn vị «{u.code}» phải từ 1 đến {limit} (đang là {u.seats})",
-                        "units",
-                        u.row,
-                        "seats",
-                    )
+                report(
+                    "seats_range",
+                    f"Số đại biểu được bầu của đơn vị «{u.code}» phải từ 1 đến {limit} (đang là {u.seats})",
+                    "seats",
                 )
 
 
-def _check_candidates(setup: Setup, add: Add) -> None:
+def _check_candidates(setup: defs.Setup, add: Add) -> None:
     """Each candidate's row, then each unit's ballot order and its number of candidates."""
     units = {u.code for u in setup.units if u.code}
     election_date = setup.election.date if setup.election is not None else None
-    per_unit: dict[str, list[CandidateDef]] = defaultdict(list)
+    per_unit: dict[str, list[defs.CandidateDef]] = defaultdict(list)
     for c in setup.candidates:
+        report = reporter(add, "candidates", c.row)
         if c.unit not in units:
-            add(
-                Problem(
-                    "unknown_code",
-                    f"Không có đơn vị bầu cử mã «{c.unit or ''}»",
-                    "candidates",
-                    c.row,
-                    "unit",
-                )
-            )
+            report("unknown_code", f"Không có đơn vị bầu cử mã «{c.unit or ''}»", "unit")
         else:
             per_unit[c.unit].append(c)
-        _check_candidate(c, election_date, add)
+        _check_candidate(c, election_date, report)
     for code, members in per_unit.items():
         orders = Counter(c.order for c in members if c.order is not None)
         for c in members:
@@ -190,7 +139,7 @@ def _check_candidates(setup: Setup, add: Add) -> None:
         if not u.code or u.seats is None or u.contest not in CONTEST_CODES:
             continue
         have = len(per_unit.get(u.code, []))
-        need = minimum_candidates(u.contest, u.seats)
+        need = defs.minimum_candidates(u.contest, u.seats)
         if have < need:
             add(
                 Problem(
@@ -203,47 +152,30 @@ def _check_candidates(setup: Setup, add: Add) -> None:
             )
 
 
-def _check_candidate(c: CandidateDef, election_date: dt.date | None, add: Add) -> None:
+def _check_candidate(c: defs.CandidateDef, election_date: dt.date | None, report: Report) -> None:
     """One candidate's own fields: ballot order, name, age on election day, gender."""
     if c.order is None or c.order < 1:
-        add(
-            Problem(
-                "order_invalid",
-                "Thứ tự trên phiếu bầu phải là số nguyên dương",
-                "candidates",
-                c.row,
-                "order",
-            )
-        )
+        report("order_invalid", "Thứ tự trên phiếu bầu phải là số nguyên dương", "order")
     if not c.full_name:
-        add(Problem("required", "Thiếu họ và tên người ứng cử", "candidates", c.row, "full_name"))
+        report("required", "Thiếu họ và tên người ứng cử", "full_name")
     if c.date_of_birth is None:
-        add(
-            Problem(
-                "date_invalid",
-                "Thiếu ngày sinh hoặc ngày sinh không hợp lệ (YYYY-MM-DD)",
-                "candidates",
-                c.row,
-                "date_of_birth",
-            )
+        report(
+            "date_invalid",
+            "Thiếu ngày sinh hoặc ngày sinh không hợp lệ (YYYY-MM-DD)",
+            "date_of_birth",
         )
-    elif election_date is not None and age_on(c.date_of_birth, election_date) < MIN_CANDIDATE_AGE:
-        add(
-            Problem(
-                "candidate_too_young",
-                f"Người ứng cử {c.full_name or c.code} chưa đủ {MIN_CANDIDATE_AGE} tuổi vào ngày bầu cử",
-                "candidates",
-                c.row,
-                "date_of_birth",
-            )
+    elif (
+        election_date is not None
+        and defs.age_on(c.date_of_birth, election_date) < defs.MIN_CANDIDATE_AGE
+    ):
+        report(
+            "candidate_too_young",
+            f"Người ứng cử {c.full_name or c.code} chưa đủ {defs.MIN_CANDIDATE_AGE} tuổi vào ngày bầu cử",
+            "date_of_birth",
         )
-    if c.gender not in GENDERS:
-        add(
-            Problem(
-                "gender_invalid",
-                f"Giới tính «{c.gender or ''}» không hợp lệ; dùng Nam hoặc Nữ",
-                "candidates",
-                c.row,
-                "gender",
-            )
+    if c.gender not in defs.GENDERS:
+        report(
+            "gender_invalid",
+            f"Giới tính «{c.gender or ''}» không hợp lệ; dùng Nam hoặc Nữ",
+            "gender",
         )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 
-from election.domain.problems import Problem
+from election.domain.problems import Add, Problem, Report, reporter
 from election.domain.setup.definition import (
     LEVEL_RANK,
     LEVELS,
@@ -15,7 +14,6 @@ from election.domain.setup.definition import (
     VotingAreaDef,
 )
 
-Add = Callable[[Problem], None]
 # (voting area code, contest code) → (unit code, voting area): where a voting area votes.
 Membership = dict[tuple[str, str], tuple[str, VotingAreaDef]]
 
@@ -24,21 +22,18 @@ def check_areas(areas: list[AreaDef], add: Add) -> None:
     """Names, levels and parents of the areas; one root; no loop of parents."""
     by_code = {a.code: a for a in areas if a.code}
     for a in areas:
+        report = reporter(add, "areas", a.row)
         if not a.name:
-            add(Problem("required", "Thiếu tên khu vực hành chính", "areas", a.row, "name"))
+            report("required", "Thiếu tên khu vực hành chính", "name")
         if a.level not in LEVELS:
-            add(
-                Problem(
-                    "level_unknown",
-                    f"Cấp hành chính «{a.level or ''}» không hợp lệ; dùng một trong: "
-                    + ", ".join(LEVELS),
-                    "areas",
-                    a.row,
-                    "level",
-                )
+            report(
+                "level_unknown",
+                f"Cấp hành chính «{a.level or ''}» không hợp lệ; dùng một trong: "
+                + ", ".join(LEVELS),
+                "level",
             )
         if a.parent:
-            _check_parent(a, by_code, add)
+            _check_parent(a, by_code, report)
     roots = [a for a in areas if not a.parent]
     if areas and len(roots) != 1:
         if not roots:
@@ -75,28 +70,12 @@ def check_areas(areas: list[AreaDef], add: Add) -> None:
         )
 
 
-def _check_parent(a: AreaDef, by_code: dict[str, AreaDef], add: Add) -> None:
+def _check_parent(a: AreaDef, by_code: dict[str, AreaDef], report: Report) -> None:
     """The parent exists, is not the area itself and lies on a higher level."""
     if a.parent not in by_code:
-        add(
-            Problem(
-                "unknown_code",
-                f"Không có khu vực hành chính mã «{a.parent}»",
-                "areas",
-                a.row,
-                "parent",
-            )
-        )
+        report("unknown_code", f"Không có khu vực hành chính mã «{a.parent}»", "parent")
     elif a.parent == a.code:
-        add(
-            Problem(
-                "area_cycle",
-                f"Khu vực «{a.code}» là cha của chính nó",
-                "areas",
-                a.row,
-                "parent",
-            )
-        )
+        report("area_cycle", f"Khu vực «{a.code}» là cha của chính nó", "parent")
     else:
         parent = by_code[a.parent]
         if (
@@ -104,14 +83,10 @@ def _check_parent(a: AreaDef, by_code: dict[str, AreaDef], add: Add) -> None:
             and parent.level in LEVEL_RANK
             and LEVEL_RANK[a.level] <= LEVEL_RANK[parent.level]
         ):
-            add(
-                Problem(
-                    "level_order",
-                    f"Khu vực cấp «{a.level}» không thể trực thuộc khu vực cấp «{parent.level}» ({parent.code})",
-                    "areas",
-                    a.row,
-                    "level",
-                )
+            report(
+                "level_order",
+                f"Khu vực cấp «{a.level}» không thể trực thuộc khu vực cấp «{parent.level}» ({parent.code})",
+                "level",
             )
 
 
@@ -124,34 +99,23 @@ def check_voting_areas(setup: Setup, add: Add) -> Membership:
     membership: Membership = {}
     unit_members: dict[str, list[VotingAreaDef]] = defaultdict(list)
     for v in setup.voting_areas:
+        report = reporter(add, "voting_areas", v.row)
         if not v.name:
-            add(Problem("required", "Thiếu tên khu vực bỏ phiếu", "voting_areas", v.row, "name"))
+            report("required", "Thiếu tên khu vực bỏ phiếu", "name")
         if v.area not in areas:
-            add(
-                Problem(
-                    "unknown_code",
-                    f"Không có khu vực hành chính mã «{v.area or ''}»",
-                    "voting_areas",
-                    v.row,
-                    "area",
-                )
-            )
+            report("unknown_code", f"Không có khu vực hành chính mã «{v.area or ''}»", "area")
         elif v.area in has_children:
-            add(
-                Problem(
-                    "area_not_lowest",
-                    f"Khu vực bỏ phiếu phải thuộc một xã, phường, thị trấn; «{v.area}» còn có khu vực cấp dưới",
-                    "voting_areas",
-                    v.row,
-                    "area",
-                )
+            report(
+                "area_not_lowest",
+                f"Khu vực bỏ phiếu phải thuộc một xã, phường, thị trấn; «{v.area}» còn có khu vực cấp dưới",
+                "area",
             )
-        _join_units(v, contests, units, membership, unit_members, add)
+        _join_units(v, contests, units, membership, unit_members, report)
     parent_of = {a.code: a.parent for a in setup.areas if a.code}
     level_of = {a.code: a.level for a in setup.areas if a.code}
     for u in setup.units:
         members = unit_members.get(u.code or "", [])
-        _check_unit_members(u, members, parent_of, level_of, add)
+        _check_unit_members(u, members, parent_of, level_of, reporter(add, "units", u.row))
     return membership
 
 
@@ -161,56 +125,32 @@ def _join_units(
     units: dict[str, UnitDef],
     membership: Membership,
     unit_members: dict[str, list[VotingAreaDef]],
-    add: Add,
+    report: Report,
 ) -> None:
     """Add ``v`` to the unit it names for each contest, if that unit can take it."""
     for contest, unit_code in v.units.items():
         unit = units.get(unit_code)
         if contest not in contests:
-            add(
-                Problem(
-                    "unknown_code",
-                    f"Không có cấp bầu cử mã «{contest}»",
-                    "voting_areas",
-                    v.row,
-                    contest,
-                )
-            )
+            report("unknown_code", f"Không có cấp bầu cử mã «{contest}»", contest)
             continue
         if unit is None:
-            add(
-                Problem(
-                    "unknown_code",
-                    f"Không có đơn vị bầu cử mã «{unit_code}»",
-                    "voting_areas",
-                    v.row,
-                    contest,
-                )
-            )
+            report("unknown_code", f"Không có đơn vị bầu cử mã «{unit_code}»", contest)
             continue
         if unit.contest != contest:
-            add(
-                Problem(
-                    "unit_wrong_contest",
-                    f"Đơn vị bầu cử «{unit_code}» thuộc cấp {unit.contest}, không phải {contest}",
-                    "voting_areas",
-                    v.row,
-                    contest,
-                )
+            report(
+                "unit_wrong_contest",
+                f"Đơn vị bầu cử «{unit_code}» thuộc cấp {unit.contest}, không phải {contest}",
+                contest,
             )
             continue
         if v.code:
             # A voting area listed twice keeps its first unit; a second, different one is wrong.
             seen = membership.get((v.code, contest))
             if seen is not None and seen[0] != unit_code:
-                add(
-                    Problem(
-                        "voting_area_two_units",
-                        f"Khu vực bỏ phiếu «{v.code}» thuộc hai đơn vị bầu cử cấp {contest}: «{seen[0]}» và «{unit_code}»",
-                        "voting_areas",
-                        v.row,
-                        contest,
-                    )
+                report(
+                    "voting_area_two_units",
+                    f"Khu vực bỏ phiếu «{v.code}» thuộc hai đơn vị bầu cử cấp {contest}: «{seen[0]}» và «{unit_code}»",
+                    contest,
                 )
                 continue
             membership[(v.code, contest)] = (unit_code, v)
@@ -222,19 +162,11 @@ def _check_unit_members(
     members: list[VotingAreaDef],
     parent_of: dict[str, str | None],
     level_of: dict[str, str | None],
-    add: Add,
+    report: Report,
 ) -> None:
     """A unit has voting areas, and a council unit stays inside its commune or district."""
     if u.code and not members:
-        add(
-            Problem(
-                "unit_empty",
-                f"Đơn vị bầu cử «{u.code}» chưa có khu vực bỏ phiếu nào",
-                "units",
-                u.row,
-                "code",
-            )
-        )
+        report("unit_empty", f"Đơn vị bầu cử «{u.code}» chưa có khu vực bỏ phiếu nào", "code")
     # A commune's People's Council unit lies inside its commune, a district's inside its district.
     if u.contest in ("HDND_XA", "HDND_HUYEN") and members:
         up = 0 if u.contest == "HDND_XA" else 1
@@ -244,17 +176,13 @@ def _check_unit_members(
             if m.area in parent_of
         }
         if len(homes) > 1:
-            add(
-                Problem(
-                    "unit_spans_areas",
-                    f"Đơn vị bầu cử «{u.code}» ({u.contest}) gồm khu vực bỏ phiếu của nhiều "
-                    + ("xã, phường" if up == 0 else "quận, huyện")
-                    + ": "
-                    + ", ".join(sorted(h or "" for h in homes)),
-                    "units",
-                    u.row,
-                    "code",
-                )
+            report(
+                "unit_spans_areas",
+                f"Đơn vị bầu cử «{u.code}» ({u.contest}) gồm khu vực bỏ phiếu của nhiều "
+                + ("xã, phường" if up == 0 else "quận, huyện")
+                + ": "
+                + ", ".join(sorted(h or "" for h in homes)),
+                "code",
             )
 
 
@@ -264,58 +192,31 @@ def check_voters(setup: Setup, membership: Membership, add: Add) -> None:
     seen_counts: set[tuple[str, str]] = set()
     voting_area_codes = {v.code for v in setup.voting_areas if v.code}
     for c in setup.voters:
+        report = reporter(add, "voters", c.row)
         if c.voters is None or c.voters < 0:
-            add(
-                Problem(
-                    "count_invalid",
-                    "Số cử tri phải là số nguyên không âm",
-                    "voters",
-                    c.row,
-                    "voters",
-                )
-            )
+            report("count_invalid", "Số cử tri phải là số nguyên không âm", "voters")
         if c.voting_area not in voting_area_codes:
-            add(
-                Problem(
-                    "unknown_code",
-                    f"Không có khu vực bỏ phiếu mã «{c.voting_area or ''}»",
-                    "voters",
-                    c.row,
-                    "voting_area",
-                )
+            report(
+                "unknown_code",
+                f"Không có khu vực bỏ phiếu mã «{c.voting_area or ''}»",
+                "voting_area",
             )
             continue
         if c.contest not in contests:
-            add(
-                Problem(
-                    "unknown_code",
-                    f"Không có cấp bầu cử mã «{c.contest or ''}»",
-                    "voters",
-                    c.row,
-                    "contest",
-                )
-            )
+            report("unknown_code", f"Không có cấp bầu cử mã «{c.contest or ''}»", "contest")
             continue
         if (c.voting_area, c.contest) not in membership:
-            add(
-                Problem(
-                    "not_in_contest",
-                    f"Khu vực bỏ phiếu «{c.voting_area}» không tham gia cấp bầu cử {c.contest}",
-                    "voters",
-                    c.row,
-                    "contest",
-                )
+            report(
+                "not_in_contest",
+                f"Khu vực bỏ phiếu «{c.voting_area}» không tham gia cấp bầu cử {c.contest}",
+                "contest",
             )
         key = (c.voting_area, c.contest)
         if key in seen_counts:
-            add(
-                Problem(
-                    "duplicate",
-                    f"Số cử tri của khu vực «{c.voting_area}», cấp {c.contest} bị khai hai lần",
-                    "voters",
-                    c.row,
-                    "voting_area",
-                )
+            report(
+                "duplicate",
+                f"Số cử tri của khu vực «{c.voting_area}», cấp {c.contest} bị khai hai lần",
+                "voting_area",
             )
         seen_counts.add(key)
 

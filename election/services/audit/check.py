@@ -10,15 +10,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from election.models import (
-    AuditEvent,
-    Candidate,
-    Contest,
-    TallyRecord,
-    TallyVersion,
-    TallyVote,
-    VotingArea,
-)
+from election.models.audit import AuditEvent
+from election.models.contests import Candidate, Contest
+from election.models.geography import VotingArea
+from election.models.tallies import TallyRecord, TallyVersion, TallyVote
 from election.services.audit.chain import ChainReport, verify_chain
 from election.services.tallies import snapshot
 

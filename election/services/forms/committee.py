@@ -13,16 +13,10 @@ from election.domain import results as algebra
 from election.domain import winners as law
 from election.domain.numbers import percent
 from election.domain.rounds import UnitCourse
-from election.models import (
-    Area,
-    Contest,
-    ResultTotal,
-    TallyRecord,
-    TallyVersion,
-    Unit,
-    UnitVotingArea,
-    VotingArea,
-)
+from election.models.contests import Contest, Unit, UnitVotingArea
+from election.models.geography import Area, VotingArea
+from election.models.results import ResultTotal
+from election.models.tallies import TallyRecord, TallyVersion
 from election.services import results
 from election.services.forms.common import (
     Basics,

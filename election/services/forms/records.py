@@ -11,18 +11,10 @@ from election.domain import results as algebra
 from election.domain import winners as law
 from election.domain.errors import NotFound
 from election.domain.numbers import percent
-from election.models import (
-    Area,
-    Candidate,
-    Contest,
-    ResultVote,
-    TallyRecord,
-    TallyVersion,
-    TallyVote,
-    Unit,
-    UnitVotingArea,
-    VotingArea,
-)
+from election.models.contests import Candidate, Contest, Unit, UnitVotingArea
+from election.models.geography import Area, VotingArea
+from election.models.results import ResultVote
+from election.models.tallies import TallyRecord, TallyVersion, TallyVote
 from election.services import results
 from election.services.forms.common import (
     Basics,

@@ -7,10 +7,9 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from election.db import begin_write
+from election.db import begin_write, inserted
 from election.domain.clock import as_utc, utcnow
 from election.domain.errors import Conflict, InvalidInput, NotFound
 from election.models import ROLES, ApiToken, Area, User, VotingArea
@@ -104,14 +103,8 @@ def create_user(
         session_epoch=0,
         created_at=now,
     )
-    session.add(user)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(
-            f"Tên đăng nhập «{username}» đã có người dùng", {"username": ["Đã tồn tại"]}
-        ) from None
+    if not inserted(session, user):
+        raise Conflict(f"Tên đăng nhập «{username}» đã có người dùng", {"username": ["Đã tồn tại"]})
     token = new_token()
     session.add(
         ApiToken(user_id=user.id, token_hash=hash_token(token), label="cli", created_at=now)

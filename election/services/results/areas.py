@@ -15,19 +15,11 @@ from election.domain import results as algebra
 from election.domain.errors import Forbidden, NotFound
 from election.domain.numbers import percent
 from election.domain.results import FIGURES
-from election.models import (
-    Area,
-    Contest,
-    ResultPart,
-    ResultTotal,
-    TallyRecord,
-    TallyVersion,
-    TallyVote,
-    Unit,
-    UnitVotingArea,
-    User,
-    VotingArea,
-)
+from election.models.contests import Contest, Unit, UnitVotingArea
+from election.models.geography import Area, VotingArea
+from election.models.results import ResultPart, ResultTotal
+from election.models.tallies import TallyRecord, TallyVersion, TallyVote
+from election.models.users import User
 from election.services import scope
 from election.services.results.lines import (
     CandidateLine,

@@ -17,17 +17,13 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from election.domain.clock import utcnow
 from election.domain.results import FIGURES
-from election.models import (
-    AreaClosure,
-    ResultPart,
-    ResultTotal,
-    ResultVote,
-    UnitVotingArea,
-    VotingArea,
-)
+from election.models.contests import UnitVotingArea
+from election.models.geography import AreaClosure, VotingArea
+from election.models.results import ResultPart, ResultTotal, ResultVote
 from election.services.results import recompute
 
 # What a change adds to a total, in the order of a summed row.
@@ -74,15 +70,20 @@ class Change:
     areas: Sequence[int] | None = None  # the areas its voting area lies in, when known
 
 
+def _of_scope(model: type[ResultTotal] | type[ResultVote]) -> tuple[ColumnElement[bool], ...]:
+    """The rows of ``model`` for one scope, contest and round, given as parameters k, s, ct, r."""
+    return (
+        model.scope_kind == bindparam("k"),
+        model.scope_id == bindparam("s"),
+        model.contest_id == bindparam("ct"),
+        model.round_no == bindparam("r"),
+    )
+
+
 # Built once: building a statement costs more than the database takes to run it.
 _ADD_TO_TOTAL = (
     update(ResultTotal)
-    .where(
-        ResultTotal.scope_kind == bindparam("k"),
-        ResultTotal.scope_id == bindparam("s"),
-        ResultTotal.contest_id == bindparam("c"),
-        ResultTotal.round_no == bindparam("r"),
-    )
+    .where(*_of_scope(ResultTotal))
     .values(
         {name: getattr(ResultTotal, name) + bindparam(f"add_{name}") for name in _COUNTS}
         | {"updated_at": bindparam("now")}
@@ -90,13 +91,7 @@ _ADD_TO_TOTAL = (
 )
 _ADD_TO_VOTE = (
     update(ResultVote)
-    .where(
-        ResultVote.scope_kind == bindparam("k"),
-        ResultVote.scope_id == bindparam("s"),
-        ResultVote.round_no == bindparam("r"),
-        ResultVote.contest_id == bindparam("contest"),
-        ResultVote.candidate_id == bindparam("c"),
-    )
+    .where(*_of_scope(ResultVote), ResultVote.candidate_id == bindparam("c"))
     .values(votes=ResultVote.votes + bindparam("d"))
 )
 
@@ -182,9 +177,9 @@ class _Sums:
         session.connection().execute(
             _ADD_TO_TOTAL,
             [
-                {"k": k, "s": s, "c": c, "r": r, "now": now}
+                {"k": k, "s": s, "ct": ct, "r": r, "now": now}
                 | {f"add_{name}": n for name, n in zip(_COUNTS, row, strict=True)}
-                for (k, s, c, r), row in sorted(self.totals.items())
+                for (k, s, ct, r), row in sorted(self.totals.items())
             ],
         )
         if self.parts:
@@ -223,7 +218,7 @@ class _Sums:
             )
         # A correction's candidates already have rows; a difference may be negative.
         changed = [
-            {"k": k, "s": s, "contest": ct, "r": r, "c": c, "d": n}
+            {"k": k, "s": s, "ct": ct, "r": r, "c": c, "d": n}
             for (k, s, ct, r, c), n in sorted(later.items())
             if n
         ]

@@ -12,17 +12,10 @@ from election.domain import results as algebra
 from election.domain import rounds as rounds_law
 from election.domain import winners as law
 from election.domain.errors import Forbidden, NotFound
-from election.models import (
-    AreaClosure,
-    Candidate,
-    Contest,
-    ResultTotal,
-    Unit,
-    UnitRound,
-    UnitVotingArea,
-    User,
-    VotingArea,
-)
+from election.models.contests import Candidate, Contest, Unit, UnitVotingArea
+from election.models.geography import AreaClosure, VotingArea
+from election.models.results import ResultTotal, UnitRound
+from election.models.users import User
 from election.services.results.lines import CandidateLine, result_of, scope_lines
 
 

@@ -8,19 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from election.domain.errors import NotFound
-from election.models import (
-    Area,
-    AreaLevel,
-    Candidate,
-    Contest,
-    Election,
-    TallyRecord,
-    Unit,
-    UnitVotingArea,
-    User,
-    VoterCount,
-    VotingArea,
-)
+from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
+from election.models.geography import Area, AreaLevel, VotingArea
+from election.models.rolls import VoterCount
+from election.models.tallies import TallyRecord
+from election.models.users import User
 from election.services import scope
 
 

@@ -19,20 +19,11 @@ from election.db import begin_write
 from election.domain import tally as rules
 from election.domain.clock import utcnow
 from election.domain.errors import Conflict, RuleBroken
-from election.models import (
-    AreaClosure,
-    Candidate,
-    Contest,
-    Election,
-    TallyRecord,
-    TallyVersion,
-    TallyVote,
-    Unit,
-    UnitVotingArea,
-    User,
-    VoterCount,
-    VotingArea,
-)
+from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
+from election.models.geography import AreaClosure, VotingArea
+from election.models.rolls import VoterCount
+from election.models.tallies import TallyRecord, TallyVersion, TallyVote
+from election.models.users import User
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
 from election.services.results import totals

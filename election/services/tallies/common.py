@@ -13,19 +13,11 @@ from election.domain import tally as rules
 from election.domain.clock import utcnow
 from election.domain.errors import Conflict, NotFound, RuleBroken
 from election.domain.results import FIGURES
-from election.models import (
-    Candidate,
-    Contest,
-    Election,
-    TallyRecord,
-    TallyVersion,
-    TallyVote,
-    Unit,
-    UnitVotingArea,
-    User,
-    VoterCount,
-    VotingArea,
-)
+from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
+from election.models.geography import VotingArea
+from election.models.rolls import VoterCount
+from election.models.tallies import TallyRecord, TallyVersion, TallyVote
+from election.models.users import User
 from election.services import results
 from election.services.results import totals
 

@@ -6,16 +6,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from election.db import begin_write
+from election.db import begin_write, inserted
 from election.domain.clock import utcnow
 from election.domain.errors import Conflict, Forbidden, RuleBroken
-from election.models import (
-    Contest,
-    TallyRecord,
-    TallyVersion,
-    User,
-    VotingArea,
-)
+from election.models.contests import Contest
+from election.models.geography import VotingArea
+from election.models.tallies import TallyRecord, TallyVersion
+from election.models.users import User
 from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
@@ -48,12 +45,9 @@ def submit(
     key: Key | None = None,
 ) -> Receipt:
     """Store a first record and give its receipt; Conflict if the voting area already has one."""
-    begin_write(session)
-    stored = idempotency.replay(session, user, key)
+    stored = _begin(session, user, key, SUBMITTERS, "nộp biên bản kiểm phiếu")
     if stored is not None:
         return stored
-    rate.check(session, user)
-    scope.require_role(user, SUBMITTERS, "nộp biên bản kiểm phiếu")
     place = locate(session, voting_area_code, contest_code)
     scope.require_inside(user, place.voting_area)
     existing = _existing(session, place)
@@ -70,12 +64,8 @@ def submit(
         created_at=now,
         updated_at=now,
     )
-    session.add(record)
-    try:
-        session.flush()
-    except IntegrityError:
+    if not inserted(session, record):
         # Another submission won the race between our check and our insert.
-        session.rollback()
         return _after_race(session, user, key, place)
     version = write_version(session, record, 1, place, entry, warnings, user, None)
     roll_up(session, place, record, entry)
@@ -111,6 +101,18 @@ def _existing(session: Session, place: Place) -> int | None:
             TallyRecord.round_no == place.round_no,
         )
     )
+
+
+def _begin(
+    session: Session, user: User, key: Key | None, roles: tuple[str, ...], what: str
+) -> Receipt | None:
+    """Start a write: the receipt already given for ``key``, else None once rate and role allow."""
+    begin_write(session)
+    stored = idempotency.replay(session, user, key)
+    if stored is None:
+        rate.check(session, user)
+        scope.require_role(user, roles, what)
+    return stored
 
 
 def _duplicate(record_id: int) -> Conflict:
@@ -149,12 +151,9 @@ def correct(
 
     ``place`` is the (voting area, contest) the client says it corrects, if it says so.
     """
-    begin_write(session)
-    stored = idempotency.replay(session, user, key)
+    stored = _begin(session, user, key, CORRECTORS, "sửa biên bản kiểm phiếu")
     if stored is not None:
         return stored
-    rate.check(session, user)
-    scope.require_role(user, CORRECTORS, "sửa biên bản kiểm phiếu")
     record = record_for_update(session, record_id)
     va = session.get(VotingArea, record.voting_area_id)
     scope.require_inside(user, va)

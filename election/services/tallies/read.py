@@ -9,20 +9,12 @@ from sqlalchemy.orm import Session
 
 from election.domain import tally as rules
 from election.domain.errors import NotFound
-from election.models import (
-    Area,
-    AuditEvent,
-    Candidate,
-    Contest,
-    TallyRecord,
-    TallyVersion,
-    TallyVote,
-    Unit,
-    UnitRound,
-    UnitVotingArea,
-    User,
-    VotingArea,
-)
+from election.models.audit import AuditEvent
+from election.models.contests import Candidate, Contest, Unit, UnitVotingArea
+from election.models.geography import Area, VotingArea
+from election.models.results import UnitRound
+from election.models.tallies import TallyRecord, TallyVersion, TallyVote
+from election.models.users import User
 from election.services import scope
 from election.services.tallies.common import (
     TallyInput,
@@ -118,7 +110,7 @@ def queue(
 ) -> list[QueueItem]:
     """Records in the user's scope, those with warnings first, then the oldest first."""
     query = (
-        select(
+        scope.current_records(
             TallyRecord.id,
             VotingArea.code,
             VotingArea.name,
@@ -130,22 +122,12 @@ def queue(
             TallyRecord.updated_at,
             User.username,
         )
-        .join(VotingArea, VotingArea.id == TallyRecord.voting_area_id)
         .join(Area, Area.id == VotingArea.area_id)
-        .join(Contest, Contest.id == TallyRecord.contest_id)
-        .join(
-            TallyVersion,
-            (TallyVersion.record_id == TallyRecord.id)
-            & (TallyVersion.version == TallyRecord.current_version),
-        )
         .join(User, User.id == TallyVersion.actor_id)
     )
     if status:
         query = query.where(TallyRecord.status == status)
-    if user.role == "officer":
-        query = query.where(TallyRecord.voting_area_id == user.voting_area_id)
-    elif user.role == "reviewer":
-        query = query.where(Area.path.startswith(user.area.path, autoescape=True))
+    query = scope.records_inside(query, user)
     items = [QueueItem(*row) for row in session.execute(query.limit(5000))]
     items.sort(key=lambda i: (not i.warnings, i.updated_at, i.id))
     return items[:limit]

@@ -10,12 +10,9 @@ from sqlalchemy.orm import Session
 from election.db import begin_write
 from election.domain.clock import utcnow
 from election.domain.errors import Conflict, Forbidden
-from election.models import (
-    TallyRecord,
-    TallyVersion,
-    User,
-    VotingArea,
-)
+from election.models.geography import VotingArea
+from election.models.tallies import TallyRecord, TallyVersion
+from election.models.users import User
 from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor

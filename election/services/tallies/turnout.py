@@ -12,17 +12,11 @@ from election.db import begin_write
 from election.domain.clock import utcnow
 from election.domain.errors import Forbidden, NotFound, RuleBroken
 from election.domain.numbers import fmt_int, percent
-from election.models import (
-    Area,
-    AreaClosure,
-    Contest,
-    Election,
-    ResultTotal,
-    TurnoutReport,
-    User,
-    VoterCount,
-    VotingArea,
-)
+from election.models.contests import Contest, Election
+from election.models.geography import Area, VotingArea
+from election.models.results import ResultTotal, TurnoutReport
+from election.models.rolls import VoterCount
+from election.models.users import User
 from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
@@ -156,26 +150,27 @@ def progress(
             )
         ).all()
     )
+    reports = (
+        select(
+            Contest.code,
+            TurnoutReport.slot,
+            func.count(),
+            func.sum(TurnoutReport.voters_voted),
+            func.sum(func.coalesce(VoterCount.roll_voters, VoterCount.setup_voters)),
+        )
+        .join(Contest, Contest.id == TurnoutReport.contest_id)
+        .join(VotingArea, VotingArea.id == TurnoutReport.voting_area_id)
+        .outerjoin(
+            VoterCount,
+            (VoterCount.voting_area_id == TurnoutReport.voting_area_id)
+            & (VoterCount.contest_id == TurnoutReport.contest_id),
+        )
+        .group_by(Contest.code, TurnoutReport.slot)
+    )
     sums = {
         (contest, slot): (n, voted, roll or 0)
         for contest, slot, n, voted, roll in session.execute(
-            select(
-                Contest.code,
-                TurnoutReport.slot,
-                func.count(),
-                func.sum(TurnoutReport.voters_voted),
-                func.sum(func.coalesce(VoterCount.roll_voters, VoterCount.setup_voters)),
-            )
-            .join(Contest, Contest.id == TurnoutReport.contest_id)
-            .join(VotingArea, VotingArea.id == TurnoutReport.voting_area_id)
-            .join(AreaClosure, AreaClosure.descendant_id == VotingArea.area_id)
-            .outerjoin(
-                VoterCount,
-                (VoterCount.voting_area_id == TurnoutReport.voting_area_id)
-                & (VoterCount.contest_id == TurnoutReport.contest_id),
-            )
-            .where(AreaClosure.ancestor_id == area.id)
-            .group_by(Contest.code, TurnoutReport.slot)
+            scope.voting_areas_below(reports, area.id)
         )
     }
     contests = session.scalars(select(Contest.code).order_by(Contest.id)).all()

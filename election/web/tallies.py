@@ -145,7 +145,7 @@ def tally_entry(va_code: str, contest_code: str):
     """The entry form; a POST comes back from the review page with the figures as typed."""
     va, place = _place(va_code, contest_code)
     if request.method == "POST":
-        _, values, _ = _parse(request.form, place.candidates, place.unit.seats)
+        _, values, _ = _parse(request.form, place.candidates, place.seats)
     elif place.tally is not None:
         flash("Khu vực bỏ phiếu đã có biên bản cho cấp bầu cử này; nếu cần, hãy sửa biên bản.")
         return redirect(url_for("web.tally_record", record_id=place.tally.id))
@@ -160,7 +160,7 @@ def tally_entry(va_code: str, contest_code: str):
 def tally_review(va_code: str, contest_code: str):
     """Check the figures as submit would; show the record as it will be stored."""
     va, place = _place(va_code, contest_code)
-    data, values, errors = _parse(request.form, place.candidates, place.unit.seats)
+    data, values, errors = _parse(request.form, place.candidates, place.seats)
     if errors:
         return _entry_page(va, place, values, errors, 400)
     entry = tallies.TallyInput.from_data(data)
@@ -183,7 +183,7 @@ def tally_review(va_code: str, contest_code: str):
 def tally_submit(va_code: str, contest_code: str):
     """Store the reviewed record once (the review page's key), then show its receipt."""
     va, place = _place(va_code, contest_code)
-    data, values, errors = _parse(request.form, place.candidates, place.unit.seats)
+    data, values, errors = _parse(request.form, place.candidates, place.seats)
     if errors:
         return _entry_page(va, place, values, errors, 400)
     entry = tallies.TallyInput.from_data(data)
@@ -247,7 +247,7 @@ def tally_record(record_id: int):
 def tally_correct(record_id: int):
     """A new version with a reason, against the version the user saw."""
     view = tallies.read(get_session(), g.user, record_id)
-    data, values, errors = _parse(request.form, view.candidates, view.unit.seats)
+    data, values, errors = _parse(request.form, view.candidates, view.seats)
     values["reason"] = reason = request.form.get("reason", "").strip()
     if not reason or len(reason) > MAX_TEXT:
         errors["reason"] = [TOO_LONG if reason else "Hãy ghi lý do sửa biên bản"]

@@ -350,3 +350,25 @@ def test_the_unit_page_shows_the_boards_choice_and_opens_the_round_with_a_reason
     )
     assert (opened.status_code, opened.headers["Location"]) == (302, "/results/unit/QH1")
     assert unit(client, logins)["round_kind"] == "re_election"
+
+
+def _web_login(client, username: str, password: str) -> None:
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    data = {"username": username, "password": password, "csrf_token": token}
+    assert client.post("/login", data=data).status_code == 302
+
+
+def test_the_officers_entry_page_offers_the_later_rounds_ballot_and_seats(client, logins, teams):
+    # Round 1 elects QH1-1 alone; the board opens the additional election for 2 seats.
+    send_all(client, teams, first_votes)
+    assert open_round(client, logins, "additional").status_code == 201
+    _web_login(client, "to-t1a-1", "mat-khau-dai-du")
+    home = client.get("/").get_data(as_text=True)
+    assert "(bầu cử thêm)" in home
+    page = client.get("/tally/T1A-1/QH")
+    assert page.status_code == 200  # round 2 has no record yet: the entry form, not round 1's
+    html = page.get_data(as_text=True)
+    assert "Vòng 2: bầu cử thêm — bầu 2 đại biểu trong 4 người ứng cử." in html
+    assert re.findall(r'name="votes\.(QH1-\d)"', html) == ["QH1-2", "QH1-3", "QH1-4", "QH1-5"]
+    assert re.findall(r'name="names_kept\.(\d)"', html) == ["1", "2"]

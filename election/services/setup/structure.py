@@ -14,6 +14,7 @@ from election.models.rolls import VoterCount
 from election.models.tallies import TallyRecord
 from election.models.users import User
 from election.services import scope
+from election.services.results import units as unit_rounds
 
 
 def election(session: Session) -> Election | None:
@@ -114,11 +115,16 @@ def unit_view(session: Session, code: str) -> UnitView:
 
 @dataclass(frozen=True)
 class VotingAreaContest:
+    """A contest of a voting area in the unit's current round: its ballot, seats and record."""
+
     contest: Contest
     unit: Unit
     voters_on_roll: int | None
-    candidates: list[Candidate]
-    tally: TallyRecord | None
+    candidates: list[Candidate]  # the current round's ballot
+    tally: TallyRecord | None  # the voting area's record of the current round
+    seats: int  # the seats the current round fills
+    round_no: int = 1
+    round_kind: str = "first"
 
 
 @dataclass(frozen=True)
@@ -142,23 +148,25 @@ def voting_area_view(session: Session, code: str, user: User) -> VotingAreaView:
         .order_by(Contest.id)
     ).all()
     tallies = {
-        t.contest_id: t
-        for t in session.scalars(
-            select(TallyRecord)
-            .where(TallyRecord.voting_area_id == va.id)
-            .order_by(TallyRecord.round_no)
-        )
+        (t.contest_id, t.round_no): t
+        for t in session.scalars(select(TallyRecord).where(TallyRecord.voting_area_id == va.id))
     }
-    contests = [
-        VotingAreaContest(
-            contest,
-            unit,
-            count.voters if count else None,
-            list(unit.candidates),
-            tallies.get(contest.id),
+    contests = []
+    for contest, unit, count in rows:
+        # A later round concerns every voting area of the unit: its own ballot and seats.
+        ballot = unit_rounds.ballot(session, unit)
+        contests.append(
+            VotingAreaContest(
+                contest,
+                unit,
+                count.voters if count else None,
+                ballot.candidates,
+                tallies.get((contest.id, ballot.round_no)),
+                ballot.seats,
+                ballot.round_no,
+                ballot.kind,
+            )
         )
-        for contest, unit, count in rows
-    ]
     return VotingAreaView(va, contests)
 
 

@@ -36,8 +36,9 @@ class RecordView:
     voting_area: VotingArea
     contest: Contest
     unit: Unit
-    candidates: list[Candidate]
+    candidates: list[Candidate]  # the ballot of the record's round
     versions: list[VersionView]
+    seats: int = 0  # the seats the record's round fills
 
     @property
     def current(self) -> VersionView:
@@ -88,6 +89,7 @@ def read(session: Session, user: User, record_id: int) -> RecordView:
             )
             for v in versions
         ],
+        place.seats if place.seats is not None else place.unit.seats,
     )
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from election.domain import results as algebra
 from election.domain import rounds as rounds_law
 from election.domain import winners as law
 from election.domain.errors import Forbidden, NotFound
@@ -20,26 +19,14 @@ from election.services.results.lines import CandidateLine, result_of, scope_line
 
 
 @dataclass(frozen=True)
-class RoundResult:
-    """One round judged in its place: its ballot, the seats it fills, its totals and outcome."""
+class RoundResult(rounds_law.RoundCourse):
+    """One round as the law judged it in its place, with when its totals last changed."""
 
-    round_no: int
-    kind: str
-    result: algebra.Result  # over the round's ballot, in ballot order
-    outcome: law.UnitOutcome
-    verified: int
-    updated_at: dt.datetime | None
-    ballot: tuple[law.UnitCandidate, ...] = ()
-    seats: int = 0  # the seats this round fills: those still open when it was opened
+    updated_at: dt.datetime | None = None
 
     @property
-    def complete(self) -> bool:
-        """Every voting area of the round has a record: only then does it conclude."""
-        return self.outcome.complete
-
-    @property
-    def fully_verified(self) -> bool:
-        return self.complete and self.verified >= self.result.voting_areas_total
+    def round_no(self) -> int:
+        return self.number
 
 
 @dataclass(frozen=True)
@@ -101,14 +88,8 @@ def course_of(
     judged = rounds_law.course(candidates, unit.seats, unit.contest.code, data)
     return [
         RoundResult(
-            round_no,
-            r.kind,
-            r.result,
-            r.outcome,
-            r.verified,
-            total.updated_at if total else None,
-            r.ballot,
-            r.seats,
+            **{f.name: getattr(r, f.name) for f in fields(r)} | {"number": round_no},
+            updated_at=total.updated_at if total else None,
         )
         for (round_no, _kind), r, total in zip(stored, judged.rounds, totals, strict=True)
     ], judged

@@ -372,3 +372,49 @@ def test_the_officers_entry_page_offers_the_later_rounds_ballot_and_seats(client
     assert "Vòng 2: bầu cử thêm — bầu 2 đại biểu trong 4 người ứng cử." in html
     assert re.findall(r'name="votes\.(QH1-\d)"', html) == ["QH1-2", "QH1-3", "QH1-4", "QH1-5"]
     assert re.findall(r'name="names_kept\.(\d)"', html) == ["1", "2"]
+
+
+def _qh_statistics_row(client, logins) -> list:
+    rows = workbook_rows(client, logins, "/api/v1/forms/statistics?scope=T")
+    return next(r for r in rows if r[:2] == ["I", "ĐẠI BIỂU QUỐC HỘI"])
+
+
+def _reelection_section(client, logins) -> str:
+    rows = workbook_rows(client, logins, "/api/v1/forms/city-record?contest=QH&scope=T")
+    heading = next(i for i, r in enumerate(rows) if str(r[0]).startswith("2. Các đơn vị bầu cử"))
+    return rows[heading + 1][0]
+
+
+def test_the_reports_upward_count_a_void_unit_before_its_re_election_is_opened(
+    client, logins, teams
+):
+    # Every voting area at 40 %: the unit is void, and nobody has opened the re-election yet.
+    send_all(client, teams, first_votes, low=True)
+    assert _reelection_section(client, logins) == "Đơn vị bầu cử số 1"
+    # 7.500 voters, 3.000 voted (40 %); 1 unit, none with a single area, 1 under half,
+    # 1 to re-elect, 0 additional; 6 voting areas, 6 under half, 6 to re-elect, 0 additional.
+    assert _qh_statistics_row(client, logins)[2:14] == [7500, 3000, 40, 1, 0, 1, 1, 0, 6, 6, 6, 0]
+
+
+def test_a_unit_at_exactly_half_turnout_is_re_elected_but_not_under_half(client, logins, teams):
+    for va in VOTING_AREAS:
+        body = tally_body(va)
+        voted = body["voters_on_roll"] // 2  # rolls 1.000 … 1.500: exactly half
+        exact = {
+            **body,
+            "voters_voted": voted,
+            "ballots_issued": voted,
+            "ballots_received": voted,
+            "ballots_valid": voted - 10,
+            "ballots_invalid": 10,
+            "votes": first_votes(voted - 10),
+        }
+        sent = client.post("/api/v1/tallies", json=exact, headers=teams[va])
+        assert sent.status_code == 201, sent.get_json()
+    assert unit(client, logins)["re_election"] is True  # 3.750 × 2 is not more than 7.500
+    assert _reelection_section(client, logins) == "Đơn vị bầu cử số 1"
+    # 3.750 of 7.500 (50 %): not in "dưới 50%" (0 units, 0 areas), yet 1 unit and 6 areas to
+    # re-elect; the form's note says how exactly-half units are counted.
+    assert _qh_statistics_row(client, logins)[2:14] == [7500, 3750, 50, 1, 0, 0, 1, 0, 6, 0, 6, 0]
+    texts = workbook_texts(client, logins, "/api/v1/forms/statistics?scope=T")
+    assert any("đúng một nửa số cử tri đi bầu" in t for t in texts)

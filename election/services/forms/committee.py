@@ -36,7 +36,10 @@ MISSING = (
     "số đơn vị và khu vực bỏ phiếu bị hủy kết quả bầu cử; dân tộc, tôn giáo, đảng viên, "
     "tái cử, tự ứng cử, trình độ chuyên môn, trình độ lý luận chính trị và nơi công tác "
     "của người trúng cử. Số nữ và số người trẻ tuổi (dưới 40 tuổi vào ngày bầu cử) được "
-    "tính từ danh sách người ứng cử."
+    "tính từ danh sách người ứng cử. Số đơn vị, khu vực phải bầu cử lại hoặc bầu cử thêm gồm cả "
+    "nơi kết quả đã đòi hỏi mà chưa mở vòng bầu cử đó; đơn vị có đúng một nửa số cử tri đi "
+    "bầu (chưa quá một nửa) không thuộc cột «dưới 50%» nhưng được tính vào số đơn vị phải bầu "
+    "cử lại."
 )
 
 
@@ -70,6 +73,10 @@ class _Unit:
         """The round whose votes the city record lists: a re-election replaces the first."""
         return self.of_kind(law.RE_ELECTION) or self.first()
 
+    def needs(self, kind: str) -> bool:
+        """The unit held a round of ``kind``, or a complete round calls for one (§6.6)."""
+        return _needs(self.rounds, kind)
+
     def elected(self) -> list[str]:
         """Every round's winners, each once (domain.md §6.5)."""
         return list(self.course.elected)
@@ -90,6 +97,10 @@ def committee_record(
     ]
     reelected = [u for u in units if u.of_kind(law.RE_ELECTION)]
     added = [u for u in units if u.of_kind(law.ADDITIONAL)]
+    # Named in the record as soon as the law calls for the round, opened or not; the tables
+    # hold the figures of the rounds held.
+    reelect_due = [u for u in units if u.needs(law.RE_ELECTION)]
+    add_due = [u for u in units if u.needs(law.ADDITIONAL)]
     return {
         **base.values(),
         "council": lower_first(council.name),
@@ -101,18 +112,18 @@ def committee_record(
         "units_total": _total([u.first().result for u in units]),
         "reelection_units": [_figures_row(u, u.of_kind(law.RE_ELECTION)) for u in reelected],
         "reelection_total": _total([u.of_kind(law.RE_ELECTION).result for u in reelected]),
-        "reelection_list": _names(reelected),
+        "reelection_list": _names(reelect_due),
         "unit_candidates": [_candidates_row(u, u.deciding(), all_=True) for u in units],
         "unit_winners": [_winner_rows(u, (law.FIRST, law.RE_ELECTION)) for u in units],
         "additional_units": [_figures_row(u, u.of_kind(law.ADDITIONAL)) for u in added],
         "additional_total": _total([u.of_kind(law.ADDITIONAL).result for u in added]),
-        "additional_list": _names(added),
+        "additional_list": _names(add_due),
         "additional_candidates": [
             _candidates_row(u, u.of_kind(law.ADDITIONAL), all_=True) for u in added
         ],
         "additional_winners": [_winner_rows(u, law.ROUNDS) for u in added],
-        "has_reelection": bool(reelected),
-        "has_additional": bool(added),
+        "has_reelection": bool(reelect_due),
+        "has_additional": bool(add_due),
         "incidents": None,
         "complaints_boards": complaints_text(session, [u.unit.id for u in units], None),
         "recipients": _recipients(contest, base.form_set.name),
@@ -282,9 +293,8 @@ def _contest_row(
     )
     courses = {u.id: results.course_of(session, u) for u in units}
     rounds = {u.id: courses[u.id][0] for u in units}
-    kinds = {u.id: {r.kind for r in rounds[u.id]} for u in units}
-    reelect = [u for u in units if law.RE_ELECTION in kinds[u.id]]
-    added = [u for u in units if law.ADDITIONAL in kinds[u.id]]
+    reelect = [u for u in units if _needs(rounds[u.id], law.RE_ELECTION)]
+    added = [u for u in units if _needs(rounds[u.id], law.ADDITIONAL)]
     elected = [(u, code) for u in units for code in courses[u.id][1].elected]
     total = session.get(ResultTotal, ("area", base.root.id, contest.id, 1))
     result = results.result_of(total)
@@ -323,6 +333,19 @@ def _contest_row(
     # Final only when every round of every unit is complete and verified (domain.md §6.6).
     later = all(r.fully_verified for rs in rounds.values() for r in rs)
     return row, people, result, areas > 0 and verified == areas and later
+
+
+def _needs(rounds: list[results.RoundResult], kind: str) -> bool:
+    """A round of ``kind`` was held, or a complete round calls for one not opened yet.
+
+    A unit at exactly half turnout is void ("chưa đạt quá một nửa"): it counts here with the
+    units to re-elect, though not in the "dưới 50%" column (MISSING says so on the form).
+    """
+    if any(r.kind == kind for r in rounds):
+        return True
+    if kind == law.RE_ELECTION:
+        return any(r.outcome.re_election for r in rounds)
+    return any(r.outcome.additional_election for r in rounds)
 
 
 def _low(result: algebra.Result) -> bool:

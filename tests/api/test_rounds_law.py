@@ -239,6 +239,14 @@ def test_first_then_re_election_then_additional(client, logins, teams):
     ]
     conclusion = next(t for t in texts if t.startswith("c) Theo ấn định"))
     assert conclusion.endswith("là 3 đại biểu, nay đã bầu được 3 đại biểu, còn thiếu 0 đại biểu.")
+    # The resolution's lines keep the unit's 3 seats and its list of 5; the round's own
+    # sentence says it fills the 2 seats still open from a ballot of 4 (issue #14, item 6).
+    assert any(t.endswith("số: 1 được bầu(2) 3 đại biểu Quốc hội.") for t in texts)
+    assert any(t.endswith("số 1 có(3) 5 người ứng cử đại biểu Quốc hội.") for t in texts)
+    assert (
+        "Bầu cử thêm tại đơn vị bầu cử số 1 bầu 2 đại biểu còn thiếu trong số 3 đại biểu được "
+        "bầu (1 đại biểu đã trúng cử ở vòng bầu cử trước); phiếu bầu có 4 người ứng cử."
+    ) in texts
     verify_everything(client, logins)
     texts = workbook_texts(client, logins, path)
     assert "TẠM TÍNH" not in texts
@@ -418,3 +426,43 @@ def test_a_unit_at_exactly_half_turnout_is_re_elected_but_not_under_half(client,
     assert _qh_statistics_row(client, logins)[2:14] == [7500, 3750, 50, 1, 0, 0, 1, 0, 6, 0, 6, 0]
     texts = workbook_texts(client, logins, "/api/v1/forms/statistics?scope=T")
     assert any("đúng một nửa số cử tri đi bầu" in t for t in texts)
+
+
+def test_a_tie_the_board_decides_keeps_line_c_adding_up(app, client, logins, teams):
+    from election.models.contests import Candidate
+
+    # QH1-3 (Lê Văn Cường) and QH1-4 (Phạm Thị Dung) born the same day.
+    with app.extensions["election.sessions"]() as session:
+        third = session.query(Candidate).filter_by(code="QH1-3").one()
+        fourth = session.query(Candidate).filter_by(code="QH1-4").one()
+        fourth.date_of_birth = third.date_of_birth
+        session.commit()
+    # QH1-1 on every ballot, QH1-2 on 80 %, QH1-3 and QH1-4 on 60 % each: four qualify for
+    # three seats, and the last two are equal in votes and in age.
+    send_all(
+        client,
+        teams,
+        lambda v: {
+            "QH1-1": v,
+            "QH1-2": v * 8 // 10,
+            "QH1-3": v * 6 // 10,
+            "QH1-4": v * 6 // 10,
+            "QH1-5": 0,
+        },
+    )
+    body = unit(client, logins)
+    assert (body["elected"], body["tie_needs_decision"], body["shortfall"]) == (
+        ["QH1-1", "QH1-2"],
+        ["QH1-3", "QH1-4"],
+        0,
+    )
+    texts = workbook_texts(client, logins, "/api/v1/forms/unit-record?contest=QH&scope=QH1")
+    (conclusion,) = [t for t in texts if t.startswith("c) Theo ấn định")]
+    # 3 seats = 2 elected + 1 awaiting the decision + 0 missing.
+    assert conclusion.endswith(
+        "là 3 đại biểu, nay đã bầu được 2 đại biểu, 1 đại biểu chờ quyết định (những người "
+        "ứng cử Lê Văn Cường, Phạm Thị Dung có số phiếu bằng nhau và cùng ngày sinh), còn "
+        "thiếu 0 đại biểu."
+    )
+    # No seat is missing: no proposal of an additional election.
+    assert not any(t.startswith("(7) Vì số người trúng cử") for t in texts)

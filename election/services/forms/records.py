@@ -146,9 +146,14 @@ def unit_record(
         "unit_members": member_names(parts),
         "council": lower_first(council.name),
         "term_no": None,
+        # The resolution's figures: the unit's seats and its official list (footnotes 2, 3).
         "seats": unit.seats,
+        "candidates_count": len(rounds[0].ballot),
+        # A later round fills only the seats still open, from its own ballot (§6.5).
+        "later_round": current.round_no > 1,
         "round_seats": current.seats,
-        "candidates_count": len(current.ballot),
+        "round_candidates": len(current.ballot),
+        "earlier_elected": len(course.elected) - len(outcome.elected),
         **figures(current.result),
         "candidates": [
             {
@@ -163,6 +168,10 @@ def unit_record(
         # Nothing is elected or missing yet while records are still coming in: dots.
         "elected": len(course.elected) if concluded else None,
         "shortfall": course.still_open if concluded else None,
+        # Equal votes and equal dates of birth at the last seat: the board decides (§6.3),
+        # and line c) still adds up: seats = elected + awaiting the decision + missing.
+        "to_decide": course.seats_to_decide if concluded else 0,
+        "awaiting": ", ".join(_names(current, course.awaiting_decision)),
         "void": concluded and outcome.void,
         # The shortfall sentence proposes an additional election: only where the law does.
         "short": concluded and law.ADDITIONAL in course.next_rounds,
@@ -178,6 +187,11 @@ def unit_record(
             _areas_table(session, unit, current, parts, [c.code for c in outcome.candidates])
         )
     return values, current
+
+
+def _names(current: results.RoundResult, codes: tuple[str, ...]) -> list[str]:
+    by_code = {c.code: c.name for c in current.ballot}
+    return [by_code[code] for code in codes]
 
 
 def _winners(rounds: list[results.RoundResult]) -> list[dict[str, Any]]:

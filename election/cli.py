@@ -82,13 +82,20 @@ def db_revision(message: str) -> None:
 @click.option("--scale", type=click.Choice(["city", "nation"]), default="city", show_default=True)
 @click.option("--seed", type=int, default=2021, show_default=True)
 @click.option(
+    "--year",
+    type=click.Choice(["2021", "2026"]),
+    default="2021",
+    show_default=True,
+    help="Thành phố Hải Phòng năm 2021 (có cấp huyện) hoặc 2026 (sau hợp nhất, không có cấp huyện).",
+)
+@click.option(
     "--fill",
     type=click.IntRange(0, 100),
     default=None,
     help="Phần trăm khu vực bỏ phiếu có biên bản.",
 )
 @click.option("--if-empty", is_flag=True, help="Không làm gì nếu cơ sở dữ liệu đã có cuộc bầu cử.")
-def demo_command(scale: str, seed: int, fill: int | None, if_empty: bool) -> None:
+def demo_command(scale: str, seed: int, year: str, fill: int | None, if_empty: bool) -> None:
     """Load a synthetic election into an empty database."""
     from election.services.setup import demo, structure
 
@@ -96,9 +103,13 @@ def demo_command(scale: str, seed: int, fill: int | None, if_empty: bool) -> Non
         if if_empty and structure.election(session) is not None:
             click.echo("Cơ sở dữ liệu đã có cuộc bầu cử; không nạp dữ liệu mẫu.")
             return
+        if scale == "nation" and year != "2021":
+            _stop("Dữ liệu mẫu cả nước chỉ có cho năm 2021 (--year 2021)")
         started = time.perf_counter()
         try:
-            report = demo.load(session, scale=scale, seed=seed, fill=fill, echo=click.echo)
+            report = demo.load(
+                session, scale=scale, seed=seed, fill=fill, echo=click.echo, year=int(year)
+            )
         except DomainError as exc:
             _fail(exc)
         click.echo(report)

@@ -1,4 +1,4 @@
-"""Deterministic synthetic elections: Hải Phòng 2021 ("city") and a nationwide one ("nation")."""
+"""Deterministic synthetic elections: Hải Phòng 2021 or 2026 ("city"), a nationwide one ("nation")."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from election.domain.setup import Setup
 
-from . import haiphong, nation
+from . import haiphong, haiphong2026, nation
 from .rolls import RollPlan
 from .rolls import roll_rows as _plan_rows
 
 SCALES = ("city", "nation")
+YEARS = (2021, 2026)  # the city as it voted in each year; the nation is 2021 only
 
 
 @dataclass
@@ -29,10 +30,12 @@ class Demo:
             yield from _plan_rows(self.plans[code], self.seed, day)
 
 
-def generate(scale: str = "city", seed: int = 2021) -> Demo:
-    """The demo election of ``scale``; the same seed always gives the same election."""
+def generate(scale: str = "city", seed: int = 2021, year: int = 2021) -> Demo:
+    """The demo election of ``scale`` and ``year``; the same seed always gives the same one."""
+    if year not in YEARS or (scale == "nation" and year != 2021):
+        raise ValueError(f"no {scale} demo for {year}")
     if scale == "city":
-        setup, plans = haiphong.build(seed)
+        setup, plans = (haiphong2026 if year == 2026 else haiphong).build(seed)
         return Demo(setup, [p.code for p in plans], seed, {p.code: p for p in plans})
     if scale == "nation":
         return Demo(nation.build(seed), [], seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass, field
 
@@ -92,26 +93,22 @@ DETENTION_SHARE = 0.006
 class Ward:
     code: str
     name: str
-    district: str  # district name
+    district: str  # district name (2026: the city, there being no districts)
     urban: bool
     voting_areas: list[tuple[str, int]] = field(default_factory=list)  # (code, voters)
+    garrison: bool = False  # an island where every voting area has soldiers voting at it
 
 
 def build(seed: int) -> tuple[Setup, list[RollPlan]]:
     """The Hải Phòng 2021 setup and a roll plan for every voting area."""
     # Seeded by text (sha512): an int seed would make -n and n the same election.
     rng = random.Random(f"demo-city:{seed}")
-    b = SetupBuilder(rng, ELECTION_NAME_2021, ELECTION_DAY_2021, FORM_SET)
-    b.area("HP", "Thành phố Hải Phòng", "city", None)
-    for code, name in CONTEST_NAMES_2021.items():
-        b.contest(code, name.replace("thành phố", CITY))
+    b = city_builder(rng, ELECTION_NAME_2021, ELECTION_DAY_2021, FORM_SET, CONTEST_NAMES_2021)
     districts = _geography(b, rng)
     units: dict[str, dict[str, str]] = {}  # voting area → contest → unit
 
     def assign(contest: str, unit: str, wards: list[Ward]) -> None:
-        for ward in wards:
-            for va, _ in ward.voting_areas:
-                units.setdefault(va, {})[contest] = unit
+        assign_units(units, contest, unit, wards)
 
     for number, members in enumerate(QH_UNITS, 1):
         b.unit(f"QH-{number:02d}", "QH", number, 3, count=5)
@@ -140,8 +137,28 @@ def build(seed: int) -> tuple[Setup, list[RollPlan]]:
                 code = b.unit(f"XA-{ward.code}-{number:02d}", "HDND_XA", number, rng.randint(3, 5))
                 for va, _ in group:
                     units[va]["HDND_XA"] = code
-    plans = _voting_areas(b, rng, districts, units)
+    plans = voting_areas(b, rng, districts, units)
     return b.setup(), plans
+
+
+def city_builder(
+    rng: random.Random, name: str, day: dt.date, form_set: str, contests: dict[str, str]
+) -> SetupBuilder:
+    """A builder holding the election, the city at the root and the contests."""
+    b = SetupBuilder(rng, name, day, form_set)
+    b.area("HP", "Thành phố Hải Phòng", "city", None)
+    for code, contest in contests.items():
+        b.contest(code, contest.replace("thành phố", CITY))
+    return b
+
+
+def assign_units(
+    units: dict[str, dict[str, str]], contest: str, unit: str, wards: list[Ward]
+) -> None:
+    """Record ``unit`` as the unit of ``contest`` of every voting area of ``wards``."""
+    for ward in wards:
+        for va, _ in ward.voting_areas:
+            units.setdefault(va, {})[contest] = unit
 
 
 def _geography(b: SetupBuilder, rng: random.Random) -> list[list[Ward]]:
@@ -169,14 +186,14 @@ def _geography(b: SetupBuilder, rng: random.Random) -> list[list[Ward]]:
     return districts
 
 
-def _voting_areas(
+def voting_areas(
     b: SetupBuilder,
     rng: random.Random,
     districts: list[list[Ward]],
     units: dict[str, dict[str, str]],
 ) -> list[RollPlan]:
     """Voting area rows, their roll plans and the voter counts derived from them."""
-    everyone = [w for wards in districts for w in wards if w.code != f"HP{ISLAND:02d}"]
+    everyone = [w for wards in districts for w in wards if w.name != w.district]
     elsewhere = [
         f"{_street(w)} {rng.randint(1, 25)}, {w.name}, {w.district}"
         for w in rng.sample(everyone, 60)
@@ -192,7 +209,7 @@ def _voting_areas(
                 blocks = max(1, round(voters / rng.uniform(120, 260)))
                 homes = [f"{street} {block + k}, {where}" for k in range(1, blocks + 1)]
                 block += blocks
-                military = island or rng.random() < MILITARY_SHARE
+                military = island or ward.garrison or rng.random() < MILITARY_SHARE
                 detention = rng.random() < DETENTION_SHARE
                 plan = plan_roll(
                     rng,
@@ -205,7 +222,7 @@ def _voting_areas(
                 )
                 held = units[code]
                 b.voting_area(code, number, ward.code, held)
-                b.counts(code, plan.counts(list(held), FORM_SET))
+                b.counts(code, plan.counts(list(held)))
                 plans.append(plan)
     return plans
 

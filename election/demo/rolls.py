@@ -29,9 +29,9 @@ class RollPlan:
     residences: tuple[str, ...]
     specials: dict[int, Special]
 
-    def counts(self, contests_held: Sequence[str], form_set: str) -> dict[str, int]:
+    def counts(self, contests_held: Sequence[str]) -> dict[str, int]:
         """Voters per contest, as count_roll would derive them from the rows."""
-        counts = count_roll(((s[0], s[1]) for s in self.specials.values()), contests_held, form_set)
+        counts = count_roll(((s[0], s[1]) for s in self.specials.values()), contests_held)
         plain = self.voters - len(self.specials)
         return {contest: n + plain for contest, n in counts.items()}
 

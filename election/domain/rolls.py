@@ -20,27 +20,30 @@ NOTES = {
 FULL_VOTERS = ("thuong_tru", "tam_tru_12")
 
 
-def contests_of_voter(residence_type: str, note: str | None, form_set: str) -> frozenset[str]:
-    """The contests a voter on this roll votes in, whatever the voting area holds."""
+def contests_of_voter(residence_type: str, note: str | None) -> frozenset[str]:
+    """Every contest a voter on this roll may vote in, of those an election can hold.
+
+    What they vote in is this set met with the contests their voting area holds: a district
+    council (HDND_HUYEN) only where the setup holds one, as in 2021 (districts were
+    abolished in 2025). Nothing here depends on the year or the form set.
+    """
     if note == "bo_phieu_noi_khac":
         return frozenset()
     if note == "den_bo_phieu":
         return frozenset({"QH", "HDND_TINH"})
-    # District councils were elected in 2021 only; districts were abolished in 2025.
-    district = {"HDND_HUYEN"} if form_set == "2021" else set()
     if residence_type in FULL_VOTERS:
-        return frozenset({"QH", "HDND_TINH", "HDND_XA", *district})
-    return frozenset({"QH", "HDND_TINH", *district})
+        return frozenset({"QH", "HDND_TINH", "HDND_HUYEN", "HDND_XA"})
+    return frozenset({"QH", "HDND_TINH", "HDND_HUYEN"})
 
 
 def count_roll(
-    voters: Iterable[tuple[str, str | None]], contests_held: Iterable[str], form_set: str
+    voters: Iterable[tuple[str, str | None]], contests_held: Iterable[str]
 ) -> dict[str, int]:
     """Voters per contest held in a voting area, from (residence_type, note) pairs."""
     held = tuple(contests_held)
     counts = dict.fromkeys(held, 0)
     for residence_type, note in voters:
-        for contest in contests_of_voter(residence_type, note, form_set):
+        for contest in contests_of_voter(residence_type, note):
             if contest in counts:
                 counts[contest] += 1
     return counts

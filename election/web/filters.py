@@ -9,10 +9,21 @@ from flask import Flask, g
 from election.domain.clock import in_vietnam
 from election.domain.numbers import fmt_date, fmt_int, fmt_pct
 from election.domain.setup import CONTEST_LABELS, LEVELS
+from election.http.context import get_session
 from election.services.identity.users import ROLE_NAMES
+from election.services.setup import structure
 
 STATUS_NAMES = {"submitted": "Đã nộp", "verified": "Đã xác nhận", "returned": "Bị trả lại"}
-LEVEL_NAMES = {**LEVELS, "voting_area": "Khu vực bỏ phiếu"}
+
+
+class LevelNames:
+    """The levels' names as the setup stored them, read once per request and only if shown."""
+
+    def get(self, code: str, default: str | None = None) -> str | None:
+        if "level_names" not in g:
+            stored = structure.level_names(get_session())
+            g.level_names = {**LEVELS, **stored, "voting_area": "Khu vực bỏ phiếu"}
+        return g.level_names.get(code, default)
 
 
 def local_time(at: dt.datetime | None) -> str:
@@ -41,7 +52,7 @@ def init_app(app: Flask) -> None:
         return {
             "role_names": ROLE_NAMES,
             "contest_labels": CONTEST_LABELS,
-            "level_names": LEVEL_NAMES,
+            "level_names": LevelNames(),
             "status_names": STATUS_NAMES,
             "g": g,
         }

@@ -146,3 +146,9 @@ def test_demo_fill_submits_checked_audited_records_through_the_service(app):
     assert records == submits
     assert message == f"Đã nộp {records} biên bản của {chosen} khu vực bỏ phiếu (5%)."
     assert _run(app, "verify-audit").output.startswith("OK ")
+
+
+def test_the_nation_demo_exists_for_2021_only(app):
+    result = _run(app, "demo", "--scale", "nation", "--year", "2026")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Lỗi: Dữ liệu mẫu cả nước chỉ có cho năm 2021 (--year 2021)"

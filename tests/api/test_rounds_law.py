@@ -11,7 +11,9 @@ those of entry_for() (90 % turnout; T1A-1: 882 valid).
 from __future__ import annotations
 
 import io
+import os
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -97,6 +99,15 @@ def workbook_rows(client, logins, path: str) -> list[list]:
     ws = openpyxl.load_workbook(io.BytesIO(response.data)).active
     rows = ([c.value for c in row if c.value is not None] for row in ws.iter_rows())
     return [r for r in rows if r]
+
+
+def keep_form(client, logins, path: str, name: str) -> None:
+    """With FORMS_OUT set (`make form-images`), keep the workbook for docs/forms/."""
+    out = os.environ.get("FORMS_OUT")
+    if out:
+        Path(out, f"{name}.xlsx").write_bytes(
+            client.get(path, headers=logins.headers("board")).data
+        )
 
 
 def winner_lines(texts: list[str]) -> list[str]:
@@ -251,6 +262,7 @@ def test_first_then_re_election_then_additional(client, logins, teams):
     texts = workbook_texts(client, logins, path)
     assert "TẠM TÍNH" not in texts
     assert len(winner_lines(texts)) == 3
+    keep_form(client, logins, path, "I-unit-record-qh-additional")
     nist = client.get("/api/v1/open/nist-results.json", headers=logins.headers("board"))
     status = {
         c["@id"]: c.get("PostElectionStatus") for c in nist.get_json()["Election"][0]["Candidate"]

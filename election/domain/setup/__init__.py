@@ -5,6 +5,7 @@ from election.domain.setup.check import check_setup
 from election.domain.setup.definition import (
     CONTEST_LABELS,
     CONTEST_NAMES_2021,
+    CONTEST_NAMES_2026,
     FORM_SETS,
     GENDERS,
     LEVEL_RANK,
@@ -20,6 +21,7 @@ from election.domain.setup.definition import (
     VoterCountDef,
     VotingAreaDef,
     age_on,
+    level_name,
     minimum_candidates,
 )
 
@@ -27,6 +29,7 @@ __all__ = [
     "CONTEST_CODES",
     "CONTEST_LABELS",
     "CONTEST_NAMES_2021",
+    "CONTEST_NAMES_2026",
     "FORM_SETS",
     "GENDERS",
     "LEVELS",
@@ -43,5 +46,6 @@ __all__ = [
     "VotingAreaDef",
     "age_on",
     "check_setup",
+    "level_name",
     "minimum_candidates",
 ]

@@ -14,6 +14,12 @@ CONTEST_NAMES_2021 = {
     "HDND_HUYEN": "Đại biểu Hội đồng nhân dân quận, huyện nhiệm kỳ 2021 - 2026",
     "HDND_XA": "Đại biểu Hội đồng nhân dân xã, phường, thị trấn nhiệm kỳ 2021 - 2026",
 }
+# 2026: no district councils (districts were abolished on 1 July 2025).
+CONTEST_NAMES_2026 = {
+    "QH": "Đại biểu Quốc hội khóa XVI",
+    "HDND_TINH": "Đại biểu Hội đồng nhân dân thành phố nhiệm kỳ 2026 - 2031",
+    "HDND_XA": "Đại biểu Hội đồng nhân dân xã, phường, đặc khu nhiệm kỳ 2026 - 2031",
+}
 CONTEST_LABELS = {
     "QH": "Quốc hội",
     "HDND_TINH": "HĐND cấp tỉnh/thành phố",
@@ -30,6 +36,25 @@ LEVELS = {
     "ward": "Xã, phường, thị trấn",
 }
 LEVEL_RANK = {code: rank for rank, code in enumerate(LEVELS)}
+# The kinds of administrative unit an area's name starts with, in the order a level's name
+# lists them ("Xã, phường, thị trấn"; since 2025 "Xã, phường, đặc khu").
+AREA_KINDS = ("Tỉnh", "Quận", "Huyện", "Thị xã", "Thành phố", "Xã", "Phường", "Thị trấn", "Đặc khu")
+
+
+def level_name(level: str, area_names: list[str]) -> str:
+    """A level's name from the kinds of area the setup puts on it, e.g. 'Xã, phường, đặc khu'.
+
+    The kinds are read from the areas' names ("Đặc khu Cát Hải" is a special zone); a level
+    whose names carry no known kind keeps the generic name of ``LEVELS``.
+    """
+    found = {kind for name in area_names for kind in AREA_KINDS if name.startswith(kind + " ")}
+    kinds = [kind for kind in AREA_KINDS if kind in found]
+    if not kinds:
+        return LEVELS.get(level, level)
+    words = [kinds[0]] + [kind.lower() for kind in kinds[1:]]
+    return ", ".join(words)
+
+
 GENDERS = ("Nam", "Nữ")
 MAX_SEATS = {"QH": 3, "HDND_TINH": 5, "HDND_HUYEN": 5, "HDND_XA": 5}
 MIN_CANDIDATE_AGE = 21

@@ -43,6 +43,17 @@ DEMO_USERS = (
     ("kiemtra.phuong", "reviewer", "HP01-01", "Người kiểm tra phường"),
     ("to.hp01-01-01", "officer", "HP01-01-01", "Tổ bầu cử khu vực số 1"),
 )
+# The 2026 city has no districts: the reviewer checks one ward (HP008, phường Hồng Bàng).
+DEMO_USERS_2026 = (
+    ("quantri", "admin", None, "Quản trị hệ thống"),
+    ("uyban", "board", None, "Ủy ban bầu cử thành phố"),
+    ("kiemtra", "reviewer", "HP008", "Người kiểm tra phường Hồng Bàng"),
+    ("to.hp008-01", "officer", "HP008-01", "Tổ bầu cử khu vực số 1"),
+)
+
+
+def demo_users(year: int = 2021) -> tuple[tuple[str, str, str | None, str], ...]:
+    return DEMO_USERS_2026 if year == 2026 else DEMO_USERS
 
 
 def load(
@@ -52,13 +63,14 @@ def load(
     fill: int | None = None,
     echo: Callable[[str], None] = lambda _line: None,
     roll_voting_areas: list[str] | None = None,
+    year: int = 2021,
 ) -> str:
     """Generate, check and store the demo election, its rolls and its logins.
 
     ``roll_voting_areas`` limits the per-voter rolls to those voting areas (tests).
     """
     actor = Actor(None, SYSTEM)
-    demo = generator.generate(scale, seed)
+    demo = generator.generate(scale, seed, year)
     setup.store_setup(session, demo.setup, actor)
     echo(setup.summary(demo.setup))
     wanted = demo.roll_voting_areas if roll_voting_areas is None else roll_voting_areas
@@ -71,28 +83,38 @@ def load(
         )
         echo(line)
     if scale == "city":
-        for username, role, scope, full_name in DEMO_USERS:
+        logins = demo_users(year)
+        for username, role, scope, full_name in logins:
             new = users.create_user(session, username, role, scope, DEMO_PASSWORD, full_name, actor)
             if role in users.TOTP_ROLES:
                 users.enroll_totp(session, new.user, DEMO_TOTP_SECRET, actor)
-        echo(f"Tài khoản mẫu: {', '.join(u[0] for u in DEMO_USERS)}")
+        echo(f"Tài khoản mẫu: {', '.join(u[0] for u in logins)}")
     if fill:
         return fill_tallies(session, seed, fill, echo)
     return "Xong."
 
 
 def fill_tallies(
-    session: Session, seed: int, percent: int, echo: Callable[[str], None] = lambda _line: None
+    session: Session,
+    seed: int,
+    percent: int,
+    echo: Callable[[str], None] = lambda _line: None,
+    voting_areas: list[str] | None = None,
 ) -> str:
     """Submit plausible records for ``percent`` % of the voting areas, through the tally service.
 
     Each voting area's records are entered by its polling team's account, so they are
-    checked and audited like any other submission.
+    checked and audited like any other submission. ``voting_areas`` names the voting areas
+    instead (tests).
     """
     rng = random.Random(f"demo-fill:{seed}")
     plan = structure.fill_plan(session)
     codes = sorted(plan)
-    chosen = sorted(rng.sample(codes, round(len(codes) * percent / 100)))
+    if voting_areas is not None:
+        chosen = sorted(voting_areas)
+        percent = round(100 * len(chosen) / len(codes))
+    else:
+        chosen = sorted(rng.sample(codes, round(len(codes) * percent / 100)))
     teams = users.ensure_team_accounts(session, chosen, Actor(None, SYSTEM))
     weights: dict[str, list[float]] = {}
     stored = 0
@@ -128,13 +150,14 @@ def _roll_rows(rows: Iterator[dict]) -> Iterator[RollRow]:
         yield RollRow(row=number, **row)
 
 
-def logins_text() -> str:
+def logins_text(year: int = 2021) -> str:
     """The demo logins, as `make run` prints them."""
+    logins = demo_users(year)
     lines = ["Tài khoản dùng thử (mật khẩu chung: " + DEMO_PASSWORD + "):"]
-    for username, role, scope, full_name in DEMO_USERS:
+    for username, role, scope, full_name in logins:
         where = f", phạm vi {scope}" if scope else ""
         lines.append(f"  {username:<16} {users.ROLE_NAMES[role]}{where} — {full_name}")
-    enrolled = ", ".join(u[0] for u in DEMO_USERS if u[1] in users.TOTP_ROLES)
+    enrolled = ", ".join(u[0] for u in logins if u[1] in users.TOTP_ROLES)
     lines += [
         f"Mã xác thực hai bước của {enrolled}: khóa TOTP {DEMO_TOTP_SECRET}",
         "  (thêm vào ứng dụng xác thực, hoặc lấy mã hiện tại bằng"

@@ -95,7 +95,6 @@ def import_rows(
 class _Known:
     """What the rows are checked against: the stored voting areas and the contests they hold."""
 
-    form_set: str
     va_ids: dict[str, int]  # voting area code → id
     contest_code: dict[int, str]  # contest id → code
     held: dict[int, tuple[str, ...]]  # voting area id → its contests' codes, in contest order
@@ -114,7 +113,7 @@ def _known(session: Session) -> _Known:
     ):
         held[va_id] += (contest_code[contest_id],)
     va_ids = dict(session.execute(select(VotingArea.code, VotingArea.id)).all())
-    return _Known(election.form_set, va_ids, contest_code, held)
+    return _Known(va_ids, contest_code, held)
 
 
 @dataclass
@@ -147,7 +146,7 @@ def _load_rows(
         key = (item.residence_type, item.note)
         contests = voter_contests.get(key)
         if contests is None:
-            contests = voter_contests[key] = contests_of_voter(*key, known.form_set)
+            contests = voter_contests[key] = contests_of_voter(*key)
         per_contest = loaded.counts[va_id]
         for contest in contests:
             if contest in per_contest:

@@ -10,7 +10,7 @@ from election.domain import setup as defs
 from election.domain.errors import Conflict, FileInvalid
 from election.domain.numbers import fmt_int
 from election.domain.problems import Problem
-from election.domain.setup import LEVEL_RANK, LEVELS, Setup, check_setup
+from election.domain.setup import LEVEL_RANK, Setup, check_setup, level_name
 from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
 from election.models.geography import Area, AreaClosure, AreaLevel, VotingArea
 from election.models.rolls import VoterCount
@@ -126,7 +126,15 @@ def _insert_areas(session: Session, areas: list[defs.AreaDef]) -> dict[str, int]
     level_id = {code: i + 1 for i, code in enumerate(used)}
     session.execute(
         insert(AreaLevel),
-        [{"id": level_id[c], "code": c, "name": LEVELS[c], "depth": i} for i, c in enumerate(used)],
+        [
+            {
+                "id": level_id[c],
+                "code": c,
+                "name": level_name(c, [a.name for a in areas if a.level == c and a.name]),
+                "depth": i,
+            }
+            for i, c in enumerate(used)
+        ],
     )
     area_id = {a.code: i + 1 for i, a in enumerate(areas)}
     by_code = {a.code: a for a in areas}

@@ -21,6 +21,11 @@ def election(session: Session) -> Election | None:
     return session.scalars(select(Election)).first()
 
 
+def level_names(session: Session) -> dict[str, str]:
+    """The name of each administrative level, as the setup gave it ('Xã, phường, đặc khu')."""
+    return dict(session.execute(select(AreaLevel.code, AreaLevel.name)).all())
+
+
 def root_area(session: Session) -> Area:
     area = session.scalar(select(Area).where(Area.parent_id.is_(None)))
     if area is None:

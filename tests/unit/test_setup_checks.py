@@ -697,7 +697,7 @@ def test_refuses_a_voting_area_placed_in_an_area_that_has_wards():
         setup,
         Problem(
             "area_not_lowest",
-            "Khu vực bỏ phiếu phải thuộc một xã, phường, thị trấn; «T2» còn có khu vực cấp dưới",
+            "Khu vực bỏ phiếu phải thuộc một đơn vị hành chính cấp xã (xã, phường, thị trấn, đặc khu); «T2» còn có khu vực cấp dưới",
             "voting_areas",
             8,
             "area",

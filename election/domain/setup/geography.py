@@ -107,7 +107,7 @@ def check_voting_areas(setup: Setup, add: Add) -> Membership:
         elif v.area in has_children:
             report(
                 "area_not_lowest",
-                f"Khu vực bỏ phiếu phải thuộc một xã, phường, thị trấn; «{v.area}» còn có khu vực cấp dưới",
+                f"Khu vực bỏ phiếu phải thuộc một đơn vị hành chính cấp xã (xã, phường, thị trấn, đặc khu); «{v.area}» còn có khu vực cấp dưới",
                 "area",
             )
         _join_units(v, contests, units, membership, unit_members, report)

@@ -207,6 +207,9 @@ def backup_command(file: str) -> None:
 
     _backup_step(backup.backup, current_app.config["DATABASE_URL"], file)
     click.echo(f"Đã sao lưu cơ sở dữ liệu vào {file}")
+    copied = backup.backup_evidence(current_app.extensions["election.evidence"], file)
+    if copied:
+        click.echo(f"Đã sao lưu {copied} tệp ảnh biên bản vào {backup.evidence_archive(file)}")
 
 
 @click.command("restore")
@@ -219,6 +222,12 @@ def restore_command(file: str) -> None:
     current_app.extensions["election.engine"].dispose()
     _backup_step(backup.restore, file, current_app.config["DATABASE_URL"])
     click.echo(f"Đã khôi phục cơ sở dữ liệu từ {file}")
+    try:
+        restored = backup.restore_evidence(current_app.extensions["election.evidence"], file)
+    except backup.BackupError as exc:
+        _stop(str(exc))
+    if restored:
+        click.echo(f"Đã khôi phục {restored} tệp ảnh biên bản từ {backup.evidence_archive(file)}")
 
 
 @click.command("tokens")

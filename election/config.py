@@ -48,4 +48,7 @@ def from_environment() -> dict:
         # request at a time, with one session; two leave room for a streamed download.
         # Hosts × workers × (pool + overflow) must stay under the server's max_connections.
         "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "2")),
+        # Photos and scans of the signed records (docs/SCALING.md: which store when).
+        "EVIDENCE_STORE": os.environ.get("EVIDENCE_STORE", "directory"),
+        "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR", str(INSTANCE / "evidence")),
     }

@@ -16,12 +16,14 @@ from election.domain.errors import (
     Conflict,
     DomainError,
     FileInvalid,
+    FileTooLarge,
     Forbidden,
     InvalidInput,
     NotFound,
     RuleBroken,
     TooManyRequests,
     Unauthorized,
+    UnsupportedFile,
 )
 from election.http.errors import UnsupportedMediaType
 
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 
 STATUS = {
     UnsupportedMediaType: 415,
+    UnsupportedFile: 415,
+    FileTooLarge: 413,
     NotFound: 404,
     Forbidden: 403,
     Unauthorized: 401,

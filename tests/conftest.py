@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 # Cheap password hashing for the many users the tests create (see election.services.identity.passwords).
 os.environ.setdefault("ELECTION_FAST_PASSWORD_HASH", "1")
+# Evidence files of apps the tests start (servers included) go to a temporary directory,
+# never to the checkout's instance/.
+os.environ.setdefault("EVIDENCE_DIR", tempfile.mkdtemp(prefix="election-evidence-"))
 from sqlalchemy import inspect, text
 
 from election import create_app, migrate
@@ -93,6 +97,7 @@ def app(db_url, tmp_path):
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "TOTP_REQUIRED_ROLES": (),
+            "EVIDENCE_DIR": str(tmp_path / "evidence"),
         }
     )
     yield app

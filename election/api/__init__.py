@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from election.api import (
     audit,
+    evidence,
     forms,
     openapi,
     opendata,
@@ -13,7 +14,7 @@ from election.api import (
     turnout,
 )
 
-ENDPOINTS = (audit, forms, openapi, opendata, results, structure, tallies, turnout)
+ENDPOINTS = (audit, evidence, forms, openapi, opendata, results, structure, tallies, turnout)
 
 
 def blueprint() -> Blueprint:

@@ -30,8 +30,8 @@ ERRORS = {
     "403": "Ngoài vai trò hoặc phạm vi",
     "404": "Không tìm thấy mã",
     "409": "Xung đột (đã có biên bản, phiên bản cũ, trạng thái không cho phép)",
-    "413": "Nội dung quá 1 MB",
-    "415": "Nội dung không phải JSON",
+    "413": "Nội dung quá lớn (JSON: 1 MB; tệp ảnh, PDF: 10 MB)",
+    "415": "Kiểu nội dung không được nhận (JSON; tệp: JPEG, PNG hoặc PDF)",
     "422": "Vi phạm quy định",
 }
 SCHEMAS = (
@@ -77,6 +77,7 @@ class Operation:
     media: str = "application/json"
     description: str = "OK"
     public: bool = False  # no bearer token needed
+    upload: bool = False  # a multipart/form-data body with a file field ``file``
 
 
 RECEIPT = _ref("Receipt")
@@ -127,6 +128,23 @@ OPERATIONS = {
         "CorrectionIn",
         (IDEMPOTENCY,),
         (*WRITE_ERRORS, "422"),
+    ),
+    "add_evidence": Operation(
+        "Đính kèm ảnh hoặc bản quét biên bản giấy (JPEG, PNG, PDF, tối đa 10 MB)",
+        {
+            "type": "object",
+            "properties": {"sha256": {"type": "string"}, "media_type": {"type": "string"}},
+        },
+        "201",
+        errors=WRITE_ERRORS,
+        upload=True,
+    ),
+    "get_evidence": Operation(
+        "Tệp ảnh hoặc PDF đã lưu, cho người được xem biên bản",
+        {"type": "string", "format": "binary"},
+        errors=("401", "403", "404"),
+        media="application/octet-stream",
+        description="Tệp (image/jpeg, image/png hoặc application/pdf)",
     ),
     "verify_tally": Operation("Xác nhận biên bản", body="VerifyIn", errors=WRITE_ERRORS),
     "return_tally": Operation("Trả lại biên bản", body="ReturnIn", errors=WRITE_ERRORS),
@@ -265,6 +283,21 @@ def _operation(op: Operation, path_params: list[dict]) -> dict:
             "content": {"application/json": {"schema": _ref(op.body)}},
         }
         # Any body may be too large or not JSON.
+        errors = (*errors, "413", "415")
+    if op.upload:
+        upload = {"type": "string", "format": "binary"}
+        out["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": upload},
+                        "required": ["file"],
+                    }
+                }
+            },
+        }
         errors = (*errors, "413", "415")
     out["responses"] = {
         op.status: {"description": op.description, "content": {op.media: {"schema": op.answer}}},

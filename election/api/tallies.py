@@ -9,6 +9,7 @@ from election.http.access import token_required
 from election.http.context import get_session
 from election.http.errors import MalformedBody
 from election.http.routes import Routes
+from election.schemas.evidence import EvidenceOut
 from election.schemas.tallies import (
     CorrectionIn,
     DecisionOut,
@@ -18,7 +19,7 @@ from election.schemas.tallies import (
     TallyOut,
     VerifyIn,
 )
-from election.services import tallies
+from election.services import evidence, tallies
 from election.services.tallies.idempotency import MAX_KEY_LENGTH, Key
 
 routes = Routes()
@@ -55,8 +56,13 @@ def submit_tally():
 @routes.get("/tallies/<int(max=2147483647):record_id>")
 @token_required()
 def get_tally(record_id: int):
-    """The current version of a record and its whole history."""
-    return TallyOut().dump(tallies.read(get_session(), g.user, record_id))
+    """The current version of a record, its whole history and its evidence."""
+    session = get_session()
+    body = TallyOut().dump(tallies.read(session, g.user, record_id))
+    body["evidence"] = EvidenceOut(many=True).dump(
+        evidence.of_records(session, [record_id])[record_id]
+    )
+    return body
 
 
 @routes.post("/tallies/<int(max=2147483647):record_id>/corrections")

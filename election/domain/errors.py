@@ -44,6 +44,16 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class UnsupportedFile(DomainError):
+    """An uploaded file that is not what it must be (a JPEG, PNG or PDF that reads whole)."""
+
+    code = "unsupported_media_type"
+
+
+class FileTooLarge(DomainError):
+    code = "too_large"
+
+
 class TooManyRequests(DomainError):
     """Refused for a while (throttling); ``retry_after`` is in seconds."""
 

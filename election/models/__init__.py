@@ -9,6 +9,7 @@ from election.models.contests import (
     Unit,
     UnitVotingArea,
 )
+from election.models.evidence import Evidence, EvidenceChunk, TallyEvidence
 from election.models.exports import FormExport
 from election.models.geography import Area, AreaClosure, AreaLevel, VotingArea
 from election.models.results import (
@@ -20,7 +21,13 @@ from election.models.results import (
     UnitRound,
 )
 from election.models.rolls import Voter, VoterCount
-from election.models.tallies import IdempotencyKey, TallyRecord, TallyVersion, TallyVote
+from election.models.tallies import (
+    IdempotencyKey,
+    TallyKeying,
+    TallyRecord,
+    TallyVersion,
+    TallyVote,
+)
 from election.models.users import ROLES, ApiToken, LoginFailure, User
 
 __all__ = [
@@ -36,12 +43,16 @@ __all__ = [
     "Candidate",
     "Contest",
     "Election",
+    "Evidence",
+    "EvidenceChunk",
     "FormExport",
     "IdempotencyKey",
     "LoginFailure",
     "ResultPart",
     "ResultTotal",
     "ResultVote",
+    "TallyEvidence",
+    "TallyKeying",
     "TallyRecord",
     "TallyVersion",
     "TallyVote",

@@ -35,9 +35,13 @@ class Election(Base):
     turnout_times: Mapped[str] = mapped_column(
         String(100), default="11:00,14:00,17:00,19:00", server_default="11:00,14:00,17:00,19:00"
     )
+    # "required": every version is keyed a second time, blind, from the photo of the paper
+    # record before it can be verified (CONTRACT §6.3).
+    second_keying: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
 
     __table_args__ = (
         CheckConstraint("form_set IN ('2021', '2026')", name="form_set_known"),
+        CheckConstraint("second_keying IN ('off', 'required')", name="second_keying_known"),
         CheckConstraint("invalid_warning_bp BETWEEN 0 AND 10000", name="invalid_warning_range"),
     )
 

@@ -109,6 +109,24 @@ class TallyVote(Base):
     __table_args__ = (CheckConstraint("votes >= 0", name="votes_not_negative"),)
 
 
+class TallyKeying(Base):
+    """A second, blind keying of a version from the photo of the paper record (§6.3)."""
+
+    __tablename__ = "tally_keying"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("tally_record.id"))
+    version: Mapped[int]  # the version keyed
+    actor_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    # What was keyed: the figures, the complaints, names kept and the votes by candidate code.
+    entry: Mapped[dict] = mapped_column(JSON)
+    matches: Mapped[bool]
+    differences: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_tally_keying_record_version", "record_id", "version"),)
+
+
 class IdempotencyKey(Base):
     """A client's Idempotency-Key with the request it came with and the answer given."""
 

@@ -152,3 +152,41 @@ def test_the_nation_demo_exists_for_2021_only(app):
     result = _run(app, "demo", "--scale", "nation", "--year", "2026")
     assert result.exit_code == 1
     assert result.output.strip() == "Lỗi: Dữ liệu mẫu cả nước chỉ có cho năm 2021 (--year 2021)"
+
+
+def test_backup_and_restore_carry_the_evidence_files(app, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from election.models import User
+    from election.services import evidence, tallies
+    from election.services.audit.chain import Actor
+    from election.services.identity import users
+    from election.services.setup.setup import store_setup
+    from tests.integration.test_tally_rules_stored import entry_for
+
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        return  # the PostgreSQL path needs pg_dump: tests/integration/test_backup_restore.py
+    store = app.extensions["election.evidence"]
+    with app.extensions["election.sessions"]() as session:
+        store_setup(session, small_setup(), Actor(None, "system"))
+        officer = users.create_user(session, "to-t1a-1", "officer", "T1A-1", "mat-khau-dai-du").user
+        tallies.submit(session, officer, "T1A-1", "QH", entry_for("T1A-1"))
+        image = io.BytesIO()
+        Image.new("RGB", (20, 10), (1, 2, 3)).save(image, "PNG")
+        user = session.get(User, officer.id)
+        sha = evidence.attach(session, store, user, 1, image).sha256
+    target = tmp_path / "sao-luu.db"
+    made = _run(app, "backup", str(target))
+    assert made.exit_code == 0, made.output
+    assert made.output.splitlines()[-1] == (
+        f"Đã sao lưu 1 tệp ảnh biên bản vào {target}.evidence.tar"
+    )
+    store.path(sha).unlink()
+    back = _run(app, "restore", str(target))
+    assert back.exit_code == 0, back.output
+    assert back.output.splitlines()[-1] == (
+        f"Đã khôi phục 1 tệp ảnh biên bản từ {target}.evidence.tar"
+    )
+    assert store.path(sha).is_file()

@@ -4,17 +4,27 @@ SQLite uses the online backup API, so a backup taken while the app runs is a
 consistent snapshot. PostgreSQL uses ``pg_dump --format=custom`` and
 ``pg_restore --clean --if-exists --no-owner``, which replace every object of the
 dump in the target database in one transaction.
+
+Evidence files kept in a directory (``EVIDENCE_STORE=directory``) go to ``FILE.evidence.tar``
+beside the database backup, and come back from it, each checked against its SHA-256 name;
+kept in the database they are in the database backup already.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import tarfile
+import tempfile
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+from election.services.evidence.store import DirectoryStore, Store
 
 # Debian/Ubuntu install the client tools here when they are not on PATH.
 PG_BIN_DIRS = ("/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin")
@@ -22,6 +32,52 @@ PG_BIN_DIRS = ("/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin")
 
 class BackupError(Exception):
     """The backup or restore could not be made; the message says why (Vietnamese)."""
+
+
+SHA256_NAME = re.compile(r"[0-9a-f]{64}")
+
+
+def evidence_archive(path: str | Path) -> Path:
+    """Where the evidence files of the backup ``path`` go."""
+    return Path(f"{path}.evidence.tar")
+
+
+def backup_evidence(store: Store, path: str | Path) -> int:
+    """Copy a directory store's files into ``FILE.evidence.tar``; how many were copied."""
+    if not isinstance(store, DirectoryStore):
+        return 0  # kept in the database: the database backup holds them
+    archive = evidence_archive(path)
+    count = 0
+    with tarfile.open(archive, "w") as tar:
+        for name in store.names():
+            tar.add(store.path(name), arcname=name)
+            count += 1
+    return count
+
+
+def restore_evidence(store: Store, path: str | Path) -> int:
+    """Put back the files of ``FILE.evidence.tar``, if there is one; how many."""
+    archive = evidence_archive(path)
+    if not archive.is_file() or not isinstance(store, DirectoryStore):
+        return 0
+    count = 0
+    with tarfile.open(archive, "r") as tar, tempfile.TemporaryDirectory() as work:
+        for member in tar.getmembers():
+            if not member.isfile() or not SHA256_NAME.fullmatch(member.name):
+                raise BackupError(f"Tệp «{member.name}» trong {archive.name} không phải tệp ảnh")
+            source = tar.extractfile(member)
+            assert source is not None
+            copy = Path(work) / member.name
+            digest = hashlib.sha256()
+            with copy.open("wb") as out:
+                while chunk := source.read(1024 * 1024):
+                    digest.update(chunk)
+                    out.write(chunk)
+            if digest.hexdigest() != member.name:
+                raise BackupError(f"Tệp {member.name} trong {archive.name} đã bị thay đổi")
+            store.copy_in(member.name, copy)
+            count += 1
+    return count
 
 
 def backup(url: str, path: str | Path) -> Path:

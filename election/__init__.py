@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     from election import api, cli, errors, web
     from election.config import from_environment
     from election.db import make_engine, make_sessionmaker
-    from election.http import context, headers
+    from election.http import context, evidence, headers
     from election.services.evidence.store import make_store
     from election.web import filters
 
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
     filters.init_app(app)
     headers.init_app(app)
+    evidence.init_app(app)  # before the CSRF check, which reads the body
 
     api_bp = api.blueprint()
     app.register_blueprint(web.blueprint())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from typing import BinaryIO
 
-from flask import Response, after_this_request, g, request, stream_with_context
+from flask import Flask, Response, after_this_request, g, request, stream_with_context
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from election.domain.errors import FileTooLarge, InvalidInput, UnsupportedFile
@@ -18,17 +18,34 @@ BODY_ALLOWANCE = 64 * 1024
 TOO_LARGE = f"Tệp quá lớn: tối đa {MAX_BYTES // (1024 * 1024)} MB"
 
 
+UPLOADS = ("api.add_evidence", "web.tally_evidence")
+LIMIT = MAX_BYTES + BODY_ALLOWANCE
+
+
+def _allow_uploads() -> None:
+    """Before anything reads the body (the pages' CSRF check parses it): an upload's own limit,
+    and a chunked upload read to disk within it."""
+    if request.endpoint not in UPLOADS or request.method != "POST":
+        return
+    request.max_content_length = LIMIT
+    length = request.content_length
+    if length is not None and length > LIMIT:
+        raise FileTooLarge(TOO_LARGE, {"file": [TOO_LARGE]})
+    if length is None and request.mimetype == "multipart/form-data":
+        _spool_chunked_body(LIMIT)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_allow_uploads)
+
+
 def uploaded_file() -> BinaryIO:
     """The ``file`` field of a multipart body of at most 10 MB (spooled to disk, not memory)."""
-    limit = MAX_BYTES + BODY_ALLOWANCE
-    request.max_content_length = limit
     if request.mimetype != "multipart/form-data":
         raise UnsupportedFile(
             "Hãy gửi tệp dưới dạng multipart/form-data, trường «file»",
             {"file": ["Thiếu tệp"]},
         )
-    if request.content_length is None:
-        _spool_chunked_body(limit)
     try:
         upload = request.files.get("file")
     except RequestEntityTooLarge as exc:

@@ -6,6 +6,7 @@ from election.web import (
     audit_pages,
     board,
     board_unit,
+    evidence_pages,
     forms_pages,
     tallies,
     token_pages,
@@ -25,6 +26,7 @@ PAGES = (
     totp_pages,
     turnout_pages,
     views,
+    evidence_pages,
 )
 
 

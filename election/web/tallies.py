@@ -15,7 +15,7 @@ from election.http.access import login_required
 from election.http.context import get_session
 from election.http.routes import Routes
 from election.schemas.tallies import COUNT_MESSAGE, MAX_COUNT
-from election.services import tallies
+from election.services import evidence, tallies
 from election.services.audit import chain as audit
 from election.services.setup import structure
 from election.services.tallies.idempotency import MAX_KEY_LENGTH, Key
@@ -209,6 +209,7 @@ def _offers(view) -> dict[str, bool]:
         "verify": role in REVIEWERS and status == "submitted",
         "return": role in REVIEWERS and status in ("submitted", "verified"),
         "correct": role == "reviewer" or (role == "officer" and status != "verified"),
+        "evidence": role == "reviewer" or (role == "officer" and status != "verified"),
     }
 
 
@@ -218,12 +219,14 @@ def _current_values(view) -> dict[str, str]:
     return _form_values(figures, view.current.votes, v.names_kept, v.comment, fmt_int)
 
 
-def _record_page(record_id: int, status=200, message=None, values=None, errors=None, form=None):
+def record_page(record_id: int, status=200, message=None, values=None, errors=None, form=None):
+    """The record page, with a message (and the open form's values) after a refused action."""
     db = get_session()
     view = tallies.read(db, g.user, record_id)
     context = {
         "view": view,
         "offers": _offers(view),
+        "files": evidence.of_records(db, [record_id])[record_id],
         "code": tallies.receipt_code(db, record_id, view.record.current_version),
         "history": audit.page(db, 0, 1000, object_type="tally", object_ids=[str(record_id)]),
         "values": values if values is not None else _current_values(view),
@@ -239,7 +242,7 @@ def _record_page(record_id: int, status=200, message=None, values=None, errors=N
 @login_required()
 def tally_record(record_id: int):
     """The record: receipt, versions side by side, and what the user may do with it."""
-    return _record_page(record_id)
+    return record_page(record_id)
 
 
 @routes.post("/tally/record/<int(max=2147483647):record_id>/correct")
@@ -254,7 +257,7 @@ def tally_correct(record_id: int):
     expected = _int_field("expected_version")
     if errors:
         message = "Bản sửa chưa được lưu: hãy xem các lỗi bên dưới"
-        return _record_page(record_id, 400, message, values, errors, "correct")
+        return record_page(record_id, 400, message, values, errors, "correct")
     body = {**data, "reason": reason, "expected_version": expected}
     entry = tallies.TallyInput.from_data(data)
     try:
@@ -262,7 +265,7 @@ def tally_correct(record_id: int):
             get_session(), g.user, record_id, entry, reason, expected, _key(body)
         )
     except DomainError as exc:
-        return _record_page(record_id, status_of(exc), exc.message, values, exc.errors, "correct")
+        return record_page(record_id, status_of(exc), exc.message, values, exc.errors, "correct")
     flash(f"Đã lưu bản sửa thành phiên bản {receipt.version}.")
     return redirect(url_for("web.tally_record", record_id=record_id))
 
@@ -274,7 +277,7 @@ def tally_verify(record_id: int):
     try:
         tallies.verify(get_session(), g.user, record_id, _int_field("expected_version"))
     except DomainError as exc:
-        return _record_page(record_id, status_of(exc), exc.message)
+        return record_page(record_id, status_of(exc), exc.message)
     flash("Đã xác nhận biên bản.")
     return redirect(url_for("web.tally_record", record_id=record_id))
 
@@ -287,11 +290,11 @@ def tally_return(record_id: int):
     if not reason or len(reason) > MAX_TEXT:
         problem = TOO_LONG if reason else "Hãy ghi lý do trả lại biên bản"
         errors = {"return_reason": [problem]}
-        return _record_page(record_id, 400, problem, errors=errors, form="return")
+        return record_page(record_id, 400, problem, errors=errors, form="return")
     try:
         tallies.return_(get_session(), g.user, record_id, reason, _int_field("expected_version"))
     except DomainError as exc:
-        return _record_page(record_id, status_of(exc), exc.message)
+        return record_page(record_id, status_of(exc), exc.message)
     flash("Đã trả lại biên bản cho Tổ bầu cử.")
     return redirect(url_for("web.tally_record", record_id=record_id))
 

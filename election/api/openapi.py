@@ -48,6 +48,7 @@ SCHEMAS = (
     ("TallyIn", t.TallyIn),
     ("CorrectionIn", t.CorrectionIn),
     ("VerifyIn", t.VerifyIn),
+    ("KeyingIn", t.KeyingIn),
     ("ReturnIn", t.ReturnIn),
     ("Receipt", t.ReceiptOut),
     ("RoundIn", r.RoundIn),
@@ -145,6 +146,19 @@ OPERATIONS = {
         errors=("401", "403", "404"),
         media="application/octet-stream",
         description="Tệp (image/jpeg, image/png hoặc application/pdf)",
+    ),
+    "key_tally": Operation(
+        "Nhập lại đối chiếu biên bản từ ảnh (không thấy số liệu đã nhập)",
+        {
+            "type": "object",
+            "properties": {
+                "match": {"type": "boolean"},
+                "differences": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "201",
+        "KeyingIn",
+        errors=WRITE_ERRORS,
     ),
     "verify_tally": Operation("Xác nhận biên bản", body="VerifyIn", errors=WRITE_ERRORS),
     "return_tally": Operation("Trả lại biên bản", body="ReturnIn", errors=WRITE_ERRORS),

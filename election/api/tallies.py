@@ -13,6 +13,8 @@ from election.schemas.evidence import EvidenceOut
 from election.schemas.tallies import (
     CorrectionIn,
     DecisionOut,
+    KeyedOut,
+    KeyingIn,
     ReceiptOut,
     ReturnIn,
     TallyIn,
@@ -20,6 +22,7 @@ from election.schemas.tallies import (
     VerifyIn,
 )
 from election.services import evidence, tallies
+from election.services.tallies import keying
 from election.services.tallies.idempotency import MAX_KEY_LENGTH, Key
 
 routes = Routes()
@@ -81,6 +84,21 @@ def correct_tally(record_id: int):
         place=(data.get("voting_area"), data.get("contest")),
     )
     return ReceiptOut().dump(receipt), 201
+
+
+@routes.post("/tallies/<int(max=2147483647):record_id>/keyings")
+@token_required()
+def key_tally(record_id: int):
+    """Key the current version again, blind, from the photo of the paper record."""
+    data = load(KeyingIn())
+    keyed = keying.key(
+        get_session(),
+        g.user,
+        record_id,
+        tallies.TallyInput.from_data(data),
+        data.get("expected_version"),
+    )
+    return KeyedOut().dump(keyed), 201
 
 
 @routes.post("/tallies/<int(max=2147483647):record_id>/verify")

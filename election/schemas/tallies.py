@@ -115,6 +115,23 @@ class CorrectionIn(FiguresIn):
     contest = Text()
 
 
+class KeyingIn(FiguresIn):
+    """A blind second keying: the fields of a submission, keyed from the photo."""
+
+    expected_version = fields.Integer(
+        strict=True,
+        validate=validate.Range(1, 1_000_000, error="Phải là số phiên bản (số nguyên dương)"),
+        error_messages={"invalid": "Phải là số nguyên", "null": "Không được để trống (null)"},
+    )
+    voting_area = Text()
+    contest = Text()
+
+
+class KeyedOut(Schema):
+    match = fields.Boolean(attribute="matches")
+    differences = fields.List(fields.String())
+
+
 class VerifyIn(VietnameseSchema):
     expected_version = CorrectionIn._declared_fields["expected_version"]
 
@@ -148,18 +165,21 @@ class DecisionOut(Schema):
     status = fields.String()
 
 
+FIGURE_NAMES = (
+    "voters_on_roll",
+    "voters_voted",
+    "ballots_issued",
+    "ballots_received",
+    "ballots_valid",
+    "ballots_invalid",
+    "complaints_received",
+    "complaints_settled",
+    "complaints_forwarded",
+)
+
+
 def _figures(version) -> dict:
-    return {
-        "voters_on_roll": version.voters_on_roll,
-        "voters_voted": version.voters_voted,
-        "ballots_issued": version.ballots_issued,
-        "ballots_received": version.ballots_received,
-        "ballots_valid": version.ballots_valid,
-        "ballots_invalid": version.ballots_invalid,
-        "complaints_received": version.complaints_received,
-        "complaints_settled": version.complaints_settled,
-        "complaints_forwarded": version.complaints_forwarded,
-    }
+    return {name: getattr(version, name) for name in FIGURE_NAMES}
 
 
 def _version(view) -> dict:
@@ -195,9 +215,22 @@ class TallyOut(Schema):
     versions = fields.Function(
         lambda r: [_version(v) for v in r.versions], metadata={"type": "array"}
     )
+    awaiting_keying = fields.Function(lambda r: r.awaiting_keying, metadata={"type": "boolean"})
 
     def dump(self, obj, *args, **kwargs):  # type: ignore[override]
         body = super().dump(obj, *args, **kwargs)
         # CONTRACT lists the figures at the top level of the record.
         body.update(body.pop("figures"))
+        if obj.blind:
+            _hide(body)
+            for version in body["versions"]:
+                _hide(version)
         return body
+
+
+def _hide(body: dict) -> None:
+    """What a blind second keyer may not see (CONTRACT §6.3): anything that is or may carry a
+    figure."""
+    for name in (*FIGURE_NAMES, "votes", "names_kept", "comment", "warnings"):
+        if name in body:
+            body[name] = None

@@ -71,6 +71,12 @@ def _check_election(election: defs.ElectionDef | None, add: Add) -> None:
             f"Bộ biểu mẫu «{election.form_set or ''}» không hợp lệ; chọn 2021 hoặc 2026",
             "form_set",
         )
+    if election.second_keying not in (None, *defs.SECOND_KEYING):
+        report(
+            "second_keying_unknown",
+            f"Nhập lại đối chiếu «{election.second_keying}» không hợp lệ; chọn off hoặc required",
+            "second_keying",
+        )
 
 
 def _check_contests(setup: defs.Setup, add: Add) -> None:

@@ -27,6 +27,7 @@ CONTEST_LABELS = {
     "HDND_XA": "HĐND cấp xã",
 }
 FORM_SETS = ("2021", "2026")
+SECOND_KEYING = ("off", "required")
 # Administrative levels, from the top. A tree uses a subset, in this order.
 LEVELS = {
     "country": "Cả nước",
@@ -65,6 +66,7 @@ class ElectionDef:
     name: str | None
     date: dt.date | None
     form_set: str | None
+    second_keying: str | None = None  # "off" (default) or "required" (CONTRACT §6.3)
     row: int = 2
 
 

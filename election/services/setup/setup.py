@@ -111,7 +111,16 @@ def _insert(session: Session, setup: Setup) -> None:
     assert setup.election is not None
     e = setup.election
     session.execute(
-        insert(Election), [{"id": 1, "name": e.name, "date": e.date, "form_set": e.form_set}]
+        insert(Election),
+        [
+            {
+                "id": 1,
+                "name": e.name,
+                "date": e.date,
+                "form_set": e.form_set,
+                "second_keying": e.second_keying or "off",
+            }
+        ],
     )
     area_id = _insert_areas(session, setup.areas)
     contest_id, unit_id = _insert_contests(session, setup)
@@ -263,7 +272,9 @@ def _move_sequences(session: Session) -> None:
 def read_setup(session: Session) -> Setup:
     """The stored definition, in the shape it was loaded from."""
     e = session.scalars(select(Election)).first()
-    election = defs.ElectionDef(e.name, e.date, e.form_set) if e else None
+    # "off" is the default, which a setup states by leaving the column out.
+    keying = None if e is None or e.second_keying == "off" else e.second_keying
+    election = defs.ElectionDef(e.name, e.date, e.form_set, keying) if e else None
     areas = session.execute(
         select(Area.code, Area.name, AreaLevel.code, Area.parent_id, Area.id)
         .join(AreaLevel, Area.level_id == AreaLevel.id)

@@ -21,7 +21,7 @@ from election.domain.setup import CONTEST_CODES, Setup, check_setup
 INSTRUCTIONS_SHEET = "hướng dẫn"
 # Contract column order; voting_areas goes on with one column per contest code.
 SHEETS: dict[str, tuple[str, ...]] = {
-    "election": ("name", "date", "form_set"),
+    "election": ("name", "date", "form_set", "second_keying"),
     "areas": ("code", "name", "level", "parent"),
     "contests": ("code", "name"),
     "units": ("code", "contest", "name", "seats"),
@@ -30,6 +30,8 @@ SHEETS: dict[str, tuple[str, ...]] = {
     "voters": ("voting_area", "contest", "voters"),
 }
 INTEGER_COLUMNS = ("seats", "order", "voters")
+# Columns a sheet may leave out (older workbooks): their value is then empty.
+OPTIONAL_COLUMNS = {("election", "second_keying")}
 # Typed columns, by their label in messages; the others hold text.
 LABELS = {
     "date": "Ngày bầu cử",
@@ -181,7 +183,7 @@ def _table(ws, sheet, extra, problems, columns) -> list[tuple[int, list]]:
             keys.append((index, key))
     columns[sheet] = layout
     for key in SHEETS[sheet]:
-        if key not in layout:
+        if key not in layout and (sheet, key) not in OPTIONAL_COLUMNS:
             problems.append(Problem("column_missing", f"Thiếu cột «{key}»", sheet, 1, key))
     out = []
     for number, values in enumerate(rows, 2):

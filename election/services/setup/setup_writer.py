@@ -24,6 +24,12 @@ GUIDE = (
     ("election", "name", "Tên cuộc bầu cử"),
     ("election", "date", "Ngày bầu cử, dạng YYYY-MM-DD (ví dụ 2026-03-15)"),
     ("election", "form_set", "Bộ biểu mẫu áp dụng: 2021 hoặc 2026"),
+    (
+        "election",
+        "second_keying",
+        "Nhập lại đối chiếu từ ảnh biên bản: off (không, mặc định) hoặc required (bắt buộc "
+        "trước khi xác nhận); có thể bỏ cột này",
+    ),
     ("areas", "", "Các đơn vị hành chính, từ thành phố đến xã, phường, thị trấn, đặc khu"),
     ("areas", "code", "Mã đơn vị hành chính, không trùng nhau"),
     ("areas", "name", "Tên đơn vị hành chính"),
@@ -73,7 +79,7 @@ def write_setup(setup: Setup) -> bytes:
         contests += [c for c in v.units if c not in contests]
     e = setup.election
     tables = {
-        "election": [[e.name, _iso(e.date), e.form_set]] if e else [],
+        "election": [[e.name, _iso(e.date), e.form_set, e.second_keying]] if e else [],
         "areas": [[a.code, a.name, a.level, a.parent] for a in setup.areas],
         "contests": [[c.code, c.name] for c in setup.contests],
         "units": [[u.code, u.contest, u.name, u.seats] for u in setup.units],

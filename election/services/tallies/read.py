@@ -16,6 +16,7 @@ from election.models.results import UnitRound
 from election.models.tallies import TallyRecord, TallyVersion, TallyVote
 from election.models.users import User
 from election.services import scope
+from election.services.tallies import keying
 from election.services.tallies.common import (
     TallyInput,
     context_of,
@@ -39,6 +40,11 @@ class RecordView:
     candidates: list[Candidate]  # the ballot of the record's round
     versions: list[VersionView]
     seats: int = 0  # the seats the record's round fills
+    # Second keying required and no keying of the current version matches it yet.
+    awaiting_keying: bool = False
+    # The reader is to key it blind: nobody has keyed the current version and the reader
+    # did not write it. Every figure, vote and text that could carry a figure is hidden.
+    blind: bool = False
 
     @property
     def current(self) -> VersionView:
@@ -90,7 +96,22 @@ def read(session: Session, user: User, record_id: int) -> RecordView:
             for v in versions
         ],
         place.seats if place.seats is not None else place.unit.seats,
+        *_keying_view(session, user, record),
     )
+
+
+def _keying_view(session: Session, user: User, record: TallyRecord) -> tuple[bool, bool]:
+    """(awaiting_keying, blind) for ``user`` reading ``record`` (CONTRACT §6.3)."""
+    if not keying.required(session):
+        return False, False
+    state = keying.states(session, [record.id])[record.id]
+    awaiting = record.status == "submitted" and not state.matched
+    blind = (
+        user.role in keying.KEYERS
+        and not state.keyed
+        and user.id not in keying.authors(session, record)
+    )
+    return awaiting, blind
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from election.db import begin_write
 from election.domain.clock import utcnow
 from election.domain.errors import Conflict, Forbidden
 from election.models.geography import VotingArea
-from election.models.tallies import TallyRecord, TallyVersion
+from election.models.tallies import TallyRecord
 from election.models.users import User
 from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
 from election.services.results import totals
+from election.services.tallies import keying
 from election.services.tallies.common import (
     record_for_update,
     stale_conflict,
@@ -30,18 +31,6 @@ class Decision:
     id: int
     version: int
     status: str
-
-
-def _authors(session: Session, record: TallyRecord) -> set[int]:
-    """Who submitted the record and who wrote its current version."""
-    return set(
-        session.scalars(
-            select(TallyVersion.actor_id).where(
-                TallyVersion.record_id == record.id,
-                TallyVersion.version.in_((1, record.current_version)),
-            )
-        )
-    )
 
 
 def verify(session: Session, user: User, record_id: int, expected_version: int) -> Decision:
@@ -77,7 +66,7 @@ def _change_status(
     record = record_for_update(session, record_id)
     va = session.get(VotingArea, record.voting_area_id)
     scope.require_inside(user, va)
-    if status == "verified" and user.id in _authors(session, record):
+    if status == "verified" and user.id in keying.authors(session, record):
         raise Forbidden("Không ai được xác nhận biên bản do chính mình nhập hoặc sửa lần cuối")
     if expected_version is not None and expected_version != record.current_version:
         raise stale_conflict(record, expected_version)
@@ -86,6 +75,8 @@ def _change_status(
             f"Không thể {what} đang ở trạng thái «{STATUS_NAMES[record.status]}»",
             record_status=record.status,
         )
+    if status == "verified":
+        keying.require_match(session, record)
     before = {"version": record.current_version, "status": record.status}
     moved = session.execute(
         update(TallyRecord)

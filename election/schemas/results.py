@@ -166,6 +166,9 @@ class ProgressOut(Schema):
     reported = fields.Integer()
     verified = fields.Integer()
     updated_at = fields.Function(lambda p: iso_utc(p.updated_at) if p.updated_at else None)
+    with_photo = fields.Integer()
+    keyed = fields.Integer()
+    matched = fields.Integer()
 
 
 class RoundIn(Schema):

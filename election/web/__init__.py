@@ -8,6 +8,7 @@ from election.web import (
     board_unit,
     evidence_pages,
     forms_pages,
+    keying_pages,
     tallies,
     token_pages,
     totp_pages,
@@ -27,6 +28,7 @@ PAGES = (
     turnout_pages,
     views,
     evidence_pages,
+    keying_pages,
 )
 
 

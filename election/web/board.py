@@ -21,7 +21,9 @@ from election.http.context import get_session
 from election.http.routes import Routes
 from election.schemas import results as out
 from election.services import results, scope
+from election.services.results import reporting
 from election.services.setup import structure
+from election.services.tallies import keying
 from election.web import forms_pages
 from election.web.filters import STATUS_NAMES
 
@@ -202,8 +204,15 @@ def _area_page(code: str | None):
     units = {u.code: u for c, us in contests if c.code == contest for u, _ in us}
     groups = [(units[k], list(cs)) for k, cs in groupby(data["candidates"], lambda c: c["unit"])]
     listed = len(data["units"]) <= MAX_UNITS_LISTED
+    area = context.get("area")
+    backed = None
+    if area is not None:
+        contest_id = next(c.id for c, _us in contests if c.code == contest)
+        backed = reporting.backing(get_session(), area).get(contest_id, reporting.Backing())
     return render_template(
         "board_area.html",
+        backed=backed,
+        keying_required=keying.required(get_session()),
         contests=contests,
         contest=contest,
         data=data,

@@ -18,6 +18,7 @@ from election.schemas.tallies import COUNT_MESSAGE, MAX_COUNT
 from election.services import evidence, tallies
 from election.services.audit import chain as audit
 from election.services.setup import structure
+from election.services.tallies import keying
 from election.services.tallies.idempotency import MAX_KEY_LENGTH, Key
 
 routes = Routes()
@@ -48,7 +49,7 @@ def _place(va_code: str, contest_code: str):
     raise NotFound(f"Khu vực bỏ phiếu «{va_code}» không bầu cấp bầu cử «{contest_code}»")
 
 
-def _parse(form, candidates, seats: int) -> tuple[dict | None, dict, dict]:
+def parse_record(form, candidates, seats: int) -> tuple[dict | None, dict, dict]:
     """A posted record: (the data for the services or None, the raw values, field errors)."""
     values: dict[str, str] = {}
     errors: dict[str, list[str]] = {}
@@ -128,7 +129,7 @@ def _int_field(name: str) -> int:
     return int(raw)
 
 
-def _page(template: str, status: int = 200, **context):
+def page(template: str, status: int = 200, **context):
     names = {"labels": LABELS, "complaint_labels": COMPLAINT_LABELS, "kept_label": KEPT_LABEL}
     errors = context.setdefault("errors", {})
     return render_template(template, **names, summary=_summary(errors), **context), status
@@ -136,7 +137,7 @@ def _page(template: str, status: int = 200, **context):
 
 def _entry_page(va, place, values, errors, status=200, message=None):
     context = {"va": va, "place": place, "values": values, "errors": errors, "message": message}
-    return _page("tally_entry.html", status, **context)
+    return page("tally_entry.html", status, **context)
 
 
 @routes.route("/tally/<va_code>/<contest_code>", methods=["GET", "POST"])
@@ -145,7 +146,7 @@ def tally_entry(va_code: str, contest_code: str):
     """The entry form; a POST comes back from the review page with the figures as typed."""
     va, place = _place(va_code, contest_code)
     if request.method == "POST":
-        _, values, _ = _parse(request.form, place.candidates, place.seats)
+        _, values, _ = parse_record(request.form, place.candidates, place.seats)
     elif place.tally is not None:
         flash("Khu vực bỏ phiếu đã có biên bản cho cấp bầu cử này; nếu cần, hãy sửa biên bản.")
         return redirect(url_for("web.tally_record", record_id=place.tally.id))
@@ -160,14 +161,14 @@ def tally_entry(va_code: str, contest_code: str):
 def tally_review(va_code: str, contest_code: str):
     """Check the figures as submit would; show the record as it will be stored."""
     va, place = _place(va_code, contest_code)
-    data, values, errors = _parse(request.form, place.candidates, place.seats)
+    data, values, errors = parse_record(request.form, place.candidates, place.seats)
     if errors:
         return _entry_page(va, place, values, errors, 400)
     entry = tallies.TallyInput.from_data(data)
     problems, warnings = tallies.preview(get_session(), g.user, va_code, contest_code, entry)
     if problems:
         return _entry_page(va, place, values, _by_field(problems), 422)
-    return _page(
+    return page(
         "tally_review.html",
         va=va,
         place=place,
@@ -183,7 +184,7 @@ def tally_review(va_code: str, contest_code: str):
 def tally_submit(va_code: str, contest_code: str):
     """Store the reviewed record once (the review page's key), then show its receipt."""
     va, place = _place(va_code, contest_code)
-    data, values, errors = _parse(request.form, place.candidates, place.seats)
+    data, values, errors = parse_record(request.form, place.candidates, place.seats)
     if errors:
         return _entry_page(va, place, values, errors, 400)
     entry = tallies.TallyInput.from_data(data)
@@ -202,11 +203,11 @@ def tally_submit(va_code: str, contest_code: str):
     return redirect(url_for("web.tally_record", record_id=receipt.id))
 
 
-def _offers(view) -> dict[str, bool]:
+def offers_for(view) -> dict[str, bool]:
     """The forms the page shows; the services still decide."""
     role, status = g.user.role, view.record.status
     return {
-        "verify": role in REVIEWERS and status == "submitted",
+        "verify": role in REVIEWERS and status == "submitted" and not view.awaiting_keying,
         "return": role in REVIEWERS and status in ("submitted", "verified"),
         "correct": role == "reviewer" or (role == "officer" and status != "verified"),
         "evidence": role == "reviewer" or (role == "officer" and status != "verified"),
@@ -219,14 +220,26 @@ def _current_values(view) -> dict[str, str]:
     return _form_values(figures, view.current.votes, v.names_kept, v.comment, fmt_int)
 
 
+def key_page(view, status: int = 200, message=None, values=None, errors=None):
+    """The blind keying page: the photo beside an empty form (the record page for a keyer)."""
+    files = evidence.of_records(get_session(), [view.record.id])[view.record.id]
+    context = {"view": view, "files": files, "message": message, "values": values or {}}
+    return page("tally_key.html", status, errors=errors or {}, **context)
+
+
 def record_page(record_id: int, status=200, message=None, values=None, errors=None, form=None):
     """The record page, with a message (and the open form's values) after a refused action."""
     db = get_session()
     view = tallies.read(db, g.user, record_id)
+    if view.blind:
+        return key_page(view, status, message)
+    version = view.record.current_version
     context = {
         "view": view,
-        "offers": _offers(view),
+        "offers": offers_for(view),
         "files": evidence.of_records(db, [record_id])[record_id],
+        "quality": keying.quality(db, [(record_id, version)])[record_id],
+        "keying_required": keying.required(db),
         "code": tallies.receipt_code(db, record_id, view.record.current_version),
         "history": audit.page(db, 0, 1000, object_type="tally", object_ids=[str(record_id)]),
         "values": values if values is not None else _current_values(view),
@@ -235,7 +248,7 @@ def record_page(record_id: int, status=200, message=None, values=None, errors=No
         "open_form": form,
         "key": secrets.token_urlsafe(24),
     }
-    return _page("tally_record.html", status, **context)
+    return page("tally_record.html", status, **context)
 
 
 @routes.get("/tally/record/<int(max=2147483647):record_id>")
@@ -250,7 +263,7 @@ def tally_record(record_id: int):
 def tally_correct(record_id: int):
     """A new version with a reason, against the version the user saw."""
     view = tallies.read(get_session(), g.user, record_id)
-    data, values, errors = _parse(request.form, view.candidates, view.seats)
+    data, values, errors = parse_record(request.form, view.candidates, view.seats)
     values["reason"] = reason = request.form.get("reason", "").strip()
     if not reason or len(reason) > MAX_TEXT:
         errors["reason"] = [TOO_LONG if reason else "Hãy ghi lý do sửa biên bản"]
@@ -306,5 +319,7 @@ def review_queue():
     status = request.args.get("status", "submitted")
     if status not in QUEUE_FILTERS:
         raise InvalidInput("Trạng thái lọc không hợp lệ", {"status": ["Không hợp lệ"]})
-    items = tallies.queue(get_session(), g.user, None if status == "all" else status)
-    return _page("review_queue.html", items=items, chosen=status)
+    db = get_session()
+    items = tallies.queue(db, g.user, None if status == "all" else status)
+    required = keying.required(db)
+    return page("review_queue.html", items=items, chosen=status, keying_required=required)

@@ -166,3 +166,30 @@ def test_a_malformed_keying_gets_field_errors(client, logins, record):
         "ballots_valid": ["Bắt buộc phải có"],
         "votes.QH1-1": ["Phải là số nguyên từ 0 đến 1.000.000"],
     }
+
+
+def test_progress_counts_records_with_a_photo_keyed_and_matched(client, logins, record):
+    import io
+
+    from PIL import Image
+
+    image = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(image, "PNG")
+    attached = client.post(
+        f"/api/v1/tallies/{record}/evidence",
+        data={"file": (io.BytesIO(image.getvalue()), "a.png")},
+        headers=logins.headers("officer"),
+        content_type="multipart/form-data",
+    )
+    assert attached.status_code == 201
+
+    def counts():
+        body = client.get("/api/v1/progress?area=T1", headers=logins.headers("board")).get_json()
+        qh = next(p for p in body if p["contest"] == "QH")
+        return qh["reported"], qh["with_photo"], qh["keyed"], qh["matched"]
+
+    assert counts() == (1, 1, 0, 0)
+    key(client, logins, "reviewer", record, keyed(ballots_valid=1))
+    assert counts() == (1, 1, 1, 0)
+    key(client, logins, "board", record, keyed())
+    assert counts() == (1, 1, 1, 1)

@@ -19,6 +19,7 @@ from election.domain import keying as rules
 from election.domain.clock import utcnow
 from election.domain.errors import Conflict, Forbidden
 from election.models.contests import Contest, Election
+from election.models.evidence import TallyEvidence
 from election.models.geography import VotingArea
 from election.models.tallies import TallyKeying, TallyRecord, TallyVersion, TallyVote
 from election.models.users import User
@@ -55,6 +56,32 @@ class KeyState:
 
     keyed: bool = False
     matched: bool = False
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How well a record is backed (issue #16): a photo, a second keying, a match, a fix."""
+
+    photo: bool
+    keyed: bool
+    matched: bool
+    amended: bool  # corrected at least once (current version > 1)
+
+
+def quality(session: Session, records: Iterable[tuple[int, int]]) -> dict[int, Quality]:
+    """Each record's quality, from (record id, current version) pairs."""
+    versions = dict(records)
+    if not versions:
+        return {}
+    photos = set(
+        session.scalars(
+            select(TallyEvidence.record_id).where(TallyEvidence.record_id.in_(list(versions)))
+        )
+    )
+    keyed = states(session, versions)
+    return {
+        i: Quality(i in photos, keyed[i].keyed, keyed[i].matched, versions[i] > 1) for i in versions
+    }
 
 
 def required(session: Session) -> bool:

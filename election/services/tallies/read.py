@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -126,6 +126,10 @@ class QueueItem:
     warnings: list[dict]
     updated_at: object
     by: str
+    quality: keying.Quality | None = None
+    # Second keying required and the reader is to key it blind: its warnings (which quote
+    # figures) are not shown.
+    blind: bool = False
 
 
 def queue(
@@ -153,7 +157,31 @@ def queue(
     query = scope.records_inside(query, user)
     items = [QueueItem(*row) for row in session.execute(query.limit(5000))]
     items.sort(key=lambda i: (not i.warnings, i.updated_at, i.id))
-    return items[:limit]
+    shown = items[:limit]
+    found = keying.quality(session, [(i.id, i.version) for i in shown])
+    blind = _blind_ids(session, user, found) if keying.required(session) else set()
+    return [replace(i, quality=found[i.id], blind=i.id in blind) for i in shown]
+
+
+def _blind_ids(session: Session, user: User, found: dict[int, keying.Quality]) -> set[int]:
+    """Records of ``found`` that ``user`` is to key blind: not keyed yet, not written by them."""
+    if user.role not in keying.KEYERS:
+        return set()
+    unkeyed = [i for i, q in found.items() if not q.keyed]
+    if not unkeyed:
+        return set()
+    written = set(
+        session.scalars(
+            select(TallyVersion.record_id)
+            .join(TallyRecord, TallyRecord.id == TallyVersion.record_id)
+            .where(
+                TallyVersion.record_id.in_(unkeyed),
+                TallyVersion.actor_id == user.id,
+                TallyVersion.version.in_((1, TallyRecord.current_version)),
+            )
+        )
+    )
+    return set(unkeyed) - written
 
 
 def record_ids_of(session: Session, voting_area_id: int) -> dict[str, TallyRecord]:

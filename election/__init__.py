@@ -13,7 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     from election.config import from_environment
     from election.db import make_engine, make_sessionmaker
     from election.http import context, evidence, headers
-    from election.services.evidence.store import make_store
+    from election.services.evidence.store import make_store, sweep
     from election.web import filters
 
     app = Flask(__name__, instance_relative_config=True)
@@ -30,9 +30,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.extensions["election.engine"] = engine
     app.extensions["election.sessions"] = make_sessionmaker(engine)
-    app.extensions["election.evidence"] = make_store(
+    store = app.extensions["election.evidence"] = make_store(
         app.config["EVIDENCE_STORE"], app.config["EVIDENCE_DIR"]
     )
+    sweep(store.workdir)  # what workers killed before this start left half-written
 
     context.init_app(app)
     errors.init_app(app)

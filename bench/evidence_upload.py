@@ -158,6 +158,16 @@ def _timed(cmd: list[str], fsync: Path | None = None) -> float:
     return time.perf_counter() - started
 
 
+def filesystem(path: Path) -> str:
+    """The type and device of the file system ``path`` is on (the longest mount point above it)."""
+    best = ("", "?", "?")
+    for line in Path("/proc/mounts").read_text().splitlines():
+        device, point, kind = line.split()[:3]
+        if path.resolve().is_relative_to(point) and len(point) >= len(best[0]):
+            best = (point, kind, device)
+    return f"{best[1]} on {best[2]}"
+
+
 def _worker_mib(server: Gunicorn) -> tuple[int, float, float]:
     """(pid, RSS, peak RSS) of the server's only worker, in MiB."""
     (pid,) = server.worker_pids()
@@ -277,6 +287,7 @@ def _measure(work: Path, uploads: int, at_once: int) -> dict:
         "cp_fsync": cp_fsync_ms,
         "ratio_cp": round(time_ms["p50_ms"] / cp_ms["p50_ms"], 1),
         "ratio_cp_fsync": round(time_ms["p50_ms"] / cp_fsync_ms["p50_ms"], 1),
+        "filesystem": filesystem(evidence),
         "at_once": at_once,
         "memory": memory,
         "seconds": round(time.monotonic() - started, 1),
@@ -323,8 +334,8 @@ def markdown(r: dict | None) -> list[str]:
         f"says how): a {p['pixels'][0]} × {p['pixels'][1]} photo-like JPEG (gradient under "
         f"noise) of {p['sent_mb']} MB, a different one (one pixel) per upload, stored re-encoded "
         f"as {p['stored_pixels'][0]} × {p['stored_pixels'][1]} ({p['stored_mb']} MB, under the "
-        "4096 px cap), in a directory store on the file system of the run's temporary "
-        f"directory. {r['seconds']:.0f} s.",
+        f"4096 px cap), in a directory store on the run's temporary directory ({r['filesystem']}; "
+        f"`cp` writes there too). {r['seconds']:.0f} s.",
         "",
         "| measure | p50 | p99 | ratio of p50s |",
         "|---|---|---|---|",

@@ -301,7 +301,8 @@ def text(r: dict) -> str:
     p, n = r["photo"], r["at_once"]
     lines = [
         f"photo: {p['pixels'][0]} × {p['pixels'][1]} JPEG, {p['sent_mb']} MB sent; stored "
-        f"{p['stored_pixels'][0]} × {p['stored_pixels'][1]}, {p['stored_mb']} MB",
+        f"{p['stored_pixels'][0]} × {p['stored_pixels'][1]}, {p['stored_mb']} MB, "
+        f"on {r['filesystem']}",
         f"accept a photo (2 sync workers, {r['upload']['n']} uploads one at a time): "
         f"p50 {r['upload']['p50_ms']} ms, p99 {r['upload']['p99_ms']} ms",
         f"cp of the same bytes, same file system: p50 {r['cp']['p50_ms']} ms "

@@ -54,6 +54,9 @@ def login_required(*roles: str) -> Callable[[Callable], Callable]:
         @wraps(view)
         def wrapper(*args, **kwargs):
             user = signed_in_user()
+            if user is None and getattr(view, "answers_json", False):
+                # A page's script gets an answer it can read, not the sign-in form.
+                raise Unauthorized("Phiên đăng nhập đã hết; hãy đăng nhập lại")
             if user is None and pending_user_id() is not None:
                 # Password given, one-time code not yet: every page waits for the code.
                 return redirect(url_for(second_factor_page()))

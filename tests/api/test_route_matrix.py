@@ -145,6 +145,7 @@ PAGES = [
     ("/healthz", ROLES, ()),
     ("/verify", ROLES, ()),
     ("/login", ROLES, ()),
+    ("/sw.js", ROLES, ()),
 ]
 
 
@@ -198,6 +199,8 @@ def test_page_posts_refuse_other_roles(client, three):
             "/tally/record/1/correct": ("officer", "reviewer"),
             "/admin/tokens": ("admin",),
             "/tally/T1A-1/QH/submit": ("officer",),
+            "/tally/T1A-1/QH/send": ("officer",),
+            "/tally/record/1/evidence/send": ("officer", "reviewer"),
             "/results/unit/QH1/rounds": ("board",),
         }
         for path, allowed in posts.items():

@@ -364,6 +364,7 @@
   // -- keeping the entry page on the device
   async function keepPage() {
     if (!form || !("serviceWorker" in navigator) || !window.caches) return;
+    if (!navigator.onLine) return; // a page shown offline came from the worker already
     try {
       await navigator.serviceWorker.register("/sw.js", { scope: "/tally/" });
       await navigator.serviceWorker.ready;

@@ -7,7 +7,7 @@ One server and database serve the whole session, so each test writes only its ow
     officer (keyboard, pages)   T1A-1 QH        exports               T1A-2 QH
     accessibility               T1B-1 QH        hostile names         T1B-2 QH
     board, live updates         T2A-1, T2A-2 QH reviewer              T1B-1 HDND_HUYEN
-    offline entry               T1B-2 HDND_HUYEN
+    offline entry               T1B-2 HDND_HUYEN, T2A-2 HDND_XA
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ exactly one record with one version, with the photo, even when the first answer 
 
 Voting area T1B-2, contest HDND_HUYEN (unit Q1 elects 3 of 5): 1.293 voters on the roll;
 1.150 voted, issued and received, 1.130 valid, 20 invalid; votes 900, 800, 700, 600, 300.
+A record the server refuses: T2A-2, HDND_XA.
 """
 
 from __future__ import annotations
@@ -39,10 +40,15 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
-def _tally(server) -> dict | None:
-    status, body = server.api("GET", f"/voting-areas/{VA}", VA)
+def _tally_of(server, va: str, contest: str) -> dict | None:
+    """The voting area's record of the contest as the API lists it: {id, version, status}."""
+    status, body = server.api("GET", f"/voting-areas/{va}", va)
     assert status == 200, body
-    return next(c for c in body["contests"] if c["contest"] == CONTEST)["tally"]
+    return next(c for c in body["contests"] if c["contest"] == contest)["tally"]
+
+
+def _tally(server) -> dict | None:
+    return _tally_of(server, VA, CONTEST)
 
 
 def _records_in_open_data(server) -> list[dict]:
@@ -150,3 +156,76 @@ def test_a_record_typed_offline_arrives_once_with_its_photo(browsing, server):
     page.goto(f"/tally/{VA}/{CONTEST}")
     page.wait_for_url(f"**/tally/record/{stored['id']}")
     expect(page.locator(".outbox-item .badge")).to_have_text("Đã được chấp nhận")
+
+
+# T2A-2's HDND_XA record (unit XC1 elects 3 of 5): 1.493 voters on the roll.
+REFUSED_VA, REFUSED_CONTEST = "T2A-2", "HDND_XA"
+REFUSED_FIGURES = {
+    "voters_voted": "1.300",
+    "ballots_issued": "1.300",
+    "ballots_received": "1.300",
+    "ballots_valid": "1.280",
+    "ballots_invalid": "20",
+    "votes.XC1-1": "1.000",
+    "votes.XC1-2": "900",
+    "votes.XC1-3": "800",
+    "votes.XC1-4": "700",
+    "votes.XC1-5": "300",
+}
+# What the server says of 21 invalid ballots beside 1.280 valid and 1.300 received.
+SUM_RULE = "Số phiếu hợp lệ (1.280) + số phiếu không hợp lệ (21) phải bằng số phiếu thu vào (1.300)"
+# Alter the kept record on the device, as a rule the device could not apply would find it.
+SPOIL = """
+() => new Promise((done, fail) => {
+  const opening = indexedDB.open("election-outbox", 1);
+  opening.onerror = () => fail(opening.error);
+  opening.onsuccess = () => {
+    const tx = opening.result.transaction("records", "readwrite");
+    const store = tx.objectStore("records");
+    const all = store.getAll();
+    all.onsuccess = () => {
+      for (const item of all.result) {
+        item.fields = item.fields.map(([k, v]) => [k, k === "ballots_invalid" ? "21" : v]);
+        store.put(item);
+      }
+    };
+    tx.oncomplete = () => done(all.result.length);
+  };
+})
+"""
+
+
+def test_a_record_the_server_refuses_comes_back_into_the_form_with_its_messages(browsing, server):
+    browsing.allow(r"status of 422")  # the refusal the test asks for
+    page = browsing.open(f"to-{REFUSED_VA.lower()}")
+    page.goto(f"/tally/{REFUSED_VA}/{REFUSED_CONTEST}")
+    expect(page.locator("[data-outbox]")).to_have_attribute("data-offline-ready", "1")
+    page.context.set_offline(True)
+    expect(page.locator("[data-outbox] [data-net]")).to_contain_text("Không có mạng")
+    for name, value in REFUSED_FIGURES.items():
+        page.locator(f'[id="f-{name}"]').fill(value)
+    page.get_by_role("button", name="Lưu trên máy và gửi khi có mạng").click()
+    item = page.locator(".outbox-item")
+    expect(item.locator(".badge")).to_have_text("Đang chờ gửi")
+    assert page.evaluate(SPOIL) == 1
+
+    page.context.set_offline(False)
+    expect(item.locator(".badge")).to_have_text("Bị từ chối")
+    expect(item.locator(".field-errors")).to_contain_text(SUM_RULE)
+    invalid = page.locator('[id="f-ballots_invalid"]')
+    expect(invalid).to_be_visible()
+    expect(invalid).to_have_value("21")
+    expect(invalid).to_have_attribute("aria-invalid", "true")
+    expect(page.locator('[id="err-ballots_invalid"] .field-error')).to_have_text(SUM_RULE)
+    assert _tally_of(server, REFUSED_VA, REFUSED_CONTEST) is None
+
+    item.get_by_role("button", name="Sửa lại").click()
+    expect(page.locator('[id="f-ballots_valid"]')).to_be_focused()
+    invalid.fill("20")
+    invalid.press("Enter")
+    expect(item).to_have_count(1)
+    expect(item.locator(".badge")).to_have_text("Đã được chấp nhận")
+    stored = _tally_of(server, REFUSED_VA, REFUSED_CONTEST)
+    assert stored is not None and stored["version"] == 1
+    status, record = server.api("GET", f"/tallies/{stored['id']}", REFUSED_VA)
+    assert (status, record["ballots_invalid"], len(record["versions"])) == (200, 20, 1)

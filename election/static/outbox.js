@@ -110,17 +110,13 @@
     }
     const answer = await answerOf(response);
     if (response.status === 201 && answer) {
-      Object.assign(item, { recordId: answer.id, version: answer.version, url: answer.url });
-      item.note = null;
+      Object.assign(item, { recordId: answer.id, version: answer.version, url: answer.url, note: null });
       if (!item.photo) accept(item);
       return true;
     }
     if (final(response, answer)) {
-      item.state = "refused";
-      item.message = answer.message;
-      item.errors = answer.errors || {};
+      Object.assign(item, { state: "refused", message: answer.message, errors: answer.errors || {}, note: null });
       if (answer.id) item.url = `/tally/record/${answer.id}`;
-      item.note = null;
     } else {
       item.note = pause(response, answer);
     }
@@ -154,11 +150,8 @@
     accept(item);
   }
 
-  function accept(item) {
-    item.state = "accepted";
-    item.acceptedAt = Date.now();
-    item.note = null;
-  }
+  const accept = (item) =>
+    Object.assign(item, { state: "accepted", acceptedAt: Date.now(), note: null });
 
   async function deliver(item) {
     if (item.state === "waiting" || (item.state === "sent" && !item.recordId)) {

@@ -2,14 +2,12 @@
  * The outbox: count records typed without a connection, kept on this device until the server
  * has them (issue #16: teams on islands and in poor coverage).
  *
- * Without a connection (or with a photo of the paper record), the entry form's "save" keeps
- * the record in IndexedDB, checked first by the same rules as the live checks (tally.js),
- * under a key made once on the device. Whenever the connection is there, each record is
- * posted with that key (web/outbox_pages.py): a repeat after a lost answer, a reload or a
- * second tab gets back the same record, never a second one. Then its photo is posted, which
- * the server keeps once however often it comes. The panel shows each record as waiting
- * (Đang chờ gửi), sent (Đã gửi) or accepted (Đã được chấp nhận), or the server's refusal
- * with its messages beside the fields.
+ * Offline (or with a photo), the entry form's button keeps the record in IndexedDB, checked
+ * first by the live checks' rules (tally.js), under a key made once on the device. With a
+ * connection each record is posted with that key (web/outbox_pages.py), so a repeat after a
+ * lost answer, a reload or another tab gets the same record back; then its photo, which the
+ * server keeps once. The panel shows each as waiting, sent, accepted or refused (with the
+ * server's messages beside the fields).
  */
 (() => {
   "use strict";
@@ -40,7 +38,9 @@
   const photo = form && form.querySelector("[data-photo-input]");
   const here = form ? { va: form.dataset.va, contest: form.dataset.contest } : null;
   let fixing = null; // a refused record of this page, loaded back into the form
+  const sameRecord = (item) => here && item.va === here.va && item.contest === here.contest;
   let flushing = false;
+  let keeping = false;
 
   // -- the device's store
   let opened = null;
@@ -75,13 +75,20 @@
     return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
   }
   const csrfToken = () => document.querySelector('input[name="csrf_token"]')?.value || "";
-  const enc = encodeURIComponent;
   const clock = (ms) =>
     new Date(ms).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
 
-  async function answerOf(response) {
-    const type = response.headers.get("Content-Type") || "";
-    return type.includes("application/json") ? response.json().catch(() => null) : null;
+  // A post of the page's session: {response, answer (its JSON)}, or null without an answer.
+  async function post(url, body) {
+    try {
+      const response = await fetch(url, {
+        method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" },
+      });
+      const json = (response.headers.get("Content-Type") || "").includes("application/json");
+      return { response, answer: json ? await response.json().catch(() => null) : null };
+    } catch (error) {
+      return null;
+    }
   }
   // A refusal that sending again cannot change (a broken rule, a record already there).
   const final = (response, answer) =>
@@ -99,16 +106,12 @@
     const body = new URLSearchParams(item.fields);
     body.set("idempotency_key", item.key);
     body.set("csrf_token", csrfToken());
-    let response;
-    try {
-      response = await fetch(`/tally/${enc(item.va)}/${enc(item.contest)}/send`, {
-        method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" },
-      });
-    } catch (error) {
+    const sent = await post(`/tally/${encodeURIComponent(item.va)}/${encodeURIComponent(item.contest)}/send`, body);
+    if (!sent) {
       item.note = NO_ANSWER; // it may have arrived: the same key settles it next time
       return false;
     }
-    const answer = await answerOf(response);
+    const { response, answer } = sent;
     if (response.status === 201 && answer) {
       Object.assign(item, { recordId: answer.id, version: answer.version, url: answer.url, note: null });
       if (!item.photo) accept(item);
@@ -127,16 +130,12 @@
     const body = new FormData();
     body.set("csrf_token", csrfToken());
     body.set("file", item.photo, item.photoName || "bien-ban");
-    let response;
-    try {
-      response = await fetch(`/tally/record/${item.recordId}/evidence/send`, {
-        method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" },
-      });
-    } catch (error) {
+    const sent = await post(`/tally/record/${item.recordId}/evidence/send`, body);
+    if (!sent) {
       item.note = NO_ANSWER;
       return;
     }
-    const answer = await answerOf(response);
+    const { response, answer } = sent;
     if (response.status === 201) {
       item.photoState = "accepted";
     } else if (final(response, answer) || response.status === 413) {
@@ -244,9 +243,8 @@
     return node;
   }
 
-  const sameRecord = (item) => here && item.va === here.va && item.contest === here.contest;
-
   let drawing = Promise.resolve();
+  let drawn = "";
   function render() {
     drawing = drawing.then(draw, draw);
     return drawing;
@@ -258,7 +256,10 @@
       : "Không có mạng: biên bản được lưu trên máy này và tự gửi khi có mạng trở lại.";
     if (net.textContent !== status) net.textContent = status; // announced once per change
     panel.classList.toggle("is-offline", !navigator.onLine);
-    list.replaceChildren(...all.map(itemNode));
+    // Redrawn only when something changed, so that the keyboard focus stays where it is.
+    const now = JSON.stringify([navigator.onLine, all.map(({ photo: _, ...rest }) => rest)]);
+    if (drawn !== now) list.replaceChildren(...all.map(itemNode));
+    drawn = now;
     panel.hidden = all.length === 0 && navigator.onLine;
     if (form) holdForm(all);
   }
@@ -267,17 +268,15 @@
   function holdForm(all) {
     const mine = all.filter(sameRecord);
     const held = mine.find((item) => item.state !== "refused" || item.url);
-    const heldNote = document.querySelector("[data-outbox-held]");
     form.hidden = Boolean(held);
-    if (heldNote) heldNote.hidden = !held;
+    document.querySelector("[data-outbox-held]")?.toggleAttribute("hidden", !held);
     const refused = mine.find((item) => item.state === "refused" && !item.url);
     if (!held && refused && fixing?.key !== refused.key) loadBack(refused);
     const outboxPath = viaOutbox();
     const submit = form.querySelector('button[type="submit"]');
     submit.dataset.label ||= submit.textContent;
     submit.textContent = outboxPath ? "Lưu trên máy và gửi khi có mạng" : submit.dataset.label;
-    const photoField = form.querySelector("[data-offline-photo]");
-    if (photoField) photoField.hidden = !outboxPath;
+    form.querySelector("[data-offline-photo]")?.toggleAttribute("hidden", !outboxPath);
   }
 
   const viaOutbox = () =>
@@ -307,8 +306,7 @@
         const link = el("a", { href: `#f-${name}` }, message);
         link.addEventListener("click", (event) => {
           event.preventDefault();
-          const field = document.getElementById(`f-${name}`);
-          if (field) field.focus();
+          document.getElementById(`f-${name}`)?.focus();
         });
         links.push(el("li", {}, link));
       }
@@ -324,12 +322,17 @@
     return file && (!PHOTO_TYPES.includes(file.type) || file.size > MAX_PHOTO) ? BAD_PHOTO : null;
   }
 
-  async function keep(event) {
+  function keep(event) {
     if (!viaOutbox()) return; // with a connection and no photo: the usual review step
     event.preventDefault();
+    if (keeping) return; // a second Enter while the first is being kept
+    keeping = true;
+    keepRecord().finally(() => (keeping = false));
+  }
+
+  async function keepRecord() {
     const found = window.tallyChecks ? window.tallyChecks.check(form) : new Map();
-    const problem = photoProblem();
-    if (problem) found.set("photo", [problem]);
+    if (photoProblem()) found.set("photo", [photoProblem()]);
     window.tallyChecks?.show(form, found);
     if (found.size) {
       summarize(found);

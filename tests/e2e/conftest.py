@@ -72,6 +72,7 @@ def _unavailable(reason: str) -> None:
 class Server:
     url: str
     tokens: dict[str, str]  # voting area code → its polling team's API token
+    database_url: str = ""  # for the few tests that change an election setting
     # Cookies of each user's first sign-in, so later contexts skip the login form.
     signed_in: dict[str, dict] = field(default_factory=dict)
 
@@ -187,7 +188,7 @@ def server(chromium, tmp_path_factory) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process, log_path)
-        yield Server(base, tokens)
+        yield Server(base, tokens, url)
     finally:
         process.terminate()
         try:

@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     from election import api, cli, errors, web
     from election.config import from_environment
     from election.db import make_engine, make_sessionmaker
-    from election.http import context, headers
+    from election.http import bodies, context, headers
     from election.web import filters
 
     app = Flask(__name__, instance_relative_config=True)
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["election.sessions"] = make_sessionmaker(engine)
 
     context.init_app(app)
+    bodies.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     filters.init_app(app)

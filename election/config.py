@@ -27,6 +27,10 @@ def _roles(text: str) -> tuple[str, ...]:
     return tuple(r.strip() for r in text.split(",") if r.strip())
 
 
+def _hosts(text: str) -> list[str]:
+    return [h.strip().lower() for h in text.split(",") if h.strip()]
+
+
 def from_environment() -> dict:
     """The settings of a running service."""
     return {
@@ -38,8 +42,10 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_SORT_KEYS": False,
-        # Printed on exported forms before /verify/<code>; empty: the address the request came to.
+        # Printed on exported forms before /verify/<code>; set it in production. Empty: the
+        # address the request came to when its host is one of VERIFY_HOSTS, else the path alone.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
+        "VERIFY_HOSTS": _hosts(os.environ.get("VERIFY_HOSTS", "localhost,127.0.0.1")),
         # Roles that must enrol a one-time code (TOTP) at their next page sign-in, e.g.
         # "board,admin", the default (docs/SECURITY.md); "none" turns it off. Users already
         # enrolled always give a code.

@@ -122,6 +122,9 @@ def test_api_writes_refuse_other_roles_before_reading_the_body(client, three, pa
 PAGES = [
     ("/", EVERYONE, ()),
     ("/results", EVERYONE, ()),
+    # Query keys that are url_for's own arguments (issue 15): a redirect, never a 500.
+    ("/results?code=HP02", EVERYONE, ()),
+    ("/results?contest=QH&_method=POST", EVERYONE, ()),
     ("/results/T1?contest=QH", EVERYONE, OUT_OF_SCOPE_AREA),
     ("/results/T1.json?contest=QH", EVERYONE, OUT_OF_SCOPE_AREA),
     ("/results/units?contest=QH", EVERYONE, ()),
@@ -151,9 +154,11 @@ PAGES = [
 # Allowed, with a redirect as the answer: the results of a user's own area rather than the
 # city's; the officer's record page, since T1A-1's QH record is already sent.
 REDIRECTS = {
-    ("officer", "/results"),
-    ("reviewer", "/results"),
-    ("ward_reviewer", "/results"),
+    *(
+        (role, path)
+        for role in ("officer", "reviewer", "ward_reviewer")
+        for path in ("/results", "/results?code=HP02", "/results?contest=QH&_method=POST")
+    ),
     ("officer", "/tally/T1A-1/QH"),
 }
 

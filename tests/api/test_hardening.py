@@ -120,3 +120,16 @@ def test_a_record_body_is_accepted_as_before(client, logins):
         "/api/v1/tallies", json=tally_body("T1A-1"), headers=logins.headers("officer")
     )
     assert response.status_code == 201
+
+
+def test_an_officer_reads_no_unit_so_no_neighbours_unverified_record(client, three):
+    # T1A-1's officer lies in unit QH1 with T1A-2 and T1B-1, whose records are unverified.
+    for path in ("/api/v1/results/units/QH1", "/api/v1/forms/unit-record?contest=QH&scope=QH1"):
+        response = client.get(path, headers=three.headers("officer"))
+        assert response.status_code == 403, path
+        assert response.get_json()["message"] == (
+            "Tổ bầu cử chỉ xem được kết quả khu vực bỏ phiếu của mình"
+        )
+    # Its own voting area is still open to it.
+    own = client.get("/api/v1/results/areas/T1A-1?contest=QH", headers=three.headers("officer"))
+    assert own.status_code == 200

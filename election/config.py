@@ -41,6 +41,10 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
+        # A page session ends after this many minutes without a request, and this many hours
+        # after sign-in whatever happens (docs/SECURITY.md).
+        "SESSION_IDLE_SECONDS": 60 * int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_SECONDS": 3600 * int(os.environ.get("SESSION_MAX_HOURS", "12")),
         "JSON_SORT_KEYS": False,
         # Printed on exported forms before /verify/<code>; set it in production. Empty: the
         # address the request came to when its host is one of VERIFY_HOSTS, else the path alone.

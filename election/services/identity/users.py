@@ -177,6 +177,31 @@ def change_password(session: Session, user_id: int, current: str, new: str) -> U
     return user
 
 
+def sign_out(session: Session, user_id: int) -> None:
+    """End every page session of a user: the epoch moves on, so no earlier cookie is valid.
+
+    Page sessions live in signed cookies, which the server cannot take back one by one; the
+    user's epoch, checked on every request, is what makes a sign-out final.
+    """
+    begin_write(session)
+    user = session.get(User, user_id)
+    if user is None:
+        session.commit()
+        return
+    user.session_epoch += 1
+    session.flush()
+    audit.append(
+        session,
+        Actor.of(user),
+        "logout",
+        "user",
+        user.username,
+        None,
+        {"epoch": user.session_epoch},
+    )
+    session.commit()
+
+
 def user_for_token(session: Session, token: str, writes: bool = False) -> User | None:
     """The active user owning an unrevoked token, or None.
 

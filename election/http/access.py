@@ -9,7 +9,7 @@ from functools import wraps
 from flask import current_app, flash, g, redirect, request, session, url_for
 
 from election.domain.errors import Forbidden, Unauthorized
-from election.http.context import get_session
+from election.http.context import get_session, set_credential
 from election.models import User
 from election.services.identity import users
 
@@ -137,11 +137,13 @@ def token_required(*roles: str) -> Callable[[Callable], Callable]:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("Thiếu mã truy cập: gửi tiêu đề Authorization: Bearer <mã>")
-            user = users.user_for_token(
+            found = users.user_for_token(
                 get_session(), token.strip(), writes=request.method not in SAFE_METHODS
             )
-            if user is None:
+            if found is None:
                 raise Unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi")
+            user, token_id = found
+            set_credential(f"token:{token_id}")
             if roles and user.role not in roles:
                 raise Forbidden("Vai trò của bạn không được gọi thao tác này")
             g.user = user

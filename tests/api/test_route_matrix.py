@@ -144,6 +144,7 @@ PAGES = [
     ("/open/records.csv", EVERYONE, ()),
     ("/open/nist-results.json", CITY, ()),
     ("/admin/tokens", ("admin",), ()),
+    ("/tokens", EVERYONE, ()),  # each user's own tokens (issue 15)
     ("/setup/template.xlsx", ("admin",), ()),
     ("/password", EVERYONE, ()),
     ("/healthz", ROLES, ()),
@@ -203,6 +204,8 @@ def test_page_posts_refuse_other_roles(client, three):
             "/tally/record/1/return": ("reviewer", "board"),
             "/tally/record/1/correct": ("officer", "reviewer"),
             "/admin/tokens": ("admin",),
+            "/admin/service-accounts": ("admin",),
+            "/tokens": ("officer", "reviewer", "ward_reviewer", "board", "admin"),
             "/tally/T1A-1/QH/submit": ("officer",),
             "/results/unit/QH1/rounds": ("board",),
         }

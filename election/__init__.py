@@ -10,9 +10,10 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from election import api, cli, errors, web
-    from election.config import from_environment
+    from election.config import from_environment, totp_key
     from election.db import make_engine, make_sessionmaker
     from election.http import bodies, context, headers
+    from election.services.identity import secretbox
     from election.web import filters
 
     app = Flask(__name__, instance_relative_config=True)
@@ -28,7 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"], pool_size=app.config.get("DATABASE_POOL_SIZE", 2)
     )
     app.extensions["election.engine"] = engine
-    app.extensions["election.sessions"] = make_sessionmaker(engine)
+    app.extensions["election.sessions"] = make_sessionmaker(
+        engine, {secretbox.INFO_KEY: totp_key(app.config)}
+    )
 
     context.init_app(app)
     bodies.init_app(app)

@@ -49,13 +49,14 @@ def _call(service: Callable[..., T], *args: Any) -> T:
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema of DATABASE_URL (safe to run again)."""
     from election import migrate
+    from election.config import totp_key
 
     url = current_app.config["DATABASE_URL"]
     if (url.startswith("sqlite:///") and not url.startswith("sqlite:////")) or url.startswith(
         "sqlite:////"
     ):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(url, revision)
+    migrate.upgrade(url, revision, totp_key(current_app.config))
     click.echo("Lược đồ cơ sở dữ liệu đã ở phiên bản mới nhất.")
 
 
@@ -64,8 +65,9 @@ def db_upgrade(revision: str) -> None:
 def db_downgrade(revision: str) -> None:
     """Downgrade the schema to REVISION."""
     from election import migrate
+    from election.config import totp_key
 
-    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision, totp_key(current_app.config))
 
 
 @db_cli.command("revision")

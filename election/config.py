@@ -23,6 +23,16 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def totp_key(config: dict) -> bytes:
+    """The key that seals TOTP secrets: from TOTP_KEY if set, else from SECRET_KEY.
+
+    Set TOTP_KEY to keep the secrets readable across a change of SECRET_KEY.
+    """
+    from election.services.identity.secretbox import derive_key
+
+    return derive_key(config.get("TOTP_KEY") or config["SECRET_KEY"])
+
+
 def _roles(text: str) -> tuple[str, ...]:
     return tuple(r.strip() for r in text.split(",") if r.strip())
 
@@ -36,6 +46,8 @@ def from_environment() -> dict:
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'election.db'}"),
         "SECRET_KEY": _secret_key(),
+        # Seals the TOTP secrets in the database (docs/SECURITY.md); empty: from SECRET_KEY.
+        "TOTP_KEY": os.environ.get("TOTP_KEY", ""),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -101,8 +101,11 @@ class _Session(Session):
             logging.getLogger(__name__).warning("closing a session on a lost connection: %s", exc)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, class_=_Session, expire_on_commit=False, autoflush=False)
+def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``info`` is copied into each (e.g. the TOTP sealing key)."""
+    return sessionmaker(
+        bind=engine, class_=_Session, expire_on_commit=False, autoflush=False, info=info or {}
+    )
 
 
 def inserted(session: Session, row: object) -> bool:

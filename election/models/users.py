@@ -31,8 +31,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped when the password or role changes: older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(default=0)
-    # Base32 TOTP secret of the second sign-in factor (board and admin); None: not enrolled.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The TOTP secret of the second sign-in factor (board and admin), sealed with AES-GCM
+    # (services/identity/secretbox.py); None: not enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
     # The time step of the last code accepted, so a code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

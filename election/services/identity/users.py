@@ -16,7 +16,7 @@ from election.models import ROLES, ApiToken, Area, User, VotingArea
 from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
-from election.services.identity import totp
+from election.services.identity import secretbox, totp
 from election.services.identity.passwords import (
     MIN_PASSWORD_LENGTH,
     check_password,
@@ -159,7 +159,7 @@ def enroll_totp(
     username = user if isinstance(user, str) else user.username
     begin_write(session)
     row = require_user(session, username)
-    row.totp_secret = secret
+    row.totp_secret = secretbox.seal(secretbox.key_of(session), row.id, secret)
     row.totp_last_step = None
     session.flush()
     audit.append(

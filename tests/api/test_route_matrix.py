@@ -217,3 +217,49 @@ def test_page_posts_refuse_other_roles(client, three):
                 assert status == 403, (role, path, status)
             else:
                 assert status not in (401, 403, 500), (role, path, status)
+
+
+def test_every_page_of_every_role_is_kept_by_no_cache(client, three):
+    # Issue 15: pages show records; neither a shared browser nor a proxy may keep them.
+    for role in EVERYONE:
+        _login(client, role)
+        for path, _allowed, _refused in PAGES:
+            response = client.get(path)
+            response.get_data()
+            assert response.headers.get("Cache-Control") == "no-store", (role, path)
+
+
+def test_a_cookie_kept_from_before_logout_opens_no_page_for_any_role(client, three):
+    # Issue 15: logout ends the session on the server, not only in the browser.
+    for role in EVERYONE:
+        _login(client, role)
+        kept = client.get_cookie("session").value
+        token = re.search(
+            r'name="csrf_token" value="([^"]+)"', client.get("/password").get_data(as_text=True)
+        ).group(1)
+        assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+        client.set_cookie("session", kept)
+        for path, allowed, _refused in PAGES:
+            if allowed == ROLES:
+                continue
+            response = client.get(path)
+            assert response.status_code == 302, (role, path)
+            assert "/login" in response.headers["Location"], (role, path)
+
+
+def test_no_role_obtains_a_token_that_acts_as_another_person(client, three):
+    # Issue 15: the admin page issues tokens for the admin and service accounts only, and
+    # the own-tokens page issues the signed-in user's only, whatever the form says.
+    for role in EVERYONE:
+        _login(client, role)
+        token = re.search(
+            r'name="csrf_token" value="([^"]+)"', client.get("/password").get_data(as_text=True)
+        ).group(1)
+        victim = "board" if role != "board" else "officer"
+        form = {"username": victim, "label": "x", "csrf_token": token}
+        assert client.post("/admin/tokens", data=form).status_code == 403, role
+        own = client.post("/tokens", data=form)
+        assert own.status_code == 200, role
+        issued = re.search(r'<code id="new-token">([^<]+)</code>', own.get_data(as_text=True))[1]
+        me = client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {issued}"})
+        assert me.get_json()["username"] == role, role

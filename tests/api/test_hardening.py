@@ -83,8 +83,12 @@ def test_a_failed_statement_does_not_carry_its_bound_values(session):
     with pytest.raises(IntegrityError) as caught:
         session.execute(insert(Area), [row])
     session.rollback()
-    assert "secret-name-4711" not in str(caught.value)
-    assert "hidden due to hide_parameters" in str(caught.value)
+    text = str(caught.value)
+    assert "[parameters:" not in text
+    assert "[SQL parameters hidden due to hide_parameters=True]" in text
+    if session.get_bind().dialect.name == "sqlite":
+        assert "secret-name-4711" not in text
+    # (PostgreSQL's own message may still quote a failing row: docs/SECURITY.md.)
 
 
 def _stamp_texts(response) -> str:

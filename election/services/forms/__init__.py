@@ -25,6 +25,7 @@ from election.domain.clock import in_vietnam, utcnow
 from election.domain.errors import Forbidden, InvalidInput, NotFound
 from election.models import Area, AuditHead, Contest, FormExport, Unit, User, VotingArea
 from election.services import scope
+from election.services.audit import chain as audit
 from election.services.forms import committee, records
 from election.services.forms.common import Basics, basics, lower_first
 from election.services.results import require_unit_scope
@@ -71,8 +72,8 @@ def export(
     """One official record as an .xlsx; ``user`` None is the command line (the whole city)."""
     base = basics(session)
     built = _build(session, base, user, kind, contest_code, scope_code, round_no)
-    code, seq = _register(session, user, kind, contest_code, scope_code, built)
-    stamp = _stamp(code, seq, built.values, verify_url)
+    code, head = _register(session, user, kind, contest_code, scope_code, built)
+    stamp = _stamp(code, head, built.values, verify_url)
     content = xlsx.render(built.definition, built.values, built.title, stamp)
     return FormFile(f"{built.stem}.xlsx", content, [code])
 
@@ -106,11 +107,14 @@ def export_ward(
     sheets, codes = [], []
     for item in built:
         scope_code = item.values["scope_code"]
-        code, seq = _register(session, user, "count-record", contest.code, scope_code, item)
+        code, head = _register(session, user, "count-record", contest.code, scope_code, item)
         codes.append(code)
         sheets.append(
             xlsx.Sheet(
-                item.definition, item.values, item.title, _stamp(code, seq, item.values, verify_url)
+                item.definition,
+                item.values,
+                item.title,
+                _stamp(code, head, item.values, verify_url),
             )
         )
     stem = f"bien-ban-kiem-phieu-{_ascii(contest.code)}-{_ascii(ward.code)}"
@@ -303,10 +307,14 @@ def _register(
     contest_code: str | None,
     scope_code: str,
     built: _Built,
-) -> tuple[str, int]:
-    """The record's code, stored once; the same data at the same audit position gives the same code."""
+) -> tuple[str, audit.Anchor]:
+    """The record's code, stored once; the same data at the same audit position gives the same code.
+
+    Also the audit chain's head it was made at, printed on the form as its anchor.
+    """
     digest = _digest(built.values)
-    seq = _audit_seq(session)
+    head = audit.anchor(session)
+    seq = head.seq
     form_set = built.definition.form_set.name
     identity = f"{kind}|{contest_code}|{scope_code}|{built.round_no}|{form_set}|{digest}|{seq}"
     raw = base64.b32encode(hashlib.sha256(identity.encode()).digest()).decode()[:16]
@@ -333,10 +341,11 @@ def _register(
             session.rollback()  # the same export at the same moment: the code is already stored
     else:
         session.commit()
-    return code, seq
+    return code, head
 
 
-def _stamp(code: str, seq: int, values: dict[str, Any], verify_url: str) -> xlsx.Stamp:
+def _stamp(code: str, head: audit.Anchor, values: dict[str, Any], verify_url: str) -> xlsx.Stamp:
+    seq = head.seq
     now = in_vietnam(utcnow()).strftime("%H:%M ngày %d/%m/%Y")
     progress = ""
     if "voting_areas" in values:
@@ -356,4 +365,4 @@ def _stamp(code: str, seq: int, values: dict[str, Any], verify_url: str) -> xlsx
         f"Mã xác minh: {code}. Xuất lúc {now} từ dữ liệu đến sự kiện nhật ký số {seq}.{progress} "
         f"Kiểm tra bản này tại {verify_url}{code}"
     )
-    return xlsx.Stamp(code, line)
+    return xlsx.Stamp(code, line, str(head))

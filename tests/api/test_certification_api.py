@@ -1,0 +1,228 @@
+"""Certification (issue #17, CONTRACT §6.4): refused while anything is missing or unverified,
+a digest over exactly the versions signed, reopened by any change below in the same
+transaction, the city's result only over certified units.
+
+Unit QH1: 3 seats, candidates QH1-1 … QH1-5, the six voting areas of tests/factories.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from election.services.identity import users
+from tests.api.conftest import tally_body
+
+VOTING_AREAS = ("T1A-1", "T1A-2", "T1B-1", "T1B-2", "T2A-1", "T2A-2")
+CERTIFY = "/api/v1/units/QH1/certify"
+CITY = "/api/v1/areas/T/certify"
+
+
+def three_elected(valid: int) -> dict[str, int]:
+    # QH1-1, QH1-2 and QH1-3 each on more than half of the valid ballots: 3 of 3 seats.
+    return {
+        "QH1-1": valid,
+        "QH1-2": valid * 7 // 10,
+        "QH1-3": valid * 6 // 10,
+        "QH1-4": 10,
+        "QH1-5": 0,
+    }
+
+
+@pytest.fixture
+def teams(app, logins):
+    headers = {}
+    with app.extensions["election.sessions"]() as session:
+        for va in VOTING_AREAS:
+            token = users.create_user(
+                session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du"
+            ).token
+            headers[va] = {"Authorization": f"Bearer {token}"}
+    return headers
+
+
+def body(va: str) -> dict:
+    b = tally_body(va)
+    return {**b, "votes": three_elected(b["ballots_valid"])}
+
+
+def submit_all(client, teams, areas=VOTING_AREAS) -> dict[str, int]:
+    ids = {}
+    for va in areas:
+        sent = client.post("/api/v1/tallies", json=body(va), headers=teams[va])
+        assert sent.status_code == 201, sent.get_json()
+        ids[va] = sent.get_json()["id"]
+    return ids
+
+
+def verify(client, logins, record_id: int, version: int = 1) -> None:
+    done = client.post(
+        f"/api/v1/tallies/{record_id}/verify",
+        json={"expected_version": version},
+        headers=logins.headers("board"),
+    )
+    assert done.status_code == 200, done.get_json()
+
+
+def certify(client, logins, who="board", round_no=1, **extra):
+    return client.post(CERTIFY, json={"round": round_no, **extra}, headers=logins.headers(who))
+
+
+def unit(client, logins) -> dict:
+    return client.get("/api/v1/results/units/QH1", headers=logins.headers("board")).get_json()
+
+
+def expected_digest(client, logins, ids: dict[str, int]) -> str:
+    """The digest worked out here from the records as the API shows them (domain law §17)."""
+    lines = []
+    for va, record_id in ids.items():
+        r = client.get(f"/api/v1/tallies/{record_id}", headers=logins.headers("board")).get_json()
+        content = {
+            "voting_area": va,
+            "contest": 1,  # QH is the first contest of tests/factories.py
+            "round": 1,
+            "version": r["version"],
+            "figures": {
+                k: r[k]
+                for k in (
+                    "voters_on_roll",
+                    "voters_voted",
+                    "ballots_issued",
+                    "ballots_received",
+                    "ballots_valid",
+                    "ballots_invalid",
+                    "complaints_received",
+                    "complaints_settled",
+                    "complaints_forwarded",
+                )
+            },
+            # Votes by candidate id: QH1-1 … QH1-5 are candidates 1 … 5.
+            "votes": {str(n): r["votes"][f"QH1-{n}"] for n in range(1, 6)},
+            "names_kept": r["names_kept"],
+            "comment": r["comment"],
+            "reason": r["versions"][-1]["reason"],
+        }
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        lines.append(f"{va}:{hashlib.sha256(text.encode()).hexdigest()}")
+    return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
+def test_certification_is_refused_until_every_record_is_in_and_verified(client, logins, teams):
+    ids = submit_all(client, teams, VOTING_AREAS[:5])
+    refused = certify(client, logins)
+    assert refused.status_code == 409
+    assert refused.get_json()["message"] == (
+        "Chưa thể xác nhận vòng 1 của Đơn vị bầu cử số 1: 1 khu vực bỏ phiếu chưa có biên "
+        "bản; 5 biên bản chưa được kiểm tra xác nhận"
+    )
+    ids.update(submit_all(client, teams, VOTING_AREAS[5:]))
+    for record_id in list(ids.values())[:4]:
+        verify(client, logins, record_id)
+    assert (
+        certify(client, logins)
+        .get_json()["message"]
+        .endswith("2 biên bản chưa được kiểm tra xác nhận")
+    )
+    for record_id in list(ids.values())[4:]:
+        verify(client, logins, record_id)
+    for who in ("officer", "reviewer", "admin"):
+        assert certify(client, logins, who).status_code == 403
+    assert certify(client, logins, round_no=2).status_code == 404
+    done = certify(client, logins, signers="Nguyễn Văn A (Trưởng ban), Trần Thị B")
+    assert done.status_code == 201, done.get_json()
+    reply = done.get_json()
+    assert (reply["unit"], reply["round"], reply["by"]) == ("QH1", 1, "board")
+    assert reply["digest"] == expected_digest(client, logins, ids)
+    assert reply["signers"] == "Nguyễn Văn A (Trưởng ban), Trần Thị B"
+    # The anchor is the chain's head when it was signed: an event that exists with that hash.
+    events = client.get("/api/v1/audit?after=0&limit=1000", headers=logins.headers("board"))
+    by_seq = {e["seq"]: e["hash"] for e in events.get_json()["events"]}
+    assert by_seq[reply["audit_seq"]] == reply["audit_hash"]
+    assert certify(client, logins).status_code == 409  # already certified
+    cert = unit(client, logins)["certification"]
+    assert (cert["round"], cert["digest"], cert["valid"], cert["reopened"]) == (
+        1,
+        reply["digest"],
+        True,
+        None,
+    )
+
+
+def _certified(client, logins, teams) -> dict[str, int]:
+    ids = submit_all(client, teams)
+    for record_id in ids.values():
+        verify(client, logins, record_id)
+    assert certify(client, logins).status_code == 201
+    return ids
+
+
+def test_a_correction_reopens_the_unit_and_the_city_in_its_own_transaction(client, logins, teams):
+    ids = _certified(client, logins, teams)
+    city = client.post(CITY, json={"contest": "QH"}, headers=logins.headers("board"))
+    assert city.status_code == 201, city.get_json()
+    first_digest = unit(client, logins)["certification"]["digest"]
+
+    correction = {
+        **{k: v for k, v in body("T1A-1").items() if k not in ("voting_area", "contest")},
+        "comment": "Ghi chú bổ sung",
+        "reason": "Bổ sung ghi chú",
+        "expected_version": 1,
+    }
+    sent = client.post(
+        f"/api/v1/tallies/{ids['T1A-1']}/corrections",
+        json=correction,
+        headers=logins.headers("reviewer"),
+    )
+    assert sent.status_code == 201
+    cert = unit(client, logins)["certification"]
+    assert cert["valid"] is False
+    reason = "đính chính biên bản Khu vực bỏ phiếu số 1 (T1A-1), phiên bản 2"
+    assert cert["reopened"]["reason"] == reason
+    listing = client.get("/api/v1/certifications", headers=logins.headers("board")).get_json()
+    assert [(c["level"], c["valid"], c["reopened"]["reason"]) for c in listing] == [
+        ("city", False, f"Đơn vị bầu cử số 1 được mở lại: {reason}"),
+        ("unit", False, reason),
+    ]
+    events = client.get("/api/v1/audit?after=0&limit=1000", headers=logins.headers("board"))
+    events = events.get_json()["events"]
+    correct_seq = next(e["seq"] for e in events if e["action"] == "tally.correct")
+    reopens = [e for e in events if e["action"] == "certification.reopen"]
+    # Right after the correction, in the same transaction: the unit's, then the city's.
+    assert [e["seq"] for e in reopens] == [correct_seq + 1, correct_seq + 2]
+    assert cert["reopened"]["seq"] == correct_seq + 2
+    # Verified again, the unit is certified again over the new version: another digest.
+    verify(client, logins, ids["T1A-1"], version=2)
+    again = certify(client, logins)
+    assert again.status_code == 201
+    assert again.get_json()["digest"] != first_digest
+
+
+def test_a_return_and_a_new_round_reopen_too(client, logins, teams):
+    ids = _certified(client, logins, teams)
+    returned = client.post(
+        f"/api/v1/tallies/{ids['T2A-2']}/return",
+        json={"reason": "Thiếu chữ ký", "expected_version": 1},
+        headers=logins.headers("board"),
+    )
+    assert returned.status_code == 200
+    assert unit(client, logins)["certification"]["reopened"]["reason"] == (
+        "trả lại biên bản Khu vực bỏ phiếu số 2 (T2A-2): Thiếu chữ ký"
+    )
+
+
+def test_the_city_is_certified_only_over_certified_units(client, logins, teams):
+    submit_all(client, teams)
+    refused = client.post(CITY, json={"contest": "QH"}, headers=logins.headers("board"))
+    assert refused.status_code == 409
+    assert refused.get_json()["message"] == (
+        "Chưa thể xác nhận: 1 đơn vị bầu cử chưa được xác nhận kết quả cuối cùng "
+        "(Đơn vị bầu cử số 1)"
+    )
+    bad = client.post(CITY, json={"contest": 5}, headers=logins.headers("board"))
+    assert bad.status_code == 400
+    assert (
+        client.post(CITY, json={"contest": "QH"}, headers=logins.headers("reviewer")).status_code
+        == 403
+    )

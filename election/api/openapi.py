@@ -177,6 +177,14 @@ OPERATIONS = {
         "AreaCertifyIn",
         errors=WRITE_ERRORS,
     ),
+    "public_results_json": Operation(
+        "Kết quả công bố cho công chúng: đơn vị đã xác nhận, còn lại đang tổng hợp",
+        OBJECT,
+        params=(_query("contest", {"type": "string"}),),
+        errors=(),
+        public=True,
+        description="OK (có ETag; If-None-Match nhận 304)",
+    ),
     "certifications": Operation(
         "Các lần xác nhận kết quả, còn hiệu lực hay đã mở lại",
         {"type": "array", "items": OBJECT},

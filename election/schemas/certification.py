@@ -78,3 +78,51 @@ def unit_certification(c) -> dict | None:
         "audit_hash": c.audit_hash,
         "signers": c.signers,
     }
+
+
+def public_results(view) -> dict:
+    """The public answer (CONTRACT §6.4): certified units in full, the others as pending."""
+    from election.schemas.results import pct
+
+    def unit(u) -> dict:
+        out = {
+            "unit": u.code,
+            "name": u.name,
+            "seats": u.seats,
+            "status": "certified" if u.certified else "pending",
+            "voting_areas": u.voting_areas,
+            "voting_areas_reported": u.reported,
+        }
+        if u.certified:
+            out.update(
+                {
+                    "certified_at": iso_utc(u.certified_at),
+                    "digest": u.digest,
+                    "voters_on_roll": u.voters,
+                    "voters_voted": u.voted,
+                    "turnout_pct": pct(u.turnout_pct),
+                    "ballots_valid": u.valid,
+                    "ballots_invalid": u.invalid,
+                    "winners": [
+                        {
+                            "name": w.name,
+                            "votes": w.votes,
+                            "pct_of_valid": pct(w.pct),
+                            "round": w.round,
+                        }
+                        for w in u.winners
+                    ],
+                }
+            )
+        return out
+
+    return {
+        "contest": view.contest,
+        "name": view.contest_name,
+        "status": view.status,
+        "snapshot": view.snapshot,
+        "units": [unit(u) for u in view.units],
+        "changes": [
+            {"snapshot": s.seq, "at": iso_utc(s.at), "changes": s.changes} for s in view.snapshots
+        ],
+    }

@@ -226,3 +226,102 @@ def test_the_city_is_certified_only_over_certified_units(client, logins, teams):
         client.post(CITY, json={"contest": "QH"}, headers=logins.headers("reviewer")).status_code
         == 403
     )
+
+
+PUBLIC = "/api/v1/public/results?contest=QH"
+
+
+def test_the_public_answer_holds_no_uncertified_figure_and_says_what_changed(client, logins, teams):
+    ids = submit_all(client, teams)
+    before = client.get(PUBLIC)
+    assert before.status_code == 200
+    assert before.headers["Cache-Control"] == "public, max-age=15"
+    body = before.get_json()
+    assert (body["status"], body["snapshot"], body["changes"]) == ("unofficial-complete", 0, [])
+    assert body["units"] == [
+        {
+            "unit": "QH1",
+            "name": "Đơn vị bầu cử số 1",
+            "seats": 3,
+            "status": "pending",
+            "voting_areas": 6,
+            "voting_areas_reported": 6,
+        }
+    ]
+    # The same answer again: 304 for whoever holds it.
+    etag = before.headers["ETag"]
+    again = client.get(PUBLIC, headers={"If-None-Match": etag})
+    assert (again.status_code, again.data) == (304, b"")
+
+    for record_id in ids.values():
+        verify(client, logins, record_id)
+    certified = certify(client, logins).get_json()
+    after = client.get(PUBLIC, headers={"If-None-Match": etag})
+    assert after.status_code == 200
+    body = after.get_json()
+    assert body["status"] == "certified"
+    (unit_,) = body["units"]
+    # 6 areas: roll 7.500, voted 6.750 (90,00 %), valid 6.617, invalid 133 (tests/factories).
+    assert (unit_["status"], unit_["voters_on_roll"], unit_["voters_voted"]) == (
+        "certified",
+        7500,
+        6750,
+    )
+    assert (unit_["turnout_pct"], unit_["ballots_valid"], unit_["ballots_invalid"]) == (
+        "90.00",
+        6617,
+        133,
+    )
+    assert unit_["digest"] == certified["digest"]
+    # QH1-1 on every valid ballot, QH1-2 on Σ valid × 7 // 10, QH1-3 on Σ valid × 6 // 10.
+    assert [(w["name"], w["votes"], w["pct_of_valid"]) for w in unit_["winners"]] == [
+        ("Nguyễn Văn An", 6617, "100.00"),
+        ("Trần Thị Bình", 4629, "69.96"),
+        ("Lê Văn Cường", 3968, "59.97"),
+    ]
+    (change,) = body["changes"]
+    assert change["snapshot"] == body["snapshot"]
+    assert change["changes"][0].startswith("Đơn vị bầu cử số 1: xác nhận kết quả lúc ")
+
+    # A correction reopens it: the public sees it pending again, and why.
+    correction = {
+        **{k: v for k, v in body_of("T1B-1").items()},
+        "reason": "Sửa số phiếu",
+        "expected_version": 1,
+    }
+    sent = client.post(
+        f"/api/v1/tallies/{ids['T1B-1']}/corrections",
+        json=correction,
+        headers=logins.headers("reviewer"),
+    )
+    assert sent.status_code == 201
+    body = client.get(PUBLIC).get_json()
+    assert body["units"][0]["status"] == "pending"
+    assert "voters_voted" not in body["units"][0]
+    assert body["changes"][0]["changes"] == [
+        "Đơn vị bầu cử số 1: mở lại do đính chính biên bản Khu vực bỏ phiếu số 1 (T1B-1), "
+        "phiên bản 2"
+    ]
+    page = client.get("/public?contest=QH")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Đang tổng hợp" in html and "6/6 khu vực bỏ phiếu đã báo cáo" in html
+    assert "mở lại do đính chính biên bản Khu vực bỏ phiếu số 1 (T1B-1)" in html
+    assert (
+        client.get(
+            "/public?contest=QH", headers={"If-None-Match": page.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+
+
+def body_of(va: str) -> dict:
+    return {k: v for k, v in body(va).items() if k not in ("voting_area", "contest")}
+
+
+def test_the_public_answer_refuses_an_unknown_contest(client, logins):
+    bad = client.get("/api/v1/public/results?contest=XX")
+    assert bad.status_code == 400
+    assert bad.get_json()["errors"] == {
+        "contest": ["Một trong: QH, HDND_TINH, HDND_HUYEN, HDND_XA"]
+    }

@@ -62,6 +62,8 @@ API = [
     ),
     ("GET", "/api/v1/forms/ward/T1A?contest=QH", EVERYONE, 200, OUT_OF_SCOPE_AREA),
     ("GET", "/api/v1/openapi.json", ROLES, 200, ()),
+    ("GET", "/api/v1/public/results?contest=QH", ROLES, 200, ()),
+    ("GET", "/api/v1/certifications", CITY, 200, ()),
     ("GET", "/api/v1/verify/AAAA-BBBB-CCCC-DDDD", ROLES, 404, ()),
 ]
 # The city-wide ones: a district reviewer is refused for its scope, not its role.

@@ -176,6 +176,7 @@ def test_openapi_document_lists_every_api_path(client):
         "/units/{code}/certify",
         "/areas/{code}/certify",
         "/certifications",
+        "/public/results",
         "/evidence/{sha256}",
         "/results/areas/{code}",
         "/results/units/{code}",

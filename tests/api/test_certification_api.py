@@ -325,3 +325,25 @@ def test_the_public_answer_refuses_an_unknown_contest(client, logins):
     assert bad.get_json()["errors"] == {
         "contest": ["Một trong: QH, HDND_TINH, HDND_HUYEN, HDND_XA"]
     }
+
+
+def test_a_form_printed_under_a_reopened_certification_says_so_at_verification(
+    client, logins, teams
+):
+    ids = _certified(client, logins, teams)
+    form = client.get(
+        "/api/v1/forms/unit-record?contest=QH&scope=QH1", headers=logins.headers("board")
+    )
+    (code,) = form.headers["X-Verification-Codes"].split(",")
+    checked = client.get(f"/api/v1/verify/{code}").get_json()
+    assert (checked["matches"], checked["reason"]) == (True, None)
+    returned = client.post(
+        f"/api/v1/tallies/{ids['T1A-2']}/return",
+        json={"reason": "Ảnh mờ"},
+        headers=logins.headers("board"),
+    )
+    assert returned.status_code == 200
+    checked = client.get(f"/api/v1/verify/{code}").get_json()
+    assert (checked["matches"], checked["reason"]) == (False, "đã có thay đổi sau khi xác nhận")
+    page = client.get(f"/verify/{code}").get_data(as_text=True)
+    assert "Biểu mẫu này lập từ kết quả đã xác nhận, nhưng đã có thay đổi sau khi xác nhận." in page

@@ -23,7 +23,16 @@ import forms
 from election.db import begin_write
 from election.domain.clock import in_vietnam, utcnow
 from election.domain.errors import Forbidden, InvalidInput, NotFound
-from election.models import Area, AuditHead, Contest, FormExport, Unit, User, VotingArea
+from election.models import (
+    Area,
+    AuditHead,
+    Certification,
+    Contest,
+    FormExport,
+    Unit,
+    User,
+    VotingArea,
+)
 from election.services import scope
 from election.services.audit import chain as audit
 from election.services.forms import committee, records
@@ -121,6 +130,9 @@ def export_ward(
     return FormFile(f"{stem}.xlsx", xlsx.render_many(sheets), codes)
 
 
+CHANGED_AFTER_CERTIFICATION = "đã có thay đổi sau khi xác nhận"
+
+
 @dataclass(frozen=True)
 class Verification:
     """What a verification code stands for and whether the data still says the same."""
@@ -133,6 +145,9 @@ class Verification:
     audit_seq: int
     audit_seq_now: int
     matches: bool
+    # Why it no longer matches, when the system knows: printed under a certification that a
+    # later change reopened (issue #17).
+    reason: str | None = None
 
 
 def verify(session: Session, code: str) -> Verification:
@@ -154,6 +169,12 @@ def verify(session: Session, code: str) -> Verification:
     except NotFound:
         matches = False
         built = None
+    reason = None
+    if row.certification_id is not None:
+        signed = session.get(Certification, row.certification_id)
+        if signed is not None and not signed.valid:
+            matches = False
+            reason = CHANGED_AFTER_CERTIFICATION
     contest = session.scalar(select(Contest).where(Contest.code == row.contest_code))
     return Verification(
         code,
@@ -164,6 +185,7 @@ def verify(session: Session, code: str) -> Verification:
         row.audit_seq,
         _audit_seq(session),
         matches,
+        reason,
     )
 
 
@@ -333,6 +355,7 @@ def _register(
                 audit_seq=seq,
                 created_at=dt.datetime.now(dt.UTC),
                 created_by=user.id if user is not None else None,
+                certification_id=built.values.get("certification_id"),
             )
         )
         try:

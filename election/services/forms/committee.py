@@ -135,6 +135,7 @@ def committee_record(
         # Final only once the result over this area is certified, and still valid (#17).
         "provisional": cert is None,
         "certification": certification.line(cert) if cert else None,
+        "certification_id": cert.id if cert else None,
     }
 
 

@@ -186,6 +186,7 @@ def unit_record(
     certs = certification.rounds_certified(session, unit.id, [r.round_no for r in rounds])
     values["provisional"] = certs is None
     values["certification"] = certification.line(certs[-1]) if certs else None
+    values["certification_id"] = certs[-1].id if certs else None
     if unit.contest.code == "QH":
         values.update(
             _areas_table(session, unit, current, parts, [c.code for c in outcome.candidates])

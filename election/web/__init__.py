@@ -6,6 +6,7 @@ from election.web import (
     audit_pages,
     board,
     board_unit,
+    certification_pages,
     evidence_pages,
     forms_pages,
     keying_pages,
@@ -31,6 +32,7 @@ PAGES = (
     evidence_pages,
     keying_pages,
     public_pages,
+    certification_pages,
 )
 
 

@@ -139,6 +139,8 @@ PAGES = [
     ("/turnout", ("reviewer", "ward_reviewer", "board", "admin"), ()),
     ("/turnout/report", ("officer",), ()),
     ("/audit", CITY, ()),
+    ("/certifications", CITY, ()),
+    ("/results/unit/QH1/certify?round=1", ("board",), ()),
     ("/audit/verify", CITY, ()),
     ("/forms", EVERYONE, ()),
     ("/forms/unit-record?contest=QH&scope=QH1", EVERYONE, ("officer",)),

@@ -57,33 +57,43 @@ def certify_unit(
     """Sign off round ``round_no`` of unit ``code``: every record in, verified (and matched)."""
     begin_write(session)
     scope.require_role(user, CERTIFIERS, "xác nhận kết quả")
+    unit, digest = _signable(session, code, round_no, lock=True)
+    return _store(session, user, "unit", unit.contest_id, unit, None, round_no, digest, signers)
+
+
+def preview_unit(session: Session, code: str, round_no: int) -> str:
+    """The digest round ``round_no`` of unit ``code`` would be certified with; Conflict when it
+    cannot be yet (what is missing is in the message)."""
+    return _signable(session, code, round_no, lock=False)[1]
+
+
+def _signable(session: Session, code: str, round_no: int, lock: bool) -> tuple[Unit, str]:
     unit = session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
         raise NotFound(f"Không có đơn vị bầu cử mã «{code}»")
     rounds = unit_rounds.rounds_of(session, unit)
     if not 1 <= round_no <= len(rounds):
         raise NotFound(f"{unit.name} không có vòng bầu cử thứ {round_no}")
-    records = list(
-        session.scalars(
-            select(TallyRecord)
-            .join(
-                UnitVotingArea,
-                (UnitVotingArea.voting_area_id == TallyRecord.voting_area_id)
-                & (UnitVotingArea.contest_id == TallyRecord.contest_id),
-            )
-            .where(UnitVotingArea.unit_id == unit.id, TallyRecord.round_no == round_no)
-            .order_by(TallyRecord.id)
-            .with_for_update()  # a correction racing this waits, then reopens what is signed
+    query = (
+        select(TallyRecord)
+        .join(
+            UnitVotingArea,
+            (UnitVotingArea.voting_area_id == TallyRecord.voting_area_id)
+            & (UnitVotingArea.contest_id == TallyRecord.contest_id),
         )
+        .where(UnitVotingArea.unit_id == unit.id, TallyRecord.round_no == round_no)
+        .order_by(TallyRecord.id)
     )
+    if lock:
+        query = query.with_for_update()  # a correction racing this waits, then reopens it
+    records = list(session.scalars(query))
     expected = session.scalar(
         select(func.count()).select_from(UnitVotingArea).where(UnitVotingArea.unit_id == unit.id)
     )
     _require_complete(session, unit, round_no, records, expected or 0)
     if _valid_unit_certification(session, unit.id, round_no) is not None:
         raise Conflict(f"Vòng {round_no} của {unit.name} đã được xác nhận")
-    digest = law.digest(_version_lines(session, records))
-    return _store(session, user, "unit", unit.contest_id, unit, None, round_no, digest, signers)
+    return unit, law.digest(_version_lines(session, records))
 
 
 def certify_area(
@@ -284,3 +294,50 @@ def _store(
         user.username,
         cert.signers,
     )
+
+
+@dataclass(frozen=True)
+class AreaTarget:
+    """A result the board may sign over an area, and whether it already holds."""
+
+    area: str
+    area_name: str
+    contest: str
+    contest_name: str
+    units: int
+    certified: bool
+
+
+def area_targets(session: Session, limit: int = 300) -> list[AreaTarget]:
+    """The city's ĐBQH result and each council's summary (for the board's list)."""
+    from election.services.forms import committee
+    from election.services.forms.common import basics
+
+    base = basics(session)
+    found = []
+    for contest in session.scalars(select(Contest).order_by(Contest.id)):
+        if contest.code == "QH":
+            areas = [base.root]
+        else:
+            areas = [
+                a
+                for a in session.scalars(select(Area).order_by(Area.id))
+                if committee.council_of(session, base, contest, a)
+            ]
+        for area in areas[:limit]:
+            units = units_inside(session, contest.id, area)
+            if not units:
+                continue
+            valid = session.scalar(
+                select(Certification.id).where(
+                    Certification.area_id == area.id,
+                    Certification.contest_id == contest.id,
+                    Certification.valid.is_(True),
+                )
+            )
+            found.append(
+                AreaTarget(
+                    area.code, area.name, contest.code, contest.name, len(units), bool(valid)
+                )
+            )
+    return found

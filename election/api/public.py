@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import request
 
 from election.http.access import public
 from election.http.context import get_session
-from election.http.public import cacheable_json
+from election.http.public import conditional
 from election.http.routes import Routes
 from election.schemas.certification import public_results as dump
-from election.services.certification.public import public_results
+from election.services.certification.public import public_results, version
 
 routes = Routes()
 
@@ -18,5 +20,10 @@ routes = Routes()
 @public
 def public_results_json():
     """Certified units with their winners; every other unit pending, with its progress."""
-    view = public_results(get_session(), request.args.get("contest"))
-    return cacheable_json(dump(view))
+    session, contest = get_session(), request.args.get("contest")
+
+    def build() -> bytes:
+        body = dump(public_results(session, contest))
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+    return conditional(version(session, contest), "application/json", build)

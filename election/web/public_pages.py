@@ -6,9 +6,9 @@ from flask import render_template, request
 
 from election.http.access import public
 from election.http.context import get_session
-from election.http.public import cacheable
+from election.http.public import conditional
 from election.http.routes import Routes
-from election.services.certification.public import contests, public_results
+from election.services.certification.public import contests, public_results, version
 
 routes = Routes()
 
@@ -17,7 +17,10 @@ routes = Routes()
 @public
 def public_page():
     """Certified units with their winners and figures; the rest "đang tổng hợp"."""
-    session = get_session()
-    view = public_results(session, request.args.get("contest"))
-    html = render_template("public.html", view=view, contests=contests(session))
-    return cacheable(html.encode(), "text/html")
+    session, contest = get_session(), request.args.get("contest")
+
+    def build() -> bytes:
+        view = public_results(session, contest)
+        return render_template("public.html", view=view, contests=contests(session)).encode()
+
+    return conditional(version(session, contest), "text/html", build)

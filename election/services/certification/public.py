@@ -9,13 +9,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from election.domain.errors import InvalidInput, NotFound
 from election.domain.results import shares
+from election.models.audit import AuditEvent
 from election.models.certification import PublicSnapshot
 from election.models.contests import Contest, Unit
+from election.models.results import ResultTotal
 from election.services.certification import read
 from election.services.results import units as unit_rounds
 
@@ -73,20 +75,46 @@ def contests(session: Session) -> list[Contest]:
     return list(session.scalars(select(Contest).order_by(Contest.id)))
 
 
-def public_results(session: Session, contest_code: str | None) -> PublicResults:
-    """The public answer for a contest (the first one when none is named)."""
+def version(session: Session, contest_code: str | None) -> str:
+    """What the public answer of a contest depends on, cheaply: when it is the same, so is
+    the answer (its snapshot, the units' progress and rounds, and which database it is)."""
+    contest = _contest(session, contest_code)
+    snapshot = (
+        select(func.max(PublicSnapshot.seq))
+        .where(PublicSnapshot.contest_id == contest.id)
+        .scalar_subquery()
+    )
+    first_event = select(AuditEvent.hash).where(AuditEvent.seq == 1).scalar_subquery()
+    row = session.execute(
+        select(
+            snapshot,
+            func.count(),
+            func.coalesce(func.sum(ResultTotal.reported), 0),
+            func.coalesce(func.sum(ResultTotal.round_no), 0),
+            first_event,
+        ).where(ResultTotal.scope_kind == "unit", ResultTotal.contest_id == contest.id)
+    ).one()
+    return "|".join(str(part) for part in (contest.code, *row))
+
+
+def _contest(session: Session, contest_code: str | None) -> Contest:
     known = contests(session)
     if not known:
         raise NotFound("Chưa có cuộc bầu cử nào được thiết lập")
     if contest_code is None:
-        contest = known[0]
-    else:
-        contest = next((c for c in known if c.code == contest_code), None)
-        if contest is None:
-            raise InvalidInput(
-                f"Không có cấp bầu cử mã «{contest_code}»",
-                {"contest": [f"Một trong: {', '.join(c.code for c in known)}"]},
-            )
+        return known[0]
+    contest = next((c for c in known if c.code == contest_code), None)
+    if contest is None:
+        raise InvalidInput(
+            f"Không có cấp bầu cử mã «{contest_code}»",
+            {"contest": [f"Một trong: {', '.join(c.code for c in known)}"]},
+        )
+    return contest
+
+
+def public_results(session: Session, contest_code: str | None) -> PublicResults:
+    """The public answer for a contest (the first one when none is named)."""
+    contest = _contest(session, contest_code)
     units = [
         _unit(session, u)
         for u in session.scalars(

@@ -8,12 +8,15 @@ Unit QH1: 3 seats, candidates QH1-1 … QH1-5, the six voting areas of tests/fac
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
+import openpyxl
 import pytest
 
 from election.services.identity import users
 from tests.api.conftest import tally_body
+from tests.factories import small_setup
 
 VOTING_AREAS = ("T1A-1", "T1A-2", "T1B-1", "T1B-2", "T2A-1", "T2A-2")
 CERTIFY = "/api/v1/units/QH1/certify"
@@ -347,3 +350,80 @@ def test_a_form_printed_under_a_reopened_certification_says_so_at_verification(
     assert (checked["matches"], checked["reason"]) == (False, "đã có thay đổi sau khi xác nhận")
     page = client.get(f"/verify/{code}").get_data(as_text=True)
     assert "Biểu mẫu này lập từ kết quả đã xác nhận, nhưng đã có thay đổi sau khi xác nhận." in page
+
+
+UNITS = {
+    "QH": {"T1A": "QH1", "T1B": "QH1", "T2A": "QH1"},
+    "HDND_TINH": {"T1A": "TP1", "T1B": "TP1", "T2A": "TP2"},
+    "HDND_HUYEN": {"T1A": "Q1", "T1B": "Q1"},
+    "HDND_XA": {"T1A": "XA1", "T1B": "XB1", "T2A": "XC1"},
+}
+# Where each contest's result is certified: the city, district T1, each ward.
+AREAS = {"QH": ["T"], "HDND_TINH": ["T"], "HDND_HUYEN": ["T1"], "HDND_XA": ["T1A", "T1B", "T2A"]}
+
+
+def test_the_statistics_become_official_only_once_every_contest_is_certified(client, logins, teams):
+    ids = []
+    for contest, units in UNITS.items():
+        for va in VOTING_AREAS:
+            unit_code = units.get(va[:3])
+            if unit_code is None:
+                continue
+            sent = client.post(
+                "/api/v1/tallies", json=any_body(va, contest, unit_code), headers=teams[va]
+            )
+            assert sent.status_code == 201, sent.get_json()
+            ids.append(sent.get_json()["id"])
+    for record_id in ids:
+        verify(client, logins, record_id)
+    for code in ("QH1", "TP1", "TP2", "Q1", "XA1", "XB1", "XC1"):
+        done = client.post(
+            f"/api/v1/units/{code}/certify", json={"round": 1}, headers=logins.headers("board")
+        )
+        assert done.status_code == 201, (code, done.get_json())
+    stats = "/api/v1/forms/statistics?scope=T"
+
+    def texts() -> list[str]:
+        got = client.get(stats, headers=logins.headers("board"))
+        ws = openpyxl.load_workbook(io.BytesIO(got.data)).active
+        return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+
+    pending = [(c, a) for c, areas in AREAS.items() for a in areas]
+    for contest, area in pending:
+        assert "TẠM TÍNH" in texts()  # every unit certified, not yet every council
+        done = client.post(
+            f"/api/v1/areas/{area}/certify",
+            json={"contest": contest},
+            headers=logins.headers("board"),
+        )
+        assert done.status_code == 201, (contest, area, done.get_json())
+    final = texts()
+    assert "TẠM TÍNH" not in final
+    assert "Mẫu số 32/HĐBC" in final  # the official statistics of the 2021 form set
+
+
+def any_body(va: str, contest: str, unit_code: str) -> dict:
+    """A record of any contest electing its unit's first three: 90 % turnout, 2 % invalid."""
+    roll = next(
+        v.voters for v in small_setup().voters if (v.voting_area, v.contest) == (va, contest)
+    )
+    voted = roll * 9 // 10
+    invalid = voted // 50
+    valid = voted - invalid
+    return {
+        "voting_area": va,
+        "contest": contest,
+        "voters_on_roll": roll,
+        "voters_voted": voted,
+        "ballots_issued": voted,
+        "ballots_received": voted,
+        "ballots_valid": valid,
+        "ballots_invalid": invalid,
+        "votes": {
+            f"{unit_code}-1": valid,
+            f"{unit_code}-2": valid * 7 // 10,
+            f"{unit_code}-3": valid * 6 // 10,
+            f"{unit_code}-4": 10,
+            f"{unit_code}-5": 0,
+        },
+    }

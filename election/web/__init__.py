@@ -6,10 +6,12 @@ from election.web import (
     audit_pages,
     board,
     board_unit,
+    certification_pages,
     evidence_pages,
     forms_pages,
     keying_pages,
     outbox_pages,
+    public_pages,
     tallies,
     token_pages,
     totp_pages,
@@ -31,6 +33,8 @@ PAGES = (
     evidence_pages,
     keying_pages,
     outbox_pages,
+    public_pages,
+    certification_pages,
 )
 
 

@@ -10,6 +10,7 @@ In order (each figure against a reference measured in the same run, every target
    and the nation, each alone and while submissions run.
 4. EXPLAIN (bench.explain) of the hot paths on the nation (the PostgreSQL city if quick).
 5. Exports (bench.forms_export) on the SQLite city of step 3.
+5b. Public results (bench.public_results) on the same city: 1,000 requests from 50 clients.
 6. Evidence upload (bench.evidence_upload, issue #16): a 5 MB photo accepted against `cp` of
    the same bytes, and a worker's memory while it takes ten at once.
 7. docs/BENCHMARKS.md, generated, replaced as a whole.
@@ -58,7 +59,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from bench import evidence_upload, live_totals, load, submit_load
+from bench import evidence_upload, live_totals, load, public_results, submit_load
 from bench._procs import ROOT
 from bench.submit_cost import fresh_url
 from election.db import make_engine, make_sessionmaker
@@ -703,6 +704,19 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
     if ev:
         ten = ev["memory"]["default"]["ten"]
         mem.append(["evidence: ten 5 MB photos at once", "a gthread worker", ten["peak_mib"]])
+    pub = res.get("public")
+    L += ["## Public results (issue #17)", ""]
+    if pub:
+        L += [
+            f"`{PY} -m bench.public_results $DATABASE_URL` on the SQLite city of the exports, "
+            "its first National Assembly unit certified: each kind of request from 50 clients "
+            "at once (keep-alive), every worker warm. Target: no error.",
+            "",
+            public_results.table(pub),
+            "",
+        ]
+    else:
+        L += ["Not measured: see the failures below.", ""]
     L += [
         "## Memory",
         "",
@@ -753,6 +767,7 @@ STEP_TITLES = {
     "explain": "EXPLAIN",
     "exports": "Exports",
     "evidence": "Evidence upload",
+    "public": "Public results",
     **{key: f"Live totals: {title}" for key, title in LIVE_RUNS},
 }
 
@@ -881,6 +896,12 @@ def main() -> None:
                 "exports", "exports on the SQLite city", lambda: exports(sqlite_city)
             )
         res["evidence"] = steps.run("evidence", "evidence upload", evidence)
+        if res["city_sqlite"]:
+            res["public"] = steps.run(
+                "public",
+                "public results on the SQLite city",
+                lambda: public_results.measure(sqlite_city),
+            )
         write_report(out, ctx, res, steps)
         echo(f"wrote {out}")
     finally:

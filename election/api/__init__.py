@@ -4,17 +4,31 @@ from flask import Blueprint
 
 from election.api import (
     audit,
+    certification,
     evidence,
     forms,
     openapi,
     opendata,
+    public,
     results,
     structure,
     tallies,
     turnout,
 )
 
-ENDPOINTS = (audit, evidence, forms, openapi, opendata, results, structure, tallies, turnout)
+ENDPOINTS = (
+    audit,
+    certification,
+    evidence,
+    forms,
+    openapi,
+    opendata,
+    public,
+    results,
+    structure,
+    tallies,
+    turnout,
+)
 
 
 def blueprint() -> Blueprint:

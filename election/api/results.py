@@ -10,8 +10,10 @@ from election.http.access import token_required
 from election.http.context import get_session
 from election.http.routes import Routes
 from election.schemas import results as out
+from election.schemas.certification import unit_certification
 from election.schemas.results import RoundIn, RoundOut
 from election.services import results
+from election.services.certification import read as certification
 from election.services.results import rounds
 
 routes = Routes()
@@ -37,7 +39,11 @@ def area_results(code: str):
 @token_required()
 def unit_results(code: str):
     """An electoral unit's totals, candidates and outcome by the law, per round."""
-    return out.unit_result(results.unit_result(get_session(), g.user, code))
+    session = get_session()
+    view = results.unit_result(session, g.user, code)
+    body = out.unit_result(view)
+    body["certification"] = unit_certification(certification.of_unit(session, view.unit.id))
+    return body
 
 
 @routes.get("/progress")

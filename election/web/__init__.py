@@ -6,9 +6,12 @@ from election.web import (
     audit_pages,
     board,
     board_unit,
+    certification_pages,
     evidence_pages,
     forms_pages,
     keying_pages,
+    outbox_pages,
+    public_pages,
     tallies,
     token_pages,
     totp_pages,
@@ -29,6 +32,9 @@ PAGES = (
     views,
     evidence_pages,
     keying_pages,
+    outbox_pages,
+    public_pages,
+    certification_pages,
 )
 
 

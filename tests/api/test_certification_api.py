@@ -427,3 +427,21 @@ def any_body(va: str, contest: str, unit_code: str) -> dict:
             f"{unit_code}-5": 0,
         },
     }
+
+
+def test_opening_a_new_round_reopens_the_certified_round_before_it(client, logins, teams):
+    ids = {}
+    for va in VOTING_AREAS:
+        b = tally_body(va)  # QH1-1 on every ballot, QH1-2 on half: one elected of three
+        sent = client.post("/api/v1/tallies", json=b, headers=teams[va])
+        ids[va] = sent.get_json()["id"]
+    for record_id in ids.values():
+        verify(client, logins, record_id)
+    assert certify(client, logins).status_code == 201
+    opened = client.post(
+        "/api/v1/units/QH1/rounds", json={"kind": "additional"}, headers=logins.headers("board")
+    )
+    assert opened.status_code == 201
+    cert = unit(client, logins)["certification"]
+    assert (cert["round"], cert["valid"]) == (1, False)
+    assert cert["reopened"]["reason"] == "mở vòng 2 (bầu cử thêm)"

@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from election.api import (
     audit,
+    board,
     evidence,
     forms,
     openapi,
@@ -14,7 +15,7 @@ from election.api import (
     turnout,
 )
 
-ENDPOINTS = (audit, evidence, forms, openapi, opendata, results, structure, tallies, turnout)
+ENDPOINTS = (audit, board, evidence, forms, openapi, opendata, results, structure, tallies, turnout)
 
 
 def blueprint() -> Blueprint:

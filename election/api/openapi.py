@@ -186,6 +186,12 @@ OPERATIONS = {
     ),
     "audit_events": Operation("Nhật ký kiểm tra", params=PAGING, errors=("400", "401", "403")),
     "audit_verify": Operation("Kiểm tra chuỗi nhật ký", errors=("401", "403")),
+    "contest_triage": Operation(
+        "Tình hình các đơn vị bầu cử: đã ngã ngũ hay chưa, vì sao, khu vực bỏ phiếu còn chờ",
+        {"type": "array", "items": OBJECT},
+        params=(_query("contest", {"type": "string"}, True),),
+        errors=("401", "403", "404"),
+    ),
     "whoami": Operation("Người gọi"),
     "root_area": Operation("Khu vực gốc (thành phố)", _ref("Area"), errors=("401", "404")),
     "area": Operation("Một khu vực hành chính", _ref("Area"), errors=("401", "404")),

@@ -36,6 +36,8 @@ API = [
     ("GET", "/api/v1/results/units/TP1", EVERYONE, 200, OUT_OF_SCOPE_T1),
     ("GET", "/api/v1/progress?area=T1", EVERYONE, 200, OUT_OF_SCOPE_AREA),
     ("GET", "/api/v1/turnout?area=T1", EVERYONE, 200, OUT_OF_SCOPE_AREA),
+    # A reviewer sees the units of their scope (possibly none): never refused for scope.
+    ("GET", "/api/v1/triage?contest=QH", ("reviewer", "ward_reviewer", "board"), 200, ()),
     ("GET", "/api/v1/tallies/1", EVERYONE, 200, OUT_OF_SCOPE_T1),
     ("GET", "/api/v1/audit", CITY, 200, ()),
     ("GET", "/api/v1/audit/verify", CITY, 200, ()),

@@ -107,6 +107,11 @@ SCOPE = (
         description="Vòng bầu cử (mặc định: mới nhất)",
     ),
 )
+AS_OF = _query(
+    "as_of",
+    {"type": "integer", "minimum": 0},
+    description="Kết quả đúng như ngay sau sự kiện nhật ký số này",
+)
 WRITE_ERRORS = ("401", "403", "404", "409")
 DOWNLOAD = "Tệp tải về"
 EXCEL = "Tệp Excel; tiêu đề X-Verification-Codes mang mã xác minh"
@@ -164,10 +169,12 @@ OPERATIONS = {
     "return_tally": Operation("Trả lại biên bản", body="ReturnIn", errors=WRITE_ERRORS),
     "area_results": Operation(
         "Kết quả của một khu vực",
-        params=(_query("contest", {"type": "string"}, True),),
+        params=(_query("contest", {"type": "string"}, True), AS_OF),
         errors=("401", "403", "404"),
     ),
-    "unit_results": Operation("Kết quả của một đơn vị bầu cử", errors=("401", "403", "404")),
+    "unit_results": Operation(
+        "Kết quả của một đơn vị bầu cử", params=(AS_OF,), errors=("401", "403", "404")
+    ),
     "open_round": Operation(
         "Mở vòng bầu cử thêm hoặc bầu cử lại",
         status="201",

@@ -12,7 +12,7 @@ from election.http.routes import Routes
 from election.schemas import results as out
 from election.schemas.results import RoundIn, RoundOut
 from election.services import results
-from election.services.results import rounds
+from election.services.results import as_of, rounds
 
 routes = Routes()
 
@@ -24,7 +24,11 @@ _ENCODED = Lru(256)
 @routes.get("/results/areas/<code>")
 @token_required()
 def area_results(code: str):
-    """Totals of an area (or a voting area) for one contest: ?contest=QH."""
+    """Totals of an area (or a voting area) for one contest: ?contest=QH[&as_of=SEQ]."""
+    seq = as_of.parse_seq(get_session(), request.args.get("as_of"))
+    if seq is not None:
+        contest = request.args.get("contest")
+        return out.area_result(as_of.area_result(get_session(), g.user, code, contest, seq))
     view = results.area_result(get_session(), g.user, code, request.args.get("contest"))
     if view.version is None:
         return out.area_result(view)
@@ -36,7 +40,10 @@ def area_results(code: str):
 @routes.get("/results/units/<code>")
 @token_required()
 def unit_results(code: str):
-    """An electoral unit's totals, candidates and outcome by the law, per round."""
+    """An electoral unit's totals, candidates and outcome by the law, per round [as_of=SEQ]."""
+    seq = as_of.parse_seq(get_session(), request.args.get("as_of"))
+    if seq is not None:
+        return out.unit_result(as_of.unit_result(get_session(), g.user, code, seq))
     return out.unit_result(results.unit_result(get_session(), g.user, code))
 
 

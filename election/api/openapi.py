@@ -199,6 +199,12 @@ OPERATIONS = {
         params=(_query("contest", {"type": "string"}, True),),
         errors=("401", "403", "404"),
     ),
+    "area_flags": Operation(
+        "Dấu hiệu bất thường (thống kê) của các biên bản trong một khu vực; không chặn biên bản",
+        {"type": "array", "items": OBJECT},
+        params=(_query("area", {"type": "string"}, True),),
+        errors=("401", "403", "404"),
+    ),
     "whoami": Operation("Người gọi"),
     "root_area": Operation("Khu vực gốc (thành phố)", _ref("Area"), errors=("401", "404")),
     "area": Operation("Một khu vực hành chính", _ref("Area"), errors=("401", "404")),

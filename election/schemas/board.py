@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from election.domain.flags import Flag
 from election.domain.triage import Triage
 
 
@@ -25,4 +26,19 @@ def triage_item(t: Triage) -> dict:
         "elected_so_far": list(t.outcome.elected),
         "void_so_far": t.outcome.void,
         "need": t.need,
+    }
+
+
+def flag_item(f: Flag) -> dict:
+    """One flag of ``GET /api/v1/flags``: never a block, always a sentence."""
+    return {
+        "voting_area": f.voting_area,
+        "contest": f.contest,
+        "kind": f.kind,
+        "score": f.score,
+        "explanation": f.explanation,
+        # Beyond the contract: the ward or voting area it is about, and the record to open.
+        "area": f.area,
+        "record": f.record_id,
+        "record_url": None if f.record_id is None else f"/tally/record/{f.record_id}",
     }

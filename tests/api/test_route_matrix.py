@@ -38,6 +38,14 @@ API = [
     ("GET", "/api/v1/turnout?area=T1", EVERYONE, 200, OUT_OF_SCOPE_AREA),
     # A reviewer sees the units of their scope (possibly none): never refused for scope.
     ("GET", "/api/v1/triage?contest=QH", ("reviewer", "ward_reviewer", "board"), 200, ()),
+    (
+        "GET",
+        "/api/v1/flags?area=T1",
+        ("reviewer", "ward_reviewer", "board"),
+        200,
+        ("ward_reviewer",),
+    ),
+    ("GET", "/api/v1/results/units/QH1?as_of=3", EVERYONE, 200, ()),
     ("GET", "/api/v1/tallies/1", EVERYONE, 200, OUT_OF_SCOPE_T1),
     ("GET", "/api/v1/audit", CITY, 200, ()),
     ("GET", "/api/v1/audit/verify", CITY, 200, ()),

@@ -9,6 +9,7 @@ from election.web import (
     evidence_pages,
     forms_pages,
     keying_pages,
+    situation_pages,
     tallies,
     token_pages,
     totp_pages,
@@ -29,6 +30,7 @@ PAGES = (
     views,
     evidence_pages,
     keying_pages,
+    situation_pages,
 )
 
 

@@ -18,7 +18,7 @@ from election.http.context import get_session
 from election.http.routes import Routes
 from election.schemas import results as out
 from election.services import results
-from election.services.results import rounds
+from election.services.results import rounds, triage
 from election.web import forms_pages
 from election.web.board import count_cell, figures, no_store, share_cell, updated_text
 
@@ -118,6 +118,7 @@ def _unit_page(code: str, status: int = 200, error: DomainError | None = None):
         earlier=data[-2::-1],
         winners=_winners(view),
         course=course,
+        decision=triage.unit_triage(get_session(), view.unit),
         next_rounds=[(kind, rounds.KIND_NAMES[kind]) for kind in course.next_rounds],
         can_open=g.user.role == "board" and bool(course.next_rounds),
         error=error,

@@ -140,6 +140,7 @@ PAGES = [
     ("/tally/record/1", EVERYONE, OUT_OF_SCOPE_T1),
     ("/tally/T1A-1/QH", ("officer",), ()),
     ("/review", ("reviewer", "ward_reviewer", "board"), ()),
+    ("/situation?contest=QH", ("reviewer", "ward_reviewer", "board"), ()),
     ("/turnout", ("reviewer", "ward_reviewer", "board", "admin"), ()),
     ("/turnout/report", ("officer",), ()),
     ("/audit", CITY, ()),

@@ -24,6 +24,7 @@ from sqlalchemy.sql import Subquery
 
 from election.domain import results as algebra
 from election.domain import rounds as rounds_law
+from election.domain.clock import VIETNAM_TIME
 from election.domain.errors import InvalidInput
 from election.domain.results import FIGURES
 from election.models import (
@@ -71,6 +72,22 @@ def parse_seq(session: Session, raw: str | None) -> int | None:
 def seq_at(session: Session, at: dt.datetime) -> int:
     """The last event at or before ``at`` (0 when there is none)."""
     return session.scalar(select(func.max(AuditEvent.seq)).where(AuditEvent.at <= at)) or 0
+
+
+def seq_for_local_time(session: Session, text: str | None) -> tuple[int, dt.datetime] | None:
+    """A Vietnamese wall-clock time ('2021-05-23T21:30') → (the last event then, its time)."""
+    if not text:
+        return None
+    try:
+        local = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            "Thời điểm không hợp lệ", {"at": ["Nhập ngày giờ dạng 2021-05-23T21:30"]}
+        ) from None
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=VIETNAM_TIME)
+    seq = seq_at(session, local.astimezone(dt.UTC))
+    return seq, local
 
 
 def event_time(session: Session, seq: int) -> dt.datetime | None:

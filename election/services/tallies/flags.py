@@ -93,13 +93,15 @@ def flags_below(session: Session, area_id: int) -> list[stats.Flag]:
     return sorted(found, key=lambda f: (-f.score, f.area, f.kind))
 
 
+def root_area_id(session: Session) -> int | None:
+    return session.scalar(select(Area.id).where(Area.parent_id.is_(None)))
+
+
 def flags_by_record(session: Session, user: User) -> dict[int, list[stats.Flag]]:
     """The flags of the records in a reviewer's or the board's scope, by record id."""
     if user.role not in ROLES:
         return {}
-    area_id = user.area_id
-    if area_id is None:
-        area_id = session.scalar(select(Area.id).where(Area.parent_id.is_(None)))
+    area_id = user.area_id or root_area_id(session)
     if area_id is None:
         return {}
     out: dict[int, list[stats.Flag]] = defaultdict(list)

@@ -69,9 +69,17 @@ def reset_peak(pid: int) -> bool:
 
 
 class Gunicorn:
-    """``gunicorn --workers W wsgi:app`` on a free local port, against ``database_url``."""
+    """``gunicorn --workers W [options] wsgi:app`` on a free local port, against
+    ``database_url``, with ``env`` added to the environment (e.g. ``EVIDENCE_DIR``)."""
 
-    def __init__(self, database_url: str, workers: int, timeout: int = 60) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        workers: int,
+        timeout: int = 60,
+        options: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -81,6 +89,7 @@ class Gunicorn:
             "DATABASE_URL": database_url,
             # A fixed key: without one the app would write instance/secret_key.
             "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret-key"),
+            **(env or {}),
         }
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
@@ -94,6 +103,7 @@ class Gunicorn:
                     f"127.0.0.1:{self.port}",
                     "--timeout",
                     str(timeout),
+                    *options,
                     "wsgi:app",
                 ],
                 cwd=ROOT,

@@ -10,7 +10,10 @@ In order (each figure against a reference measured in the same run, every target
    and the nation, each alone and while submissions run.
 4. EXPLAIN (bench.explain) of the hot paths on the nation (the PostgreSQL city if quick).
 5. Exports (bench.forms_export) on the SQLite city of step 3.
-6. docs/BENCHMARKS.md, generated, replaced as a whole.
+5b. Public results (bench.public_results) on the same city: 1,000 requests from 50 clients.
+6. Evidence upload (bench.evidence_upload, issue #16): a 5 MB photo accepted against `cp` of
+   the same bytes, and a worker's memory while it takes ten at once.
+7. docs/BENCHMARKS.md, generated, replaced as a whole.
 
 Environment:
   BENCH_DATABASE_URL  PostgreSQL database for the city, roll and submit benchmarks; its public
@@ -56,7 +59,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from bench import board_aids, live_totals, load, submit_load
+from bench import board_aids, evidence_upload, live_totals, load, public_results, submit_load
 from bench._procs import ROOT
 from bench.submit_cost import fresh_url
 from election.db import make_engine, make_sessionmaker
@@ -231,6 +234,12 @@ def exports(url: str) -> dict:
     if done.returncode:
         raise SystemExit(f"bench.forms_export exited with {done.returncode}: {done.stderr[-500:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def evidence() -> dict:
+    found = evidence_upload.measure()
+    print(evidence_upload.text(found), flush=True)
+    return found
 
 
 def explain(url: str) -> dict:
@@ -674,6 +683,8 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
     else:
         L += ["Not measured: see the targets above.", ""]
 
+    L += evidence_upload.markdown(res.get("evidence"))
+
     # --- memory
     mem: list[list[object]] = []
     for x in loads:
@@ -691,6 +702,23 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
     if exp:
         for x in exp["exports"]:
             mem.append([f"export: {x['name']}", "the exporting process", x["peak_rss_mib"]])
+    ev = res.get("evidence")
+    if ev:
+        ten = ev["memory"]["default"]["ten"]
+        mem.append(["evidence: ten 5 MB photos at once", "a gthread worker", ten["peak_mib"]])
+    pub = res.get("public")
+    L += ["## Public results (issue #17)", ""]
+    if pub:
+        L += [
+            f"`{PY} -m bench.public_results $DATABASE_URL` on the SQLite city of the exports, "
+            "its first National Assembly unit certified: each kind of request from 50 clients "
+            "at once (keep-alive), every worker warm. Target: no error.",
+            "",
+            public_results.table(pub),
+            "",
+        ]
+    else:
+        L += ["Not measured: see the failures below.", ""]
     L += [
         "## Memory",
         "",
@@ -740,6 +768,8 @@ STEP_TITLES = {
     "city_pg": f"City filled {CITY_FILL} %, PostgreSQL",
     "explain": "EXPLAIN",
     "exports": "Exports",
+    "evidence": "Evidence upload",
+    "public": "Public results",
     "board_aids": "The board's aids",
     **{key: f"Live totals: {title}" for key, title in LIVE_RUNS},
 }
@@ -902,6 +932,13 @@ def main() -> None:
         if res["city_sqlite"]:
             res["exports"] = steps.run(
                 "exports", "exports on the SQLite city", lambda: exports(sqlite_city)
+            )
+        res["evidence"] = steps.run("evidence", "evidence upload", evidence)
+        if res["city_sqlite"]:
+            res["public"] = steps.run(
+                "public",
+                "public results on the SQLite city",
+                lambda: public_results.measure(sqlite_city),
             )
         aids_url = nation if ctx["nation_ready"] else pg
         if aids_url:

@@ -10,10 +10,11 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from election import api, cli, errors, web
-    from election.config import from_environment
+    from election.config import from_environment, totp_key
     from election.db import make_engine, make_sessionmaker
-    from election.http import context, evidence, headers
-    from election.services.evidence.store import make_store
+    from election.http import bodies, context, evidence, headers
+    from election.services.evidence.store import make_store, sweep
+    from election.services.identity import secretbox
     from election.web import filters
 
     app = Flask(__name__, instance_relative_config=True)
@@ -29,12 +30,16 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"], pool_size=app.config.get("DATABASE_POOL_SIZE", 2)
     )
     app.extensions["election.engine"] = engine
-    app.extensions["election.sessions"] = make_sessionmaker(engine)
-    app.extensions["election.evidence"] = make_store(
+    app.extensions["election.sessions"] = make_sessionmaker(
+        engine, {secretbox.INFO_KEY: totp_key(app.config)}
+    )
+    store = app.extensions["election.evidence"] = make_store(
         app.config["EVIDENCE_STORE"], app.config["EVIDENCE_DIR"]
     )
+    sweep(store.workdir)  # what workers killed before this start left half-written
 
     context.init_app(app)
+    bodies.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     filters.init_app(app)

@@ -49,13 +49,14 @@ def _call(service: Callable[..., T], *args: Any) -> T:
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema of DATABASE_URL (safe to run again)."""
     from election import migrate
+    from election.config import totp_key
 
     url = current_app.config["DATABASE_URL"]
     if (url.startswith("sqlite:///") and not url.startswith("sqlite:////")) or url.startswith(
         "sqlite:////"
     ):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(url, revision)
+    migrate.upgrade(url, revision, totp_key(current_app.config))
     click.echo("Lược đồ cơ sở dữ liệu đã ở phiên bản mới nhất.")
 
 
@@ -64,8 +65,9 @@ def db_upgrade(revision: str) -> None:
 def db_downgrade(revision: str) -> None:
     """Downgrade the schema to REVISION."""
     from election import migrate
+    from election.config import totp_key
 
-    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision, totp_key(current_app.config))
 
 
 @db_cli.command("revision")
@@ -142,6 +144,26 @@ def create_user_command(
     click.echo(f"Đã tạo người dùng {name} ({role}).")
     if new.generated_password:
         click.echo(f"Mật khẩu tạm thời: {new.password}")
+    click.echo(new.token)
+
+
+@click.command("create-service")
+@with_appcontext
+@click.argument("name")
+@click.option(
+    "--role",
+    default=None,
+    type=click.Choice(["officer", "reviewer", "board", "admin"]),
+    help="Bỏ trống: tài khoản chỉ được đọc.",
+)
+@click.option("--area", "area", default=None, help="Mã khu vực, như create-user.")
+@click.option("--full-name", default="", help="Mô tả hệ thống dùng tài khoản.")
+def create_service_command(name: str, role: str | None, area: str | None, full_name: str) -> None:
+    """Create a service account (no password); its API token is printed on the last line."""
+    from election.services.identity import users
+
+    new = _call(users.create_user, name, role, area, None, full_name, users.SYSTEM_ACTOR, True)
+    click.echo(f"Đã tạo tài khoản dịch vụ {name} ({role or 'chỉ đọc'}).")
     click.echo(new.token)
 
 
@@ -272,19 +294,55 @@ def import_roll_command(file: Path) -> None:
     click.echo(f"Thời gian: {time.perf_counter() - started:.1f} giây")
 
 
+def _anchor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    from election.services.audit import chain
+
+    if value is None:
+        return None
+    mark = chain.parse_anchor(value)
+    if mark is None:
+        raise click.BadParameter(f"«{value}» không phải mốc neo dạng {chain.ANCHOR_FORMAT}")
+    return mark
+
+
 @click.command("verify-audit")
 @with_appcontext
-def verify_audit_command() -> None:
-    """Check the whole audit chain."""
+@click.option(
+    "--anchor",
+    callback=_anchor,
+    default=None,
+    help="SEQ:HASH in ra trước đó (trên biểu mẫu, trang Ủy ban, audit-head).",
+)
+def verify_audit_command(anchor: Any) -> None:
+    """Check the audit chain (against an anchor kept outside it) and the running totals."""
     from election.services.audit import check as audit_check
+    from election.services.results import recompute
 
     with _session() as session:
-        report = audit_check.verify(session)
-    if report.ok:
-        click.echo(f"OK {report.events} events")
-        return
-    click.echo(f"FAIL: sự kiện số {report.first_bad_seq}: {report.reason}", err=True)
-    sys.exit(1)
+        report = audit_check.verify(session, anchor)
+        totals = recompute.compare(session) if report.ok else None
+    if not report.ok:
+        click.echo(f"FAIL: sự kiện số {report.first_bad_seq}: {report.reason}", err=True)
+        sys.exit(1)
+    if totals is not None and not totals.ok:
+        click.echo(
+            f"FAIL: tổng số đang lưu khác với tổng tính lại từ biên bản "
+            f"({len(totals.differences)} chỗ khác): {totals.differences[0]}",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"OK {report.events} events")
+
+
+@click.command("audit-head")
+@with_appcontext
+def audit_head_command() -> None:
+    """Print SEQ HASH of the newest audit event: copy it somewhere outside the database."""
+    from election.services.audit import chain
+
+    with _session() as session:
+        head = chain.anchor(session)
+    click.echo(f"{head.seq} {head.hash}")
 
 
 def init_app(app: Flask) -> None:
@@ -297,9 +355,11 @@ def init_app(app: Flask) -> None:
         tokens_command,
         revoke_token_command,
         create_user_command,
+        create_service_command,
         import_setup_command,
         export_setup_command,
         import_roll_command,
         verify_audit_command,
+        audit_head_command,
     ):
         app.cli.add_command(command)

@@ -23,8 +23,22 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def totp_key(config: dict) -> bytes:
+    """The key that seals TOTP secrets: from TOTP_KEY if set, else from SECRET_KEY.
+
+    Set TOTP_KEY to keep the secrets readable across a change of SECRET_KEY.
+    """
+    from election.services.identity.secretbox import derive_key
+
+    return derive_key(config.get("TOTP_KEY") or config["SECRET_KEY"])
+
+
 def _roles(text: str) -> tuple[str, ...]:
     return tuple(r.strip() for r in text.split(",") if r.strip())
+
+
+def _hosts(text: str) -> list[str]:
+    return [h.strip().lower() for h in text.split(",") if h.strip()]
 
 
 def from_environment() -> dict:
@@ -32,14 +46,22 @@ def from_environment() -> dict:
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'election.db'}"),
         "SECRET_KEY": _secret_key(),
+        # Seals the TOTP secrets in the database (docs/SECURITY.md); empty: from SECRET_KEY.
+        "TOTP_KEY": os.environ.get("TOTP_KEY", ""),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
+        # A page session ends after this many minutes without a request, and this many hours
+        # after sign-in whatever happens (docs/SECURITY.md).
+        "SESSION_IDLE_SECONDS": 60 * int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_SECONDS": 3600 * int(os.environ.get("SESSION_MAX_HOURS", "12")),
         "JSON_SORT_KEYS": False,
-        # Printed on exported forms before /verify/<code>; empty: the address the request came to.
+        # Printed on exported forms before /verify/<code>; set it in production. Empty: the
+        # address the request came to when its host is one of VERIFY_HOSTS, else the path alone.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
+        "VERIFY_HOSTS": _hosts(os.environ.get("VERIFY_HOSTS", "localhost,127.0.0.1")),
         # Roles that must enrol a one-time code (TOTP) at their next page sign-in, e.g.
         # "board,admin", the default (docs/SECURITY.md); "none" turns it off. Users already
         # enrolled always give a code.

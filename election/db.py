@@ -8,9 +8,11 @@ with "database is locked".
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 
-from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy import MetaData, create_engine, event, make_url, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -33,8 +35,14 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for ``url`` with the per-dialect settings this service relies on."""
+    """An engine for ``url`` with the per-dialect settings this service relies on.
+
+    A failed statement is logged without its bound values (``hide_parameters``): they hold
+    names, figures and secrets.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        _private_file(url)
         kwargs.pop("pool_size", None)  # SQLite keeps its own pool (file: queue; memory: static)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine, memory=":memory:" in url or url.rstrip("/") == "sqlite:")
@@ -43,6 +51,19 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 2)
     return create_engine(url, **kwargs)
+
+
+def _private_file(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (it holds every secret)."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    # SQLite gives the -wal and -shm files the mode of the database file.
+    with contextlib.suppress(PermissionError):  # another owner's file: theirs to protect
+        os.chmod(path, 0o600)
 
 
 def _configure_sqlite(engine: Engine, memory: bool) -> None:
@@ -80,8 +101,11 @@ class _Session(Session):
             logging.getLogger(__name__).warning("closing a session on a lost connection: %s", exc)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, class_=_Session, expire_on_commit=False, autoflush=False)
+def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``info`` is copied into each (e.g. the TOTP sealing key)."""
+    return sessionmaker(
+        bind=engine, class_=_Session, expire_on_commit=False, autoflush=False, info=info or {}
+    )
 
 
 def inserted(session: Session, row: object) -> bool:

@@ -7,8 +7,9 @@ Vietnamese error page with the same status.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -64,8 +65,18 @@ def status_of(exc: DomainError) -> int:
     return next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
 
 
+def answers_json(view: Callable) -> Callable:
+    """Mark a page route called by the pages' own scripts: its refusals are the JSON envelope
+    too (a CSRF or scope refusal as well as a broken rule), never an HTML error page."""
+    view.answers_json = True  # type: ignore[attr-defined]
+    return view
+
+
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    if request.path.startswith("/api/"):
+        return True
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "answers_json", False)
 
 
 def error_response(

@@ -4,9 +4,10 @@ The JSON form of the Election Results Reporting schema v2
 (usnistgov/ElectionResultsReporting, NIST_V2_election_results_reporting.json). Filled:
 
 - ElectionReport: Format "summary-contest", GeneratedDate (UTC, whole seconds), Issuer,
-  IssuerAbbreviation, SequenceStart = SequenceEnd = 1, Status ("unofficial-partial" until the
-  latest round of every unit is reported and verified, then "unofficial-complete"; never
-  "certified", which happens on paper), VendorApplicationId, Election, GpUnit, Person.
+  IssuerAbbreviation, SequenceStart = SequenceEnd = the number of the public snapshot the
+  report stands at (issue #17), Status ("unofficial-partial" until the latest round of every
+  unit is reported and verified, then "unofficial-complete", and "certified" once every
+  contest is certified over every council), VendorApplicationId, Election, GpUnit, Person.
 - Election: ElectionScopeId (the root area), StartDate = EndDate, Type "general", Name,
   Candidate, Contest, BallotCounts.
 - GpUnit, all ReportingUnit: administrative areas (Type by level: country, state for a
@@ -27,7 +28,10 @@ The JSON form of the Election Results Reporting schema v2
 - BallotCounts, per unit and Round (1 first, then additional election or re-election):
   BallotsCast = ballots received, BallotsRejected = invalid ballots.
 
-Not filled: Party and PartyId (candidates are non-partisan), Office, BallotStyle, CountStatus,
+- CountStatus of each CandidateContest: "completed" once the unit's every round is certified
+  and still valid, "in-process" before.
+
+Not filled: Party and PartyId (candidates are non-partisan), Office, BallotStyle,
 ContactInformation, ExternalIdentifier, OtherCounts (NIST's over- and under-votes are not the
 law's invalid ballots, which BallotCounts carries), Person FirstName/LastName (a Vietnamese
 name does not split reliably), turnout of administrative areas and voting areas (their voters
@@ -71,6 +75,11 @@ def nist_json(data: ElectionData) -> bytes:
 def nist_json_chunks(data: ElectionData) -> Iterator[bytes]:
     """The NIST ElectionReport, written contest by contest."""
     complete = bool(data.units) and all(u.rounds[-1].final for u in data.units if u.rounds)
+    contests = {u.contest_code for u in data.units}
+    if contests and contests <= data.certified_contests:
+        status = "certified"
+    else:
+        status = "unofficial-complete" if complete else "unofficial-partial"
     day = data.date.isoformat()
     report = {
         "@type": "ElectionResults.ElectionReport",
@@ -78,9 +87,9 @@ def nist_json_chunks(data: ElectionData) -> Iterator[bytes]:
         "GeneratedDate": data.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "Issuer": data.issuer,
         "IssuerAbbreviation": data.issuer_abbreviation,
-        "SequenceStart": 1,
-        "SequenceEnd": 1,
-        "Status": "unofficial-complete" if complete else "unofficial-partial",
+        "SequenceStart": data.sequence,
+        "SequenceEnd": data.sequence,
+        "Status": status,
         "VendorApplicationId": VENDOR_APPLICATION_ID,
         "Election": _Array(
             [
@@ -92,7 +101,9 @@ def nist_json_chunks(data: ElectionData) -> Iterator[bytes]:
                     "Type": "general",
                     "Name": _text(data.name),
                     "Candidate": _Array(_candidates(data.units)),
-                    "Contest": _Array(_contests(data.units, data.precinct_votes)),
+                    "Contest": _Array(
+                        _contests(data.units, data.precinct_votes, data.certified_units)
+                    ),
                     "BallotCounts": _Array(_ballot_counts(data.units)),
                 }
             ]
@@ -176,7 +187,11 @@ def _contest_name(unit: UnitInfo, r: RoundInfo | None = None) -> str:
     return name
 
 
-def _contests(units: Sequence[UnitInfo], precinct_votes: Iterable[PrecinctVote]) -> Iterator[dict]:
+def _contests(
+    units: Sequence[UnitInfo],
+    precinct_votes: Iterable[PrecinctVote],
+    certified: frozenset[str] = frozenset(),
+) -> Iterator[dict]:
     """Each unit's rounds, merged with the voting areas' votes streamed in the same order."""
     rows = iter(precinct_votes)
     pending = next(rows, None)
@@ -191,7 +206,17 @@ def _contests(units: Sequence[UnitInfo], precinct_votes: Iterable[PrecinctVote])
                     pending.votes
                 )
                 pending = next(rows, None)
-            yield _contest(unit, r, by_area)
+            contest = _contest(unit, r, by_area)
+            # NIST's CountStatus of the contest: "completed" once the unit is certified.
+            done = unit.code in certified
+            contest["CountStatus"] = [
+                {
+                    "@type": "ElectionResults.CountStatus",
+                    "Status": "completed" if done else "in-process",
+                    "Type": "total",
+                }
+            ]
+            yield contest
     if pending is not None:
         raise ValueError(
             f"precinct votes of unit {pending.unit_code} round {pending.round_no} "

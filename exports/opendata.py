@@ -194,3 +194,9 @@ class ElectionData:
     voting_areas: Sequence[VotingAreaInfo]
     units: Sequence[UnitInfo]
     precinct_votes: Iterable[PrecinctVote] = ()
+    # Certification (issue #17): the units whose every round is certified and still valid,
+    # the contests certified over every council, and the number of the public snapshot the
+    # report stands at (SequenceStart = SequenceEnd).
+    certified_units: frozenset[str] = frozenset()
+    certified_contests: frozenset[str] = frozenset()
+    sequence: int = 1

@@ -5,17 +5,32 @@ from flask import Blueprint
 from election.api import (
     audit,
     board,
+    certification,
     evidence,
     forms,
     openapi,
     opendata,
+    public,
     results,
     structure,
     tallies,
     turnout,
 )
 
-ENDPOINTS = (audit, board, evidence, forms, openapi, opendata, results, structure, tallies, turnout)
+ENDPOINTS = (
+    audit,
+    board,
+    certification,
+    evidence,
+    forms,
+    openapi,
+    opendata,
+    public,
+    results,
+    structure,
+    tallies,
+    turnout,
+)
 
 
 def blueprint() -> Blueprint:

@@ -34,6 +34,7 @@ def verify(code: str):
     return {
         "code": result.code,
         "matches": result.matches,
+        "reason": result.reason,
         "form": result.kind_name,
         "scope": result.scope_name,
         "contest": result.contest_name,

@@ -17,6 +17,7 @@ from werkzeug.routing import Rule
 
 from election.http.access import public
 from election.http.routes import Routes
+from election.schemas import certification as c
 from election.schemas import results as r
 from election.schemas import structure as s
 from election.schemas import tallies as t
@@ -49,6 +50,8 @@ SCHEMAS = (
     ("CorrectionIn", t.CorrectionIn),
     ("VerifyIn", t.VerifyIn),
     ("KeyingIn", t.KeyingIn),
+    ("UnitCertifyIn", c.UnitCertifyIn),
+    ("AreaCertifyIn", c.AreaCertifyIn),
     ("ReturnIn", t.ReturnIn),
     ("Receipt", t.ReceiptOut),
     ("RoundIn", r.RoundIn),
@@ -164,6 +167,33 @@ OPERATIONS = {
         "201",
         "KeyingIn",
         errors=WRITE_ERRORS,
+    ),
+    "certify_unit": Operation(
+        "Xác nhận kết quả một vòng bầu cử của đơn vị (mọi biên bản đã có và đã kiểm tra)",
+        OBJECT,
+        "201",
+        "UnitCertifyIn",
+        errors=WRITE_ERRORS,
+    ),
+    "certify_area": Operation(
+        "Xác nhận kết quả một cấp bầu cử trên thành phố hoặc địa bàn một Hội đồng nhân dân",
+        OBJECT,
+        "201",
+        "AreaCertifyIn",
+        errors=WRITE_ERRORS,
+    ),
+    "public_results_json": Operation(
+        "Kết quả công bố cho công chúng: đơn vị đã xác nhận, còn lại đang tổng hợp",
+        OBJECT,
+        params=(_query("contest", {"type": "string"}),),
+        errors=(),
+        public=True,
+        description="OK (có ETag; If-None-Match nhận 304)",
+    ),
+    "certifications": Operation(
+        "Các lần xác nhận kết quả, còn hiệu lực hay đã mở lại",
+        {"type": "array", "items": OBJECT},
+        errors=("401", "403"),
     ),
     "verify_tally": Operation("Xác nhận biên bản", body="VerifyIn", errors=WRITE_ERRORS),
     "return_tally": Operation("Trả lại biên bản", body="ReturnIn", errors=WRITE_ERRORS),

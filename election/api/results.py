@@ -10,8 +10,10 @@ from election.http.access import token_required
 from election.http.context import get_session
 from election.http.routes import Routes
 from election.schemas import results as out
+from election.schemas.certification import unit_certification
 from election.schemas.results import RoundIn, RoundOut
 from election.services import results
+from election.services.certification import read as certification
 from election.services.results import as_of, rounds
 
 routes = Routes()
@@ -41,10 +43,14 @@ def area_results(code: str):
 @token_required()
 def unit_results(code: str):
     """An electoral unit's totals, candidates and outcome by the law, per round [as_of=SEQ]."""
-    seq = as_of.parse_seq(get_session(), request.args.get("as_of"))
+    session = get_session()
+    seq = as_of.parse_seq(session, request.args.get("as_of"))
     if seq is not None:
-        return out.unit_result(as_of.unit_result(get_session(), g.user, code, seq))
-    return out.unit_result(results.unit_result(get_session(), g.user, code))
+        return out.unit_result(as_of.unit_result(session, g.user, code, seq))
+    view = results.unit_result(session, g.user, code)
+    body = out.unit_result(view)
+    body["certification"] = unit_certification(certification.of_unit(session, view.unit.id))
+    return body
 
 
 @routes.get("/progress")

@@ -6,16 +6,19 @@ import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import flash, g, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 
 from election.domain.errors import Forbidden, Unauthorized
-from election.http.context import get_session
+from election.http.context import get_session, set_credential
 from election.models import User
 from election.services.identity import users
 
 PUBLIC = "public"
-# A signed-in page session ends after this long without a request.
+# A signed-in page session ends after this long without a request (SESSION_IDLE_MINUTES)…
 IDLE_SECONDS = 30 * 60
+# …and this long after sign-in however busy it is (SESSION_MAX_HOURS): a copied cookie does
+# not live for ever by being used.
+MAX_SECONDS = 12 * 60 * 60
 # Between a correct password and the one-time code, at most this long.
 SECOND_FACTOR_SECONDS = 5 * 60
 
@@ -33,8 +36,8 @@ def signed_in_user() -> User | None:
     user = None
     uid = session.get("uid")
     now = int(time.time())
-    if uid is not None and now - session.get("seen", 0) > IDLE_SECONDS:
-        session.clear()  # idle too long: sign in again
+    if uid is not None and _expired(now):
+        session.clear()  # idle too long, or signed in too long ago: sign in again
         uid = None
     if uid is not None:
         user = users.get_user(get_session(), uid)
@@ -47,6 +50,12 @@ def signed_in_user() -> User | None:
     return user
 
 
+def _expired(now: int) -> bool:
+    idle = current_app.config.get("SESSION_IDLE_SECONDS", IDLE_SECONDS)
+    longest = current_app.config.get("SESSION_MAX_SECONDS", MAX_SECONDS)
+    return now - session.get("seen", 0) > idle or now - session.get("since", 0) > longest
+
+
 def login_required(*roles: str) -> Callable[[Callable], Callable]:
     """A signed-in user with one of ``roles`` (any role when none are named)."""
 
@@ -54,6 +63,9 @@ def login_required(*roles: str) -> Callable[[Callable], Callable]:
         @wraps(view)
         def wrapper(*args, **kwargs):
             user = signed_in_user()
+            if user is None and getattr(view, "answers_json", False):
+                # A page's script gets an answer it can read, not the sign-in form.
+                raise Unauthorized("Phiên đăng nhập đã hết; hãy đăng nhập lại")
             if user is None and pending_user_id() is not None:
                 # Password given, one-time code not yet: every page waits for the code.
                 return redirect(url_for(second_factor_page()))
@@ -110,7 +122,7 @@ def sign_in(user: User) -> str | None:
     session.clear()
     session["uid"] = user.id
     session["epoch"] = user.session_epoch
-    session["seen"] = int(time.time())
+    session["since"] = session["seen"] = int(time.time())
     session.permanent = False
     return next_page
 
@@ -128,11 +140,13 @@ def token_required(*roles: str) -> Callable[[Callable], Callable]:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("Thiếu mã truy cập: gửi tiêu đề Authorization: Bearer <mã>")
-            user = users.user_for_token(
+            found = users.user_for_token(
                 get_session(), token.strip(), writes=request.method not in SAFE_METHODS
             )
-            if user is None:
+            if found is None:
                 raise Unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi")
+            user, token_id = found
+            set_credential(f"token:{token_id}")
             if roles and user.role not in roles:
                 raise Forbidden("Vai trò của bạn không được gọi thao tác này")
             g.user = user

@@ -38,8 +38,17 @@ def stream(chunks: Iterator[bytes], content_type: str, filename: str) -> Respons
 
 
 def verify_url() -> str:
-    """Where a printed code is checked: PUBLIC_URL if set, else this server's address."""
-    root = current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
+    """Where a printed code is checked: PUBLIC_URL, else this server's address if trusted.
+
+    The address a request came to is its ``Host`` header, which the client chooses: printed
+    unchecked, anyone could make the service stamp an official form with a link to their
+    own look-alike site. Without PUBLIC_URL a host outside VERIFY_HOSTS gets the bare path.
+    """
+    root = current_app.config.get("PUBLIC_URL")
+    if not root:
+        host = request.host.rsplit(":", 1)[0] if "]" not in request.host else request.host
+        trusted = current_app.config.get("VERIFY_HOSTS") or ()
+        root = request.url_root.rstrip("/") if host.lower() in trusted else ""
     return f"{root}/verify/"
 
 

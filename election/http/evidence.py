@@ -18,7 +18,7 @@ BODY_ALLOWANCE = 64 * 1024
 TOO_LARGE = f"Tệp quá lớn: tối đa {MAX_BYTES // (1024 * 1024)} MB"
 
 
-UPLOADS = ("api.add_evidence", "web.tally_evidence")
+UPLOADS = ("api.add_evidence", "web.tally_evidence", "web.send_evidence")
 LIMIT = MAX_BYTES + BODY_ALLOWANCE
 
 

@@ -17,8 +17,10 @@ def _secure(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path.startswith("/api/") or request.path.endswith(".json"):
-        # Results change by the second and belong to a signed-in user.
+    if not request.path.startswith("/static/"):
+        # Records, results and audit events change by the second and belong to a signed-in
+        # user: no browser or proxy keeps a copy of a page or an answer. (The public answers
+        # of later issues set their own Cache-Control first.)
         headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from election.models.audit import AuditEvent, AuditHead
+from election.models.certification import Certification, PublicSnapshot
 from election.models.contests import (
     CONTEST_CODES,
     Candidate,
@@ -41,6 +42,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Candidate",
+    "Certification",
     "Contest",
     "Election",
     "Evidence",
@@ -48,6 +50,7 @@ __all__ = [
     "FormExport",
     "IdempotencyKey",
     "LoginFailure",
+    "PublicSnapshot",
     "ResultPart",
     "ResultTotal",
     "ResultVote",

@@ -20,6 +20,9 @@ class AuditEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(40))
+    # What the actor came through: "session" (the pages), "token:<id>" (the API), "cli".
+    # None on events written before issue 15, whose hash does not cover it.
+    credential: Mapped[str | None] = mapped_column(String(40))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(80))
     before: Mapped[dict | None] = mapped_column(JSON)

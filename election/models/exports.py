@@ -26,3 +26,6 @@ class FormExport(Base):
     audit_seq: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # The certification the record was printed under, if any: once it is reopened, the copy
+    # is reported as changed after certification.
+    certification_id: Mapped[int | None] = mapped_column(ForeignKey("certification.id"))

@@ -19,7 +19,10 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(20))
+    # None: a service account without a role, which may only read (docs/SECURITY.md).
+    role: Mapped[str | None] = mapped_column(String(20))
+    # An account for an integration rather than a person: no password, tokens from an admin.
+    service: Mapped[bool] = mapped_column(default=False)
     # An officer's voting area; a reviewer's administrative area.
     voting_area_id: Mapped[int | None] = mapped_column(ForeignKey("voting_area.id"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
@@ -28,8 +31,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped when the password or role changes: older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(default=0)
-    # Base32 TOTP secret of the second sign-in factor (board and admin); None: not enrolled.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The TOTP secret of the second sign-in factor (board and admin), sealed with AES-GCM
+    # (services/identity/secretbox.py); None: not enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
     # The time step of the last code accepted, so a code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -43,6 +47,7 @@ class User(Base):
             "(role = 'officer') = (voting_area_id IS NOT NULL)", name="officer_has_voting_area"
         ),
         CheckConstraint("(role = 'reviewer') = (area_id IS NOT NULL)", name="reviewer_has_area"),
+        CheckConstraint("role IS NOT NULL OR service", name="person_has_role"),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from election.domain import results as algebra
@@ -17,12 +17,14 @@ from election.domain import rounds as rounds_law
 from election.domain import winners as law
 from election.domain.clock import utcnow
 from election.domain.errors import Forbidden, NotFound
+from election.models.certification import Certification, PublicSnapshot
 from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
 from election.models.geography import Area, AreaLevel, VotingArea
 from election.models.results import ResultTotal, ResultVote, UnitRound
 from election.models.tallies import TallyRecord, TallyVersion, TallyVote
 from election.models.users import User
 from election.services import scope
+from election.services.certification import read as certification
 from exports import opendata as out
 
 # Rows per fetch while streaming.
@@ -148,7 +150,35 @@ def election_data(session: Session, user: User) -> out.ElectionData:
         voting_areas=[out.VotingAreaInfo(code, name) for code, name, _ in voting_areas],
         units=_units(session),
         precinct_votes=_precinct_votes(session),
+        **_certified(session),
     )
+
+
+def _certified(session: Session) -> dict:
+    """The certified units and contests, and the public snapshot the report stands at."""
+    valid_units = dict(
+        session.execute(
+            select(Unit.code, func.count(Certification.id))
+            .join(Certification, Certification.unit_id == Unit.id)
+            .where(Certification.valid.is_(True))
+            .group_by(Unit.code)
+        ).all()
+    )
+    rounds = dict(
+        session.execute(
+            select(Unit.code, func.count(UnitRound.round_no))
+            .join(UnitRound, UnitRound.unit_id == Unit.id)
+            .group_by(Unit.code)
+        ).all()
+    )
+    units = frozenset(code for code, n in valid_units.items() if n >= max(rounds.get(code, 1), 1))
+    contests = frozenset(
+        c.code
+        for c in session.scalars(select(Contest))
+        if certification.contest_certified(session, c.id)
+    )
+    sequence = session.scalar(select(func.max(PublicSnapshot.seq))) or 1
+    return {"certified_units": units, "certified_contests": contests, "sequence": sequence}
 
 
 def _area_infos(areas: dict, voting_areas: list) -> list[out.AreaInfo]:

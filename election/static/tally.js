@@ -148,6 +148,34 @@
     return found;
   }
 
+  // Fields left empty that a record needs, with the server's messages (web/tallies.py):
+  // checked when a record is kept on the device, where the server cannot say it yet.
+  const REQUIRED = "Hãy nhập số (không có thì ghi 0)";
+  const KEPT_PARTIAL = "Hãy nhập đủ các dòng phân loại, hoặc để trống cả bảng";
+
+  function missing(form) {
+    const found = new Map();
+    const empty = (input) => input.value.trim() === "";
+    for (const input of form.querySelectorAll("[data-count]")) {
+      const optional = input.hasAttribute("data-kept") || input.name.startsWith("complaints_");
+      if (!optional && empty(input)) found.set(input.name, [REQUIRED]);
+    }
+    const kept = Array.from(form.querySelectorAll("[data-kept]"));
+    if (kept.some((input) => !empty(input))) {
+      for (const input of kept.filter(empty)) found.set(input.name, [KEPT_PARTIAL]);
+    }
+    return found;
+  }
+
+  // Every problem of the record as typed: empty fields first, then the rules.
+  function check(form) {
+    const found = missing(form);
+    for (const [name, messages] of findings(form)) {
+      found.set(name, [...(found.get(name) || []), ...messages]);
+    }
+    return found;
+  }
+
   // keep: add to the server's messages (on load) instead of replacing them (while typing).
   function show(form, found, keep = false) {
     for (const box of form.querySelectorAll(".msgs[data-for]")) {
@@ -170,6 +198,9 @@
       }
     }
   }
+
+  // The outbox (outbox.js) checks a record it keeps on the device with the same rules.
+  window.tallyChecks = Object.freeze({ check, show });
 
   for (const form of document.querySelectorAll("form[data-tally]")) {
     // On load the live checks add to the server's messages (which may stop at a number it

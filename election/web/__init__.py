@@ -6,9 +6,12 @@ from election.web import (
     audit_pages,
     board,
     board_unit,
+    certification_pages,
     evidence_pages,
     forms_pages,
     keying_pages,
+    outbox_pages,
+    public_pages,
     situation_pages,
     tallies,
     token_pages,
@@ -30,6 +33,9 @@ PAGES = (
     views,
     evidence_pages,
     keying_pages,
+    outbox_pages,
+    public_pages,
+    certification_pages,
     situation_pages,
 )
 

@@ -178,14 +178,23 @@ def _area_context(code: str | None, contest: str) -> dict:
     return {"own": own, "rows": rows, "crumbs": _crumbs(area.parent, contest), "area": area}
 
 
+def _carried_args() -> dict[str, str]:
+    """The query the own-area redirect keeps: only ``contest``; anything else could name
+    ``url_for``'s own arguments (``code``, ``_method``, ``_external``) and break the link."""
+    contest = request.args.get("contest")
+    return {"contest": contest} if contest else {}
+
+
 @routes.get("/results")
 @login_required()
 def results_overview():
     """The city's results; a reviewer lands on their area, an officer on their voting area."""
     if g.user.role == "reviewer":
-        return redirect(url_for("web.results_area", code=g.user.area.code, **request.args))
+        return redirect(url_for("web.results_area", code=g.user.area.code, **_carried_args()))
     if g.user.role == "officer":
-        return redirect(url_for("web.results_area", code=g.user.voting_area.code, **request.args))
+        return redirect(
+            url_for("web.results_area", code=g.user.voting_area.code, **_carried_args())
+        )
     return _area_page(None)
 
 

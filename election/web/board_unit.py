@@ -18,6 +18,7 @@ from election.http.context import get_session
 from election.http.routes import Routes
 from election.schemas import results as out
 from election.services import results
+from election.services.certification import read as certification
 from election.services.results import rounds, triage
 from election.web import forms_pages
 from election.web.board import count_cell, figures, no_store, share_cell, updated_text
@@ -125,6 +126,7 @@ def _unit_page(code: str, status: int = 200, error: DomainError | None = None):
         reason=request.form.get("reason", "") if error else "",
         live_url=url_for("web.results_unit_json", code=view.unit.code),
         form_links=forms_pages.unit_links(view.unit, view.current.round_no),
+        certification=certification.of_unit(get_session(), view.unit.id),
     ), status
 
 

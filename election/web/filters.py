@@ -10,6 +10,7 @@ from election.domain.clock import in_vietnam
 from election.domain.numbers import fmt_date, fmt_int, fmt_pct
 from election.domain.setup import CONTEST_LABELS, LEVELS
 from election.http.context import get_session
+from election.services.certification import read as certification
 from election.services.identity.users import ROLE_NAMES
 from election.services.setup import structure
 
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
             "role_names": ROLE_NAMES,
             "contest_labels": CONTEST_LABELS,
             "level_names": LevelNames(),
+            "reopened_certifications": lambda: certification.reopened(get_session()),
             "status_names": STATUS_NAMES,
             "g": g,
         }

@@ -29,6 +29,7 @@ from election.http.access import (
 )
 from election.http.context import get_session
 from election.http.routes import Routes
+from election.services.audit import chain as audit
 from election.services.identity import signin, users
 from election.services.identity.users import ROLE_NAMES
 from election.services.setup import setup_writer, structure
@@ -127,6 +128,10 @@ def change_password():
 @routes.route("/logout", methods=["POST"])
 @public
 def logout():
+    """End the session here and on the server: the cookie, even copied, opens nothing more."""
+    user = signed_in_user()
+    if user is not None:
+        users.sign_out(get_session(), user.id)
     session.clear()
     flash("Bạn đã đăng xuất.")
     return redirect(url_for("web.login"))
@@ -149,6 +154,8 @@ def home():
         context["area"] = structure.area_view(db, user.area.code)
     else:
         context["area"] = structure.area_view(db)
+    if user.role == "board":
+        context["anchor"] = audit.anchor(db)
     return render_template(f"home_{user.role}.html", **context)
 
 

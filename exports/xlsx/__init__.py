@@ -22,13 +22,20 @@ from exports.xlsx.page import set_up_page
 from exports.xlsx.tables import Tables
 from forms import Definition
 
+ANCHOR_LABEL = "Mốc nhật ký kiểm toán (SEQ:HASH)"
+
 
 @dataclass(frozen=True)
 class Stamp:
-    """The verification code printed at the foot of a record and in the page footer."""
+    """The verification code printed at the foot of a record and in the page footer.
+
+    ``anchor`` is the audit chain's ``SEQ:HASH`` when the record was made: a copy of it
+    outside the database shows whether the chain was rewritten since.
+    """
 
     code: str
     line: str
+    anchor: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,10 @@ def _draw(ws: Worksheet, form: Definition, ctx: dict[str, Any], stamp: Stamp | N
     if stamp is not None:
         grid.gap(8)
         grid.paragraph([Run(stamp.line, italic=True)], size=10, align="left")
+        if stamp.anchor:
+            grid.paragraph(
+                [Run(f"{ANCHOR_LABEL}: {stamp.anchor}", italic=True)], size=8, align="left"
+            )
         ws.oddFooter.center.text = f"Mã xác minh: {stamp.code} — Trang &P/&N"
         ws.oddFooter.center.size = 9
         ws.oddFooter.center.font = f"{FONT},Italic"

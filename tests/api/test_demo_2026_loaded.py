@@ -66,7 +66,7 @@ def test_the_board_page_names_the_level_as_the_setup_does(client, city):
     assert "thị trấn" not in html.lower()
 
 
-def test_the_island_exports_with_the_2026_forms_provisional_until_verified(app, client, city):
+def test_the_island_exports_with_the_2026_forms_provisional_until_certified(app, client, city):
     count = _texts(client, city, "/api/v1/forms/count-record?contest=QH&scope=HP050-01")
     assert "Mẫu số 18/HĐBC-QH" in count
     assert "Xã/Phường/Đặc khu: Đặc khu Bạch Long Vĩ" in count
@@ -96,6 +96,9 @@ def test_the_island_exports_with_the_2026_forms_provisional_until_verified(app, 
             f"/api/v1/tallies/{record_id}/verify", json={"expected_version": 1}, headers=city
         )
         assert done.status_code == 200, done.get_json()
+    assert "TẠM TÍNH" in _texts(client, city, path)  # verified, not yet certified (#17)
+    certified = client.post("/api/v1/units/XA-HP050-01/certify", json={"round": 1}, headers=city)
+    assert certified.status_code == 201, certified.get_json()
     unit = _texts(client, city, path)
     assert "TẠM TÍNH" not in unit
     statistics = _texts(client, city, "/api/v1/forms/statistics?scope=HP")

@@ -259,6 +259,15 @@ def test_first_then_re_election_then_additional(client, logins, teams):
         "bầu (1 đại biểu đã trúng cử ở vòng bầu cử trước); phiếu bầu có 4 người ứng cử."
     ) in texts
     verify_everything(client, logins)
+    # Final once every round shown is certified (issue #17).
+    assert "TẠM TÍNH" in workbook_texts(client, logins, path)
+    for number in (1, 2, 3):
+        sent = client.post(
+            OPEN.replace("rounds", "certify"),
+            json={"round": number},
+            headers=logins.headers("board"),
+        )
+        assert sent.status_code == 201, sent.get_json()
     texts = workbook_texts(client, logins, path)
     assert "TẠM TÍNH" not in texts
     assert len(winner_lines(texts)) == 3

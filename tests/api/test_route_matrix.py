@@ -32,8 +32,9 @@ API = [
     ("GET", "/api/v1/voting-areas/T1A-2", EVERYONE, 200, ("officer", "ward_reviewer")),
     ("GET", "/api/v1/results/areas/T1?contest=QH", EVERYONE, 200, OUT_OF_SCOPE_AREA),
     ("GET", "/api/v1/results/areas/T1A-1?contest=QH", EVERYONE, 200, OUT_OF_SCOPE_T1),
-    ("GET", "/api/v1/results/units/QH1", EVERYONE, 200, ()),
-    ("GET", "/api/v1/results/units/TP1", EVERYONE, 200, OUT_OF_SCOPE_T1),
+    # An officer sees its own voting area only, never a unit's totals (issue 15).
+    ("GET", "/api/v1/results/units/QH1", EVERYONE, 200, ("officer",)),
+    ("GET", "/api/v1/results/units/TP1", EVERYONE, 200, ("officer", "ward_reviewer")),
     ("GET", "/api/v1/progress?area=T1", EVERYONE, 200, OUT_OF_SCOPE_AREA),
     ("GET", "/api/v1/turnout?area=T1", EVERYONE, 200, OUT_OF_SCOPE_AREA),
     # A reviewer sees the units of their scope (possibly none): never refused for scope.
@@ -58,7 +59,7 @@ API = [
         "/api/v1/forms/unit-record?contest=HDND_HUYEN&scope=Q1",
         EVERYONE,
         200,
-        OUT_OF_SCOPE_T1,
+        ("officer", "ward_reviewer"),
     ),
     ("GET", "/api/v1/forms/city-record?contest=QH&scope=T", CITY, 200, ()),
     ("GET", "/api/v1/forms/statistics?scope=T", CITY, 200, ()),
@@ -71,6 +72,8 @@ API = [
     ),
     ("GET", "/api/v1/forms/ward/T1A?contest=QH", EVERYONE, 200, OUT_OF_SCOPE_AREA),
     ("GET", "/api/v1/openapi.json", ROLES, 200, ()),
+    ("GET", "/api/v1/public/results?contest=QH", ROLES, 200, ()),
+    ("GET", "/api/v1/certifications", CITY, 200, ()),
     ("GET", "/api/v1/verify/AAAA-BBBB-CCCC-DDDD", ROLES, 404, ()),
 ]
 # The city-wide ones: a district reviewer is refused for its scope, not its role.
@@ -132,11 +135,14 @@ def test_api_writes_refuse_other_roles_before_reading_the_body(client, three, pa
 PAGES = [
     ("/", EVERYONE, ()),
     ("/results", EVERYONE, ()),
+    # Query keys that are url_for's own arguments (issue 15): a redirect, never a 500.
+    ("/results?code=HP02", EVERYONE, ()),
+    ("/results?contest=QH&_method=POST", EVERYONE, ()),
     ("/results/T1?contest=QH", EVERYONE, OUT_OF_SCOPE_AREA),
     ("/results/T1.json?contest=QH", EVERYONE, OUT_OF_SCOPE_AREA),
     ("/results/units?contest=QH", EVERYONE, ()),
-    ("/results/unit/TP1", EVERYONE, OUT_OF_SCOPE_T1),
-    ("/results/unit/TP1.json", EVERYONE, OUT_OF_SCOPE_T1),
+    ("/results/unit/TP1", EVERYONE, ("officer", "ward_reviewer")),
+    ("/results/unit/TP1.json", EVERYONE, ("officer", "ward_reviewer")),
     ("/tally/record/1", EVERYONE, OUT_OF_SCOPE_T1),
     ("/tally/T1A-1/QH", ("officer",), ()),
     ("/review", ("reviewer", "ward_reviewer", "board"), ()),
@@ -144,27 +150,33 @@ PAGES = [
     ("/turnout", ("reviewer", "ward_reviewer", "board", "admin"), ()),
     ("/turnout/report", ("officer",), ()),
     ("/audit", CITY, ()),
+    ("/certifications", CITY, ()),
+    ("/results/unit/QH1/certify?round=1", ("board",), ()),
     ("/audit/verify", CITY, ()),
     ("/forms", EVERYONE, ()),
-    ("/forms/unit-record?contest=QH&scope=QH1", EVERYONE, ()),
+    ("/forms/unit-record?contest=QH&scope=QH1", EVERYONE, ("officer",)),
     ("/forms/ward/T1A?contest=QH", EVERYONE, OUT_OF_SCOPE_AREA),
     ("/open/records.csv", EVERYONE, ()),
     ("/open/nist-results.json", CITY, ()),
     ("/admin/tokens", ("admin",), ()),
+    ("/tokens", EVERYONE, ()),  # each user's own tokens (issue 15)
     ("/setup/template.xlsx", ("admin",), ()),
     ("/password", EVERYONE, ()),
     ("/healthz", ROLES, ()),
     ("/verify", ROLES, ()),
     ("/login", ROLES, ()),
+    ("/sw.js", ROLES, ()),
 ]
 
 
 # Allowed, with a redirect as the answer: the results of a user's own area rather than the
 # city's; the officer's record page, since T1A-1's QH record is already sent.
 REDIRECTS = {
-    ("officer", "/results"),
-    ("reviewer", "/results"),
-    ("ward_reviewer", "/results"),
+    *(
+        (role, path)
+        for role in ("officer", "reviewer", "ward_reviewer")
+        for path in ("/results", "/results?code=HP02", "/results?contest=QH&_method=POST")
+    ),
     ("officer", "/tally/T1A-1/QH"),
 }
 
@@ -208,7 +220,11 @@ def test_page_posts_refuse_other_roles(client, three):
             "/tally/record/1/return": ("reviewer", "board"),
             "/tally/record/1/correct": ("officer", "reviewer"),
             "/admin/tokens": ("admin",),
+            "/admin/service-accounts": ("admin",),
+            "/tokens": ("officer", "reviewer", "ward_reviewer", "board", "admin"),
             "/tally/T1A-1/QH/submit": ("officer",),
+            "/tally/T1A-1/QH/send": ("officer",),
+            "/tally/record/1/evidence/send": ("officer", "reviewer"),
             "/results/unit/QH1/rounds": ("board",),
         }
         for path, allowed in posts.items():
@@ -219,3 +235,51 @@ def test_page_posts_refuse_other_roles(client, three):
                 assert status == 403, (role, path, status)
             else:
                 assert status not in (401, 403, 500), (role, path, status)
+
+
+def test_every_page_of_every_role_is_kept_by_no_cache(client, three):
+    # Issue 15: pages show records; neither a shared browser nor a proxy may keep them.
+    for role in EVERYONE:
+        _login(client, role)
+        for path, _allowed, _refused in PAGES:
+            response = client.get(path)
+            response.get_data()
+            # The service worker's script holds no record: revalidated, not barred (#16).
+            expected = "no-cache" if path == "/sw.js" else "no-store"
+            assert response.headers.get("Cache-Control") == expected, (role, path)
+
+
+def test_a_cookie_kept_from_before_logout_opens_no_page_for_any_role(client, three):
+    # Issue 15: logout ends the session on the server, not only in the browser.
+    for role in EVERYONE:
+        _login(client, role)
+        kept = client.get_cookie("session").value
+        token = re.search(
+            r'name="csrf_token" value="([^"]+)"', client.get("/password").get_data(as_text=True)
+        ).group(1)
+        assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+        client.set_cookie("session", kept)
+        for path, allowed, _refused in PAGES:
+            if allowed == ROLES:
+                continue
+            response = client.get(path)
+            assert response.status_code == 302, (role, path)
+            assert "/login" in response.headers["Location"], (role, path)
+
+
+def test_no_role_obtains_a_token_that_acts_as_another_person(client, three):
+    # Issue 15: the admin page issues tokens for the admin and service accounts only, and
+    # the own-tokens page issues the signed-in user's only, whatever the form says.
+    for role in EVERYONE:
+        _login(client, role)
+        token = re.search(
+            r'name="csrf_token" value="([^"]+)"', client.get("/password").get_data(as_text=True)
+        ).group(1)
+        victim = "board" if role != "board" else "officer"
+        form = {"username": victim, "label": "x", "csrf_token": token}
+        assert client.post("/admin/tokens", data=form).status_code == 403, role
+        own = client.post("/tokens", data=form)
+        assert own.status_code == 200, role
+        issued = re.search(r'<code id="new-token">([^<]+)</code>', own.get_data(as_text=True))[1]
+        me = client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {issued}"})
+        assert me.get_json()["username"] == role, role

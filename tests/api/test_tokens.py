@@ -7,6 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from election.models import ApiToken, AuditEvent, TallyRecord, User
+from election.services.identity import users
 from tests.api.test_web_board import _login
 
 
@@ -15,24 +16,26 @@ def _csrf(html: str) -> str:
 
 
 def test_an_admin_issues_a_token_that_works_and_is_kept_only_as_a_hash(app, client, logins):
+    with app.extensions["election.sessions"]() as session:
+        users.create_user(session, "bao-chi", None, service=True)
     _login(client, "admin")
     page = client.get("/admin/tokens").get_data(as_text=True)
     answer = client.post(
         "/admin/tokens",
-        data={"username": "reviewer", "label": "Máy chủ báo chí", "csrf_token": _csrf(page)},
+        data={"username": "bao-chi", "label": "Máy chủ báo chí", "csrf_token": _csrf(page)},
     )
     assert answer.status_code == 200
     html = answer.get_data(as_text=True)
     token = re.search(r'<code id="new-token">([^<]+)</code>', html).group(1)
     client.get("/logout")
     whoami = client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {token}"})
-    assert whoami.status_code == 200 and whoami.get_json()["username"] == "reviewer"
+    assert whoami.status_code == 200 and whoami.get_json()["username"] == "bao-chi"
     with app.extensions["election.sessions"]() as session:
         stored = session.scalars(select(ApiToken).where(ApiToken.label == "Máy chủ báo chí")).one()
         assert stored.token_hash != token and token not in stored.token_hash
         assert stored.last_used_at is not None
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "token.create")).one()
-        assert event.after == {"user": "reviewer", "label": "Máy chủ báo chí"}
+        assert event.after == {"user": "bao-chi", "label": "Máy chủ báo chí"}
 
 
 def test_the_list_shows_last_use_and_a_revoked_token_stops_at_once(app, client, logins):

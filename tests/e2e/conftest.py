@@ -7,6 +7,7 @@ One server and database serve the whole session, so each test writes only its ow
     officer (keyboard, pages)   T1A-1 QH        exports               T1A-2 QH
     accessibility               T1B-1 QH        hostile names         T1B-2 QH
     board, live updates         T2A-1, T2A-2 QH reviewer              T1B-1 HDND_HUYEN
+    offline entry               T1B-2 HDND_HUYEN, T2A-2 HDND_XA
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import pytest
 from election import migrate
 from election.db import make_engine, make_sessionmaker
 from election.services.audit.chain import Actor
-from election.services.identity import users
+from election.services.identity import secretbox, users
 from election.services.setup.setup import store_setup
 from tests.factories import small_setup
 
@@ -101,13 +102,17 @@ class Server:
         return reply
 
 
-def _load_election(url: str) -> dict[str, str]:
-    """The small election with a hostile candidate name, the staff and one officer per area."""
+def _load_election(url: str, secret_key: str) -> dict[str, str]:
+    """The small election with a hostile candidate name, the staff and one officer per area.
+
+    TOTP secrets are sealed with the key the server derives from ``secret_key``.
+    """
     setup = small_setup()  # a fresh copy: changing it leaves other tests' elections alone
     next(c for c in setup.candidates if c.code == HOSTILE_CANDIDATE).full_name = HOSTILE
     engine = make_engine(url)
     try:
-        with make_sessionmaker(engine)() as session:
+        info = {secretbox.INFO_KEY: secretbox.derive_key(secret_key)}
+        with make_sessionmaker(engine, info)() as session:
             store_setup(session, setup, Actor(None, "system"))
             for name, area in STAFF.items():
                 # A password given here is not a generated one: no forced change at sign-in.
@@ -167,12 +172,13 @@ def server(chromium, tmp_path_factory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{home / 'election.db'}"
     migrate.upgrade(url)
-    tokens = _load_election(url)
+    secret_key = secrets.token_hex(32)
+    tokens = _load_election(url, secret_key)
     port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "SECRET_KEY": secrets.token_hex(32),
+        "SECRET_KEY": secret_key,
         "ELECTION_FAST_PASSWORD_HASH": "1",
         "TOTP_REQUIRED_ROLES": "board,admin",
     }

@@ -1,21 +1,31 @@
-"""Evidence stores (directory and database) and the evidence in backups and restores."""
+"""Evidence stores (directory and database), the evidence in backups and restores, and the
+sweep of uploads that killed workers left half-written."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import random
 import tarfile
+import time
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from election import create_app
 from election.models import EvidenceChunk, TallyEvidence, User
 from election.services import evidence, tallies
 from election.services.audit import backup
 from election.services.audit.chain import Actor
-from election.services.evidence.store import DatabaseStore, DirectoryStore, make_store
+from election.services.evidence.store import (
+    STALE_PART_SECONDS,
+    DatabaseStore,
+    DirectoryStore,
+    make_store,
+    sweep,
+)
 from election.services.identity import users
 from election.services.setup.setup import store_setup
 from tests.factories import small_setup
@@ -110,3 +120,47 @@ def test_the_database_store_needs_no_archive(sessions, officer, tmp_path):
 def test_an_unknown_store_kind_is_refused(tmp_path):
     with pytest.raises(ValueError, match="EVIDENCE_STORE"):
         make_store("s3", tmp_path)
+
+
+def _part(directory, name: str, age_seconds: float):
+    """A half-written upload as a killed worker leaves it, last written ``age_seconds`` ago."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_bytes(b"\xff\xd8\xff half a photo")
+    then = time.time() - age_seconds
+    os.utime(path, (then, then))
+    return path
+
+
+def test_sweep_removes_only_part_files_older_than_a_request_can_be(tmp_path):
+    work = tmp_path / "tmp"
+    stale = _part(work, "tmpold.part", STALE_PART_SECONDS + 5)
+    fresh = _part(work, "tmpnew.part", STALE_PART_SECONDS - 60)  # a request still writing it
+    other = _part(work, "notes.txt", STALE_PART_SECONDS + 5)
+    assert sweep(work) == 1
+    assert sorted(p.name for p in work.iterdir()) == ["notes.txt", "tmpnew.part"]
+    assert not stale.exists() and fresh.exists() and other.exists()
+    assert sweep(work, older_than=0) == 1
+    assert [p.name for p in work.iterdir()] == ["notes.txt"]
+
+
+def test_sweep_of_a_missing_work_directory_removes_nothing(tmp_path):
+    assert sweep(tmp_path / "absent") == 0
+    assert not (tmp_path / "absent").exists()
+
+
+@pytest.mark.parametrize("kind", ["directory", "database"])
+def test_the_app_sweeps_stale_part_files_when_it_starts(tmp_path, kind):
+    stale = _part(tmp_path / "evidence" / "tmp", "tmpkilled.part", STALE_PART_SECONDS + 5)
+    fresh = _part(tmp_path / "evidence" / "tmp", "tmpwriting.part", 1)
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}",
+            "SECRET_KEY": "test-secret",
+            "EVIDENCE_STORE": kind,
+            "EVIDENCE_DIR": str(tmp_path / "evidence"),
+        }
+    )
+    app.extensions["election.engine"].dispose()
+    assert not stale.exists()
+    assert fresh.exists()

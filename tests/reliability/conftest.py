@@ -3,7 +3,8 @@
 Each test gets a fresh database ``reliability_<random>`` on the server of
 TEST_DATABASE_URL (never the shared test database itself), migrated and loaded with
 the small election and one user per role, and a gunicorn server started against it.
-The tests skip unless TEST_DATABASE_URL names a PostgreSQL database.
+The tests skip unless TEST_DATABASE_URL names a PostgreSQL database, except the evidence
+ones, which also run on a SQLite file (``loaded``) and give the server an ``EVIDENCE_DIR``.
 """
 
 from __future__ import annotations
@@ -165,31 +166,36 @@ def db_url_at(name: str, port: int | None = None) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def loaded(url: str) -> Database:
+    """The empty database at ``url`` migrated and loaded with the small election and its users."""
+    db = Database(url)
+    migrate.upgrade(db.url)
+    engine, sessions = db.sessions()
+    with sessions() as session:
+        store_setup(session, small_setup(), Actor(None, "system"))
+        for va in VOTING_AREAS:
+            db.tokens[va] = users.create_user(
+                session, f"to-{va.lower()}", "officer", va, PASSWORD
+            ).token
+        for name, role, area in (
+            ("reviewer", "reviewer", "T"),
+            ("reviewer-t1", "reviewer", "T1"),
+            ("reviewer-t2", "reviewer", "T2"),
+            ("board", "board", None),
+        ):
+            db.tokens[name] = users.create_user(session, name, role, area, PASSWORD).token
+    engine.dispose()
+    return db
+
+
 @pytest.fixture
 def database() -> Database:
     """A fresh database of this test's own, loaded with the small election and its users."""
     name = f"reliability_{secrets.token_hex(4)}"
     with _admin_connect() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    db = Database(db_url_at(name))
     try:
-        migrate.upgrade(db.url)
-        engine, sessions = db.sessions()
-        with sessions() as session:
-            store_setup(session, small_setup(), Actor(None, "system"))
-            for va in VOTING_AREAS:
-                db.tokens[va] = users.create_user(
-                    session, f"to-{va.lower()}", "officer", va, PASSWORD
-                ).token
-            for name_, role, area in (
-                ("reviewer", "reviewer", "T"),
-                ("reviewer-t1", "reviewer", "T1"),
-                ("reviewer-t2", "reviewer", "T2"),
-                ("board", "board", None),
-            ):
-                db.tokens[name_] = users.create_user(session, name_, role, area, PASSWORD).token
-        engine.dispose()
-        yield db
+        yield loaded(db_url_at(name))
     finally:
         with _admin_connect() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -246,10 +252,11 @@ class Server:
 
 @pytest.fixture
 def start_server(tmp_path):
-    """start_server(database_url, token, workers=4) → a running gunicorn; stopped at teardown."""
+    """start_server(database_url, token, workers=4, env=None) → a running gunicorn, with
+    ``env`` added to its environment; stopped at teardown."""
     started: list[Server] = []
 
-    def start(url: str, token: str, workers: int = 4) -> Server:
+    def start(url: str, token: str, workers: int = 4, env: dict | None = None) -> Server:
         port = free_port()
         log = tmp_path / f"gunicorn-{port}.log"
         env = {
@@ -257,6 +264,7 @@ def start_server(tmp_path):
             "DATABASE_URL": url,
             "ELECTION_FAST_PASSWORD_HASH": "1",
             "SECRET_KEY": "reliability-secret",
+            **(env or {}),
         }
         with log.open("wb") as out:
             process = subprocess.Popen(

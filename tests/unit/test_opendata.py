@@ -302,6 +302,10 @@ def test_the_nist_report_holds_the_election_worked_out_by_hand():
                     ("C", 3, (300, 100, 200)),
                 )
             ],
+            # Not certified: still in process (issue #17).
+            "CountStatus": [
+                {"@type": "ElectionResults.CountStatus", "Status": "in-process", "Type": "total"}
+            ],
         }
     ]
 
@@ -364,3 +368,24 @@ def test_precinct_votes_out_of_unit_order_are_refused():
     stray = [od.PrecinctVote("U9", 1, "T1-1", "A", 1), *PRECINCTS]
     with pytest.raises(ValueError, match="U9"):
         nist.nist_json(replace(DATA, precinct_votes=stray))
+
+
+def test_a_certified_report_says_so_per_contest_and_for_the_whole_and_its_snapshot():
+    final = replace(UNIT, rounds=(replace(ROUND_1, verified=2),))
+    data = replace(
+        DATA,
+        units=[final],
+        certified_units=frozenset({"U1"}),
+        certified_contests=frozenset({"QH"}),
+        sequence=7,
+    )
+    body = report(data)
+    assert (body["Status"], body["SequenceStart"], body["SequenceEnd"]) == ("certified", 7, 7)
+    (contest,) = body["Election"][0]["Contest"]
+    assert contest["CountStatus"] == [
+        {"@type": "ElectionResults.CountStatus", "Status": "completed", "Type": "total"}
+    ]
+    # Certified units of a contest not yet certified over every council: not the whole.
+    assert report(replace(data, certified_contests=frozenset()))["Status"] == (
+        "unofficial-complete"
+    )

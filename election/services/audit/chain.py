@@ -17,6 +17,16 @@ from election.models import AuditEvent, AuditHead, User
 
 GENESIS = "0" * 64
 SYSTEM = "system"
+# What an event came through, kept in ``Session.info`` by the edge that opened the session:
+# "session" (the pages), "token:<id>" (the API). A session opened by none of them is the
+# command line's (or a test's): "cli".
+CREDENTIAL = "credential"
+CLI = "cli"
+
+
+def credential_of(session: Session) -> str:
+    """The credential the session's changes come through (see ``CREDENTIAL``)."""
+    return str(session.info.get(CREDENTIAL, CLI))
 
 
 @dataclass(frozen=True)
@@ -40,8 +50,13 @@ def canonical(
     object_id: str | None,
     before: dict | None,
     after: dict | None,
+    credential: str | None = None,
 ) -> bytes:
-    """The bytes an event's hash covers: sorted-key JSON, UTF-8."""
+    """The bytes an event's hash covers: sorted-key JSON, UTF-8.
+
+    The credential is covered too, so it cannot be changed afterwards; events from before it
+    was recorded (None) keep the content, and so the hash, they were written with.
+    """
     content = {
         "seq": seq,
         "at": timestamp(at),
@@ -52,6 +67,8 @@ def canonical(
         "before": before,
         "after": after,
     }
+    if credential is not None:
+        content["credential"] = credential
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -94,6 +111,7 @@ def append_many(session: Session, events: Sequence[Event], at: dt.datetime | Non
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one()
     at = at or utcnow()
+    credential = credential_of(session)
     seq, digest = head.seq, head.hash
     rows = []
     for event in events:
@@ -111,6 +129,7 @@ def append_many(session: Session, events: Sequence[Event], at: dt.datetime | Non
                 oid,
                 event.before,
                 event.after,
+                credential,
             ),
         )
         rows.append(
@@ -120,6 +139,7 @@ def append_many(session: Session, events: Sequence[Event], at: dt.datetime | Non
                 "actor_id": event.actor.id,
                 "actor": event.actor.name,
                 "action": event.action,
+                "credential": credential,
                 "object_type": event.object_type,
                 "object_id": oid,
                 "before": event.before,
@@ -132,6 +152,51 @@ def append_many(session: Session, events: Sequence[Event], at: dt.datetime | Non
         return
     session.execute(insert(AuditEvent), rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A point of the chain, ``SEQ:HASH``, kept outside the database (printed, copied).
+
+    Whoever can write the database can rewrite the chain from any event on and move the
+    head, and the chain still checks out; an anchor printed before cannot be rewritten.
+    """
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+ANCHOR_FORMAT = "SỐ:MÃ_BĂM, ví dụ 42:" + "0" * 64
+
+
+def anchor(session: Session) -> Anchor:
+    """The chain's head now: the anchor an exported form or a certification prints."""
+    head = session.get(AuditHead, 1)
+    return Anchor(0, GENESIS) if head is None else Anchor(head.seq, head.hash)
+
+
+def parse_anchor(text: str) -> Anchor | None:
+    """``SEQ:HASH`` as printed, or None when it is not one."""
+    seq, sep, digest = (text or "").strip().partition(":")
+    digest = digest.lower()
+    if not sep or not seq.isascii() or not seq.isdigit() or len(seq) > 18:
+        return None
+    if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
+        return None
+    return Anchor(int(seq), digest)
+
+
+def anchor_problem(session: Session, mark: Anchor) -> str | None:
+    """Why the chain does not hold ``mark`` (an anchor printed earlier), or None."""
+    stored = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == mark.seq))
+    if stored is None:
+        return f"không có sự kiện số {mark.seq} mà mốc neo ghi"
+    if stored != mark.hash:
+        return "mã băm khác với mốc neo đã in: chuỗi nhật ký đã bị viết lại"
+    return None
 
 
 @dataclass(frozen=True)
@@ -179,6 +244,7 @@ def _walk(events) -> tuple[ChainReport | None, str, int]:
                 event.object_id,
                 event.before,
                 event.after,
+                event.credential,
             ),
         )
         if digest != event.hash:
@@ -215,6 +281,7 @@ def as_dict(event: AuditEvent) -> dict:
         "at": timestamp(event.at),
         "actor": event.actor,
         "action": event.action,
+        "credential": event.credential,
         "object": {"type": event.object_type, "id": event.object_id},
         "before": event.before,
         "after": event.after,

@@ -14,7 +14,7 @@ from election.models.audit import AuditEvent
 from election.models.contests import Candidate, Contest
 from election.models.geography import VotingArea
 from election.models.tallies import TallyRecord, TallyVersion, TallyVote
-from election.services.audit.chain import ChainReport, verify_chain
+from election.services.audit.chain import Anchor, ChainReport, anchor_problem, verify_chain
 from election.services.tallies import snapshot
 
 STATE_ACTIONS = {
@@ -25,11 +25,16 @@ STATE_ACTIONS = {
 }
 
 
-def verify(session: Session) -> ChainReport:
-    """The chain, then every tally version and record state against its events."""
+def verify(session: Session, anchor: Anchor | None = None) -> ChainReport:
+    """The chain, then an anchor kept outside it, then every tally version and record state
+    against its events."""
     chain = verify_chain(session)
     if not chain.ok:
         return chain
+    if anchor is not None:
+        problem = anchor_problem(session, anchor)
+        if problem is not None:
+            return _bad(chain, anchor.seq, problem)
     contents: dict[tuple[int, int], tuple[int, dict]] = {}
     state: dict[int, tuple[int, int, str]] = {}  # record → (seq, version, status)
     for seq, action, object_id, after in session.execute(

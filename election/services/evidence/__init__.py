@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from election.db import begin_write
@@ -70,17 +71,7 @@ def attach(
         )
         if linked is None:
             now = utcnow()
-            if session.get(Evidence, clean.sha256) is None:
-                session.add(
-                    Evidence(
-                        sha256=clean.sha256,
-                        media_type=clean.media_type,
-                        size=clean.size,
-                        captured_at=clean.captured_at,
-                        created_at=now,
-                    )
-                )
-                session.flush()
+            _record_file(session, clean, now)
             store.put(session, clean.sha256, clean.path)
             session.add(
                 TallyEvidence(
@@ -104,6 +95,28 @@ def attach(
     finally:
         clean.path.unlink(missing_ok=True)
     return Attached(clean.sha256, clean.media_type)
+
+
+def _record_file(session: Session, clean: content.Clean, now: dt.datetime) -> None:
+    """The file's row, unless it has one already.
+
+    Two first uploads of the same file to different records lock different records: without
+    ON CONFLICT the second insert would fail on the first one's key (PostgreSQL). With it,
+    the second waits for the first to commit and goes on with its row (or writes the row
+    itself if the first rolled back).
+    """
+    dialect = postgresql if session.connection().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(Evidence)
+        .values(
+            sha256=clean.sha256,
+            media_type=clean.media_type,
+            size=clean.size,
+            captured_at=clean.captured_at,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
 
 
 def may_attach(

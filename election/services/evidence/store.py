@@ -5,12 +5,17 @@ writes ``EVIDENCE_DIR/ab/abcdef…``; every host must see the same directory (do
 ``EVIDENCE_STORE=database`` keeps the bytes in ``evidence_chunk`` rows of 1 MB, in the same
 transaction as the record of the file, so every host serves every file with nothing shared
 but the database. Files are read back in chunks: a download never holds a whole file.
+
+Either way an upload is re-written into ``workdir`` as a ``*.part`` file first, then moved in
+(or copied into rows) and removed. A worker killed in between (SIGKILL, the OOM killer,
+gunicorn's timeout) leaves its ``.part`` behind: ``sweep`` removes those when the app starts.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +26,9 @@ from election.models.evidence import EvidenceChunk
 
 CHUNK = 1024 * 1024
 KINDS = ("directory", "database")
+# A .part lives for one request (re-written, then stored); gunicorn kills a worker whose
+# request takes 30 s or more, so a .part this old belongs to no request any more.
+STALE_PART_SECONDS = 10 * 60
 
 
 class DirectoryStore:
@@ -119,6 +127,22 @@ class DatabaseStore:
 
 
 Store = DirectoryStore | DatabaseStore
+
+
+def sweep(workdir: Path, older_than: float = STALE_PART_SECONDS) -> int:
+    """Remove the ``*.part`` files left in ``workdir`` by killed workers; how many."""
+    if not workdir.is_dir():
+        return 0
+    limit = time.time() - older_than
+    removed = 0
+    for path in workdir.glob("*.part"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # its request stored it, or another worker swept it
+            continue
+    return removed
 
 
 def make_store(kind: str, directory: Path) -> Store:

@@ -23,8 +23,18 @@ import forms
 from election.db import begin_write
 from election.domain.clock import in_vietnam, utcnow
 from election.domain.errors import Forbidden, InvalidInput, NotFound
-from election.models import Area, AuditHead, Contest, FormExport, Unit, User, VotingArea
+from election.models import (
+    Area,
+    AuditHead,
+    Certification,
+    Contest,
+    FormExport,
+    Unit,
+    User,
+    VotingArea,
+)
 from election.services import scope
+from election.services.audit import chain as audit
 from election.services.forms import committee, records
 from election.services.forms.common import Basics, basics, lower_first
 from election.services.results import require_unit_scope
@@ -71,8 +81,8 @@ def export(
     """One official record as an .xlsx; ``user`` None is the command line (the whole city)."""
     base = basics(session)
     built = _build(session, base, user, kind, contest_code, scope_code, round_no)
-    code, seq = _register(session, user, kind, contest_code, scope_code, built)
-    stamp = _stamp(code, seq, built.values, verify_url)
+    code, head = _register(session, user, kind, contest_code, scope_code, built)
+    stamp = _stamp(code, head, built.values, verify_url)
     content = xlsx.render(built.definition, built.values, built.title, stamp)
     return FormFile(f"{built.stem}.xlsx", content, [code])
 
@@ -106,15 +116,21 @@ def export_ward(
     sheets, codes = [], []
     for item in built:
         scope_code = item.values["scope_code"]
-        code, seq = _register(session, user, "count-record", contest.code, scope_code, item)
+        code, head = _register(session, user, "count-record", contest.code, scope_code, item)
         codes.append(code)
         sheets.append(
             xlsx.Sheet(
-                item.definition, item.values, item.title, _stamp(code, seq, item.values, verify_url)
+                item.definition,
+                item.values,
+                item.title,
+                _stamp(code, head, item.values, verify_url),
             )
         )
     stem = f"bien-ban-kiem-phieu-{_ascii(contest.code)}-{_ascii(ward.code)}"
     return FormFile(f"{stem}.xlsx", xlsx.render_many(sheets), codes)
+
+
+CHANGED_AFTER_CERTIFICATION = "đã có thay đổi sau khi xác nhận"
 
 
 @dataclass(frozen=True)
@@ -129,6 +145,9 @@ class Verification:
     audit_seq: int
     audit_seq_now: int
     matches: bool
+    # Why it no longer matches, when the system knows: printed under a certification that a
+    # later change reopened (issue #17).
+    reason: str | None = None
 
 
 def verify(session: Session, code: str) -> Verification:
@@ -150,6 +169,12 @@ def verify(session: Session, code: str) -> Verification:
     except NotFound:
         matches = False
         built = None
+    reason = None
+    if row.certification_id is not None:
+        signed = session.get(Certification, row.certification_id)
+        if signed is not None and not signed.valid:
+            matches = False
+            reason = CHANGED_AFTER_CERTIFICATION
     contest = session.scalar(select(Contest).where(Contest.code == row.contest_code))
     return Verification(
         code,
@@ -160,6 +185,7 @@ def verify(session: Session, code: str) -> Verification:
         row.audit_seq,
         _audit_seq(session),
         matches,
+        reason,
     )
 
 
@@ -303,10 +329,14 @@ def _register(
     contest_code: str | None,
     scope_code: str,
     built: _Built,
-) -> tuple[str, int]:
-    """The record's code, stored once; the same data at the same audit position gives the same code."""
+) -> tuple[str, audit.Anchor]:
+    """The record's code, stored once; the same data at the same audit position gives the same code.
+
+    Also the audit chain's head it was made at, printed on the form as its anchor.
+    """
     digest = _digest(built.values)
-    seq = _audit_seq(session)
+    head = audit.anchor(session)
+    seq = head.seq
     form_set = built.definition.form_set.name
     identity = f"{kind}|{contest_code}|{scope_code}|{built.round_no}|{form_set}|{digest}|{seq}"
     raw = base64.b32encode(hashlib.sha256(identity.encode()).digest()).decode()[:16]
@@ -325,6 +355,7 @@ def _register(
                 audit_seq=seq,
                 created_at=dt.datetime.now(dt.UTC),
                 created_by=user.id if user is not None else None,
+                certification_id=built.values.get("certification_id"),
             )
         )
         try:
@@ -333,10 +364,11 @@ def _register(
             session.rollback()  # the same export at the same moment: the code is already stored
     else:
         session.commit()
-    return code, seq
+    return code, head
 
 
-def _stamp(code: str, seq: int, values: dict[str, Any], verify_url: str) -> xlsx.Stamp:
+def _stamp(code: str, head: audit.Anchor, values: dict[str, Any], verify_url: str) -> xlsx.Stamp:
+    seq = head.seq
     now = in_vietnam(utcnow()).strftime("%H:%M ngày %d/%m/%Y")
     progress = ""
     if "voting_areas" in values:
@@ -356,4 +388,4 @@ def _stamp(code: str, seq: int, values: dict[str, Any], verify_url: str) -> xlsx
         f"Mã xác minh: {code}. Xuất lúc {now} từ dữ liệu đến sự kiện nhật ký số {seq}.{progress} "
         f"Kiểm tra bản này tại {verify_url}{code}"
     )
-    return xlsx.Stamp(code, line)
+    return xlsx.Stamp(code, line, str(head))

@@ -18,6 +18,7 @@ from election.models.geography import Area, VotingArea
 from election.models.results import ResultTotal
 from election.models.tallies import TallyRecord, TallyVersion
 from election.services import results
+from election.services.certification import read as certification
 from election.services.forms.common import (
     Basics,
     complaints_text,
@@ -101,6 +102,7 @@ def committee_record(
     # hold the figures of the rounds held.
     reelect_due = [u for u in units if u.needs(law.RE_ELECTION)]
     add_due = [u for u in units if u.needs(law.ADDITIONAL)]
+    cert = certification.area_certified(session, council.id, contest.id)
     return {
         **base.values(),
         "council": lower_first(council.name),
@@ -130,7 +132,10 @@ def committee_record(
         "reported": sum(u.first().result.voting_areas_reported for u in units),
         "voting_areas": sum(u.first().result.voting_areas_total for u in units),
         "verified": sum(u.first().verified for u in units),
-        "provisional": not all(u.final for u in units),
+        # Final only once the result over this area is certified, and still valid (#17).
+        "provisional": cert is None,
+        "certification": certification.line(cert) if cert else None,
+        "certification_id": cert.id if cert else None,
     }
 
 
@@ -226,8 +231,9 @@ def statistics(session: Session, base: Basics) -> dict[str, Any]:
     qh: dict[str, Any] = {}
     level_no = 0
     for contest in contests:
-        row, people, result, done = _contest_row(session, base, contest)
-        complete = complete and done
+        row, people, result, _done = _contest_row(session, base, contest)
+        # Official once every contest's result is certified over every council (#17).
+        complete = complete and certification.contest_certified(session, contest.id)
         parts.append(result)
         if contest.code == "QH":
             rows.append({**row, "no": "I", "level": "ĐẠI BIỂU QUỐC HỘI"})

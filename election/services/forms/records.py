@@ -16,6 +16,7 @@ from election.models.geography import Area, VotingArea
 from election.models.results import ResultVote
 from election.models.tallies import TallyRecord, TallyVersion, TallyVote
 from election.services import results
+from election.services.certification import read as certification
 from election.services.forms.common import (
     Basics,
     complaints_text,
@@ -180,8 +181,12 @@ def unit_record(
         "reported": current.result.voting_areas_reported,
         "voting_areas": current.result.voting_areas_total,
         "verified": current.verified,
-        "provisional": not all(r.fully_verified for r in rounds),
     }
+    # Final only once every round shown is certified, and still valid (issue #17).
+    certs = certification.rounds_certified(session, unit.id, [r.round_no for r in rounds])
+    values["provisional"] = certs is None
+    values["certification"] = certification.line(certs[-1]) if certs else None
+    values["certification_id"] = certs[-1].id if certs else None
     if unit.contest.code == "QH":
         values.update(
             _areas_table(session, unit, current, parts, [c.code for c in outcome.candidates])

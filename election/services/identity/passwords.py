@@ -24,16 +24,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# A real hash to verify against when the user does not exist or has no usable password
+# (a team account not yet handed out), so every failed login costs the same argon2 work and
+# its time does not tell which names exist.
+DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
 def check_password(stored: str, password: str) -> bool:
+    usable = stored.startswith("$argon2")  # not "!", the disabled password of a team account
     try:
-        return _hasher.verify(stored, password)
+        matched = _hasher.verify(stored if usable else DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-# A real hash to verify against when the user does not exist, so a failed
-# login takes as long for an unknown name as for a wrong password.
-DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+    return matched and usable
 
 
 def new_token() -> str:

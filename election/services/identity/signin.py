@@ -10,7 +10,7 @@ from election.domain.errors import Conflict, InvalidInput, Unauthorized
 from election.models import User
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
-from election.services.identity import throttle, totp
+from election.services.identity import secretbox, throttle, totp
 from election.services.identity.passwords import DUMMY_HASH, check_password
 from election.services.identity.users import TOTP_ROLES
 
@@ -72,7 +72,14 @@ def verify_totp(session: Session, user_id: int, code: str, address: str | None) 
     user = _second_factor_user(session, user_id, address)
     if user.totp_secret is None:
         raise Conflict("Tài khoản chưa đăng ký mã xác thực hai bước")
-    return _accept_code(session, user, user.totp_secret, code, address, enrol=False)
+    try:
+        secret = secretbox.open_sealed(secretbox.key_of(session), user.id, user.totp_secret)
+    except secretbox.SealError:
+        raise Conflict(
+            "Không mở được khóa mã xác thực hai bước của tài khoản (khóa máy chủ đã đổi "
+            "hoặc dữ liệu bị sửa); hãy liên hệ quản trị hệ thống"
+        ) from None
+    return _accept_code(session, user, secret, code, address, enrol=False)
 
 
 def confirm_totp_enrolment(
@@ -98,6 +105,13 @@ def _second_factor_user(session: Session, user_id: int, address: str | None) -> 
     return session.get(User, user_id)
 
 
+def _sealed(session: Session, user_id: int, secret: str, enrol: bool) -> dict[str, str]:
+    """The new secret to store, sealed, when enrolling; nothing otherwise."""
+    if not enrol:
+        return {}
+    return {"totp_secret": secretbox.seal(secretbox.key_of(session), user_id, secret)}
+
+
 def _accept_code(
     session: Session, user: User, secret: str, code: str, address: str | None, enrol: bool
 ) -> User:
@@ -114,7 +128,7 @@ def _accept_code(
                 User.id == user_id,
                 or_(User.totp_last_step.is_(None), User.totp_last_step < step),
             )
-            .values(totp_last_step=step, **({"totp_secret": secret} if enrol else {}))
+            .values(totp_last_step=step, **_sealed(session, user_id, secret, enrol))
         ).rowcount
         problem = None if taken == 1 else CODE_REUSED
     if problem is not None:

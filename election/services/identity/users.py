@@ -13,9 +13,10 @@ from election.db import begin_write, inserted
 from election.domain.clock import as_utc, utcnow
 from election.domain.errors import Conflict, InvalidInput, NotFound
 from election.models import ROLES, ApiToken, Area, User, VotingArea
+from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
-from election.services.identity import totp
+from election.services.identity import secretbox, totp
 from election.services.identity.passwords import (
     MIN_PASSWORD_LENGTH,
     check_password,
@@ -25,6 +26,7 @@ from election.services.identity.passwords import (
     new_token,
 )
 
+DISABLED_PASSWORD = "!"  # not an argon2 hash: no password logs in until an admin sets one
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,80}$")
 ROLE_NAMES = {
     "officer": "Tổ bầu cử",
@@ -32,6 +34,7 @@ ROLE_NAMES = {
     "board": "Ủy ban bầu cử",
     "admin": "Quản trị hệ thống",
 }
+SYSTEM_ACTOR = Actor(None, audit.SYSTEM)
 # A token's last use is written at most this often, to keep reads cheap.
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
 # Roles who must enrol a one-time code (TOTP) at their next page sign-in; the web app takes
@@ -50,17 +53,26 @@ class NewUser:
 def create_user(
     session: Session,
     username: str,
-    role: str,
+    role: str | None,
     area_code: str | None = None,
     password: str | None = None,
     full_name: str = "",
     actor: Actor = Actor(None, audit.SYSTEM),
+    service: bool = False,
 ) -> NewUser:
-    """Create a user with one API token; the password and token are returned once."""
+    """Create a user with one API token; the password and token are returned once.
+
+    A ``service`` account is an integration's: it has no password (no page sign-in) and
+    may have no role, which lets it read and never write.
+    """
     errors: dict[str, list[str]] = {}
     if not USERNAME.match(username or ""):
         errors["username"] = ["Tên đăng nhập gồm 3–80 ký tự: chữ không dấu, số, dấu chấm, gạch"]
-    if role not in ROLES:
+    if service and password is not None:
+        errors["password"] = ["Tài khoản dịch vụ không có mật khẩu; nó dùng mã truy cập API"]
+    if role is None and not service:
+        errors["role"] = ["Người dùng phải có vai trò; chỉ tài khoản dịch vụ mới không có"]
+    elif role is not None and role not in ROLES:
         errors["role"] = [f"Vai trò «{role}» không hợp lệ; chọn một trong: {', '.join(ROLES)}"]
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = [f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự"]
@@ -88,16 +100,17 @@ def create_user(
                 f"Không có khu vực hành chính mã «{area_code}»", {"area": ["Mã không tồn tại"]}
             )
 
-    generated = password is None
-    password = password or generate_password()
+    generated = password is None and not service
+    password = password or ("" if service else generate_password())
     now = utcnow()
     user = User(
         username=username,
         full_name=full_name,
         role=role,
+        service=service,
         voting_area_id=voting_area_id,
         area_id=area_id,
-        password_hash=hash_password(password),
+        password_hash=DISABLED_PASSWORD if service else hash_password(password),
         must_change_password=generated,
         active=True,
         session_epoch=0,
@@ -116,10 +129,23 @@ def create_user(
         "user",
         user.username,
         None,
-        {"username": username, "role": role, "area": area_code, "full_name": full_name},
+        {"username": username, "role": role, "area": area_code, "full_name": full_name}
+        | ({"service": True} if service else {}),
     )
     session.commit()
     return NewUser(user, password, token, generated)
+
+
+def create_service_account(session: Session, admin: User, username: str, full_name: str) -> NewUser:
+    """An admin's new service account: no role (it only reads), its first token shown once.
+
+    A role for one (an integration that submits a polling team's records) is given at setup,
+    by ``flask create-service --role``, never from the pages.
+    """
+    scope.require_role(admin, ("admin",), "tạo tài khoản dịch vụ")
+    return create_user(
+        session, username, None, None, None, full_name, Actor.of(admin), service=True
+    )
 
 
 def enroll_totp(
@@ -133,7 +159,7 @@ def enroll_totp(
     username = user if isinstance(user, str) else user.username
     begin_write(session)
     row = require_user(session, username)
-    row.totp_secret = secret
+    row.totp_secret = secretbox.seal(secretbox.key_of(session), row.id, secret)
     row.totp_last_step = None
     session.flush()
     audit.append(
@@ -177,8 +203,33 @@ def change_password(session: Session, user_id: int, current: str, new: str) -> U
     return user
 
 
-def user_for_token(session: Session, token: str, writes: bool = False) -> User | None:
-    """The active user owning an unrevoked token, or None.
+def sign_out(session: Session, user_id: int) -> None:
+    """End every page session of a user: the epoch moves on, so no earlier cookie is valid.
+
+    Page sessions live in signed cookies, which the server cannot take back one by one; the
+    user's epoch, checked on every request, is what makes a sign-out final.
+    """
+    begin_write(session)
+    user = session.get(User, user_id)
+    if user is None:
+        session.commit()
+        return
+    user.session_epoch += 1
+    session.flush()
+    audit.append(
+        session,
+        Actor.of(user),
+        "logout",
+        "user",
+        user.username,
+        None,
+        {"epoch": user.session_epoch},
+    )
+    session.commit()
+
+
+def user_for_token(session: Session, token: str, writes: bool = False) -> tuple[User, int] | None:
+    """The active user owning an unrevoked token, and the token's id; or None.
 
     The token's last use is recorded once a minute. For a request that ``writes`` (and so
     commits) on PostgreSQL, the record goes into the request's own transaction: a
@@ -200,12 +251,12 @@ def user_for_token(session: Session, token: str, writes: bool = False) -> User |
         if writes and session.get_bind().dialect.name != "sqlite":
             # (SQLite must take its write lock at BEGIN: the read cannot turn into a write.)
             session.execute(touch)
-            return user
+            return user, token_id
         session.commit()
         begin_write(session)
         session.execute(touch)
         session.commit()
-    return user
+    return user, token_id
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -217,9 +268,6 @@ def require_user(session: Session, username: str) -> User:
     if user is None:
         raise NotFound(f"Không có người dùng «{username}»")
     return user
-
-
-DISABLED_PASSWORD = "!"  # not an argon2 hash: no password logs in until an admin sets one
 
 
 def team_username(voting_area_code: str) -> str:

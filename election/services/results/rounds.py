@@ -15,6 +15,7 @@ from election.models import UnitRound, User
 from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
+from election.services.certification import reopen
 from election.services.results import totals, units
 
 KIND_NAMES = {"additional": "bầu cử thêm", "re_election": "bầu cử lại"}
@@ -90,5 +91,6 @@ def open_round(
         {"round": current.round_no, "kind": current.kind},
         after,
     )
+    reopen.after_unit_change(session, user, unit, 1, f"mở vòng {number} ({KIND_NAMES[kind]})", None)
     session.commit()
     return OpenedRound(unit.code, number, kind)

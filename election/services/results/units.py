@@ -140,19 +140,22 @@ def ballot(session: Session, unit: Unit, round_no: int | None = None) -> Ballot:
 
 
 def require_unit_scope(session: Session, user: User, unit: Unit) -> None:
-    """Refuse a user whose scope holds none of the unit's voting areas (board and admin see all)."""
-    if user.role in ("board", "admin"):
+    """Refuse a user whose scope holds none of the unit's voting areas (board and admin see all).
+
+    An officer sees their own voting area only (CONTRACT §3): a unit's totals would show the
+    other voting areas' records, unverified, so no unit is in an officer's scope.
+    """
+    if user.role == "officer":
+        raise Forbidden("Tổ bầu cử chỉ xem được kết quả khu vực bỏ phiếu của mình")
+    if user.role != "reviewer":
         return
     query = (
-        select(func.count()).select_from(UnitVotingArea).where(UnitVotingArea.unit_id == unit.id)
+        select(func.count())
+        .select_from(UnitVotingArea)
+        .where(UnitVotingArea.unit_id == unit.id)
+        .join(VotingArea, VotingArea.id == UnitVotingArea.voting_area_id)
+        .join(AreaClosure, AreaClosure.descendant_id == VotingArea.area_id)
+        .where(AreaClosure.ancestor_id == user.area_id)
     )
-    if user.role == "officer":
-        query = query.where(UnitVotingArea.voting_area_id == user.voting_area_id)
-    else:
-        query = (
-            query.join(VotingArea, VotingArea.id == UnitVotingArea.voting_area_id)
-            .join(AreaClosure, AreaClosure.descendant_id == VotingArea.area_id)
-            .where(AreaClosure.ancestor_id == user.area_id)
-        )
     if not session.scalar(query):
         raise Forbidden("Đơn vị bầu cử này nằm ngoài phạm vi của bạn")

@@ -16,6 +16,7 @@ from election.models.users import User
 from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
+from election.services.certification import reopen
 from election.services.identity import rate
 from election.services.tallies import idempotency
 from election.services.tallies.common import (
@@ -207,6 +208,14 @@ def correct(
         record.id,
         before,
         snapshot(record, version, official_votes(where, entry), (va.code, contest.code)),
+    )
+    reopen.after_record_change(
+        session,
+        user,
+        va.id,
+        contest.id,
+        record.round_no,
+        f"đính chính biên bản {va.name} ({va.code}), phiên bản {new}",
     )
     idempotency.remember(session, user, key, receipt)
     session.commit()

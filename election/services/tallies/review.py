@@ -16,6 +16,7 @@ from election.models.users import User
 from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
+from election.services.certification import reopen
 from election.services.results import totals
 from election.services.tallies import keying
 from election.services.tallies.common import (
@@ -104,6 +105,16 @@ def _change_status(
     if reason is not None:
         after["reason"] = reason
     audit.append(session, Actor.of(user), action, "tally", record.id, before, after)
+    if status == "returned":
+        va_name = f"{va.name} ({va.code})"
+        reopen.after_record_change(
+            session,
+            user,
+            record.voting_area_id,
+            record.contest_id,
+            record.round_no,
+            f"trả lại biên bản {va_name}: {reason}",
+        )
     session.commit()
     return Decision(record.id, record.current_version, status)
 

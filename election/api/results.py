@@ -46,7 +46,12 @@ def unit_results(code: str):
     session = get_session()
     seq = as_of.parse_seq(session, request.args.get("as_of"))
     if seq is not None:
-        return out.unit_result(as_of.unit_result(session, g.user, code, seq))
+        past = as_of.unit_result(session, g.user, code, seq)
+        body = out.unit_result(past)
+        body["certification"] = unit_certification(
+            certification.of_unit_as_of(session, past.unit.id, seq)
+        )
+        return body
     view = results.unit_result(session, g.user, code)
     body = out.unit_result(view)
     body["certification"] = unit_certification(certification.of_unit(session, view.unit.id))

@@ -59,7 +59,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from bench import evidence_upload, live_totals, load, public_results, submit_load
+from bench import board_aids, evidence_upload, live_totals, load, public_results, submit_load
 from bench._procs import ROOT
 from bench.submit_cost import fresh_url
 from election.db import make_engine, make_sessionmaker
@@ -651,6 +651,8 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
     else:
         L += ["Not measured: see the targets above.", ""]
 
+    L += board_aids_lines(res.get("board_aids"))
+
     # --- exports
     L += ["## Exports", ""]
     if exp:
@@ -768,8 +770,44 @@ STEP_TITLES = {
     "exports": "Exports",
     "evidence": "Evidence upload",
     "public": "Public results",
+    "board_aids": "The board's aids",
     **{key: f"Live totals: {title}" for key, title in LIVE_RUNS},
 }
+
+
+def board_aids_lines(aids: dict | None) -> list[str]:
+    """The section of issue #18: triage of every contest, as-of reads against live reads."""
+    lines = ["## The board's aids (issue #18)", ""]
+    if not aids:
+        return [*lines, "Not measured.", ""]
+    lines += [
+        f"`{PY} -m bench.board_aids {shown(aids['url'])}`: medians of 20 in one process, "
+        f"{aids['audit_events']:,} audit events.",
+        "",
+    ]
+    lines += md_table(
+        ["contest", "triage", "units", "undecided", "pending voting areas", "target"],
+        [
+            [
+                c,
+                fmt_ms(t["ms"]),
+                t["units"],
+                t["undecided"],
+                t["pending_areas"],
+                mark(t["ms"] < 1000) + " < 1 s",
+            ]
+            for c, t in aids["triage_ms"].items()
+        ],
+    )
+    lines += [
+        "",
+        f"City QH totals live {aids['city_live_ms']} ms, as of the last event "
+        f"{aids['city_as_of_ms']} ms: {aids['city_ratio']}× "
+        f"({mark(aids['city_ratio'] <= 3)} ≤ 3×); unit {aids['unit']}: live "
+        f"{aids['unit_live_ms']} ms, as of {aids['unit_as_of_ms']} ms ({aids['unit_ratio']}×).",
+        "",
+    ]
+    return lines
 
 
 def main() -> None:
@@ -901,6 +939,13 @@ def main() -> None:
                 "public",
                 "public results on the SQLite city",
                 lambda: public_results.measure(sqlite_city),
+            )
+        aids_url = nation if ctx["nation_ready"] else pg
+        if aids_url:
+            res["board_aids"] = steps.run(
+                "board_aids",
+                "triage and as-of reads (issue #18)",
+                lambda: board_aids.measure(aids_url, 20),
             )
         write_report(out, ctx, res, steps)
         echo(f"wrote {out}")

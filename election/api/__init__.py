@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from election.api import (
     audit,
+    board,
     certification,
     evidence,
     forms,
@@ -18,6 +19,7 @@ from election.api import (
 
 ENDPOINTS = (
     audit,
+    board,
     certification,
     evidence,
     forms,

@@ -110,6 +110,11 @@ SCOPE = (
         description="Vòng bầu cử (mặc định: mới nhất)",
     ),
 )
+AS_OF = _query(
+    "as_of",
+    {"type": "integer", "minimum": 0},
+    description="Kết quả đúng như ngay sau sự kiện nhật ký số này",
+)
 WRITE_ERRORS = ("401", "403", "404", "409")
 DOWNLOAD = "Tệp tải về"
 EXCEL = "Tệp Excel; tiêu đề X-Verification-Codes mang mã xác minh"
@@ -194,10 +199,12 @@ OPERATIONS = {
     "return_tally": Operation("Trả lại biên bản", body="ReturnIn", errors=WRITE_ERRORS),
     "area_results": Operation(
         "Kết quả của một khu vực",
-        params=(_query("contest", {"type": "string"}, True),),
+        params=(_query("contest", {"type": "string"}, True), AS_OF),
         errors=("401", "403", "404"),
     ),
-    "unit_results": Operation("Kết quả của một đơn vị bầu cử", errors=("401", "403", "404")),
+    "unit_results": Operation(
+        "Kết quả của một đơn vị bầu cử", params=(AS_OF,), errors=("401", "403", "404")
+    ),
     "open_round": Operation(
         "Mở vòng bầu cử thêm hoặc bầu cử lại",
         status="201",
@@ -216,6 +223,18 @@ OPERATIONS = {
     ),
     "audit_events": Operation("Nhật ký kiểm tra", params=PAGING, errors=("400", "401", "403")),
     "audit_verify": Operation("Kiểm tra chuỗi nhật ký", errors=("401", "403")),
+    "contest_triage": Operation(
+        "Tình hình các đơn vị bầu cử: đã ngã ngũ hay chưa, vì sao, khu vực bỏ phiếu còn chờ",
+        {"type": "array", "items": OBJECT},
+        params=(_query("contest", {"type": "string"}, True),),
+        errors=("401", "403", "404"),
+    ),
+    "area_flags": Operation(
+        "Dấu hiệu bất thường (thống kê) của các biên bản trong một khu vực; không chặn biên bản",
+        {"type": "array", "items": OBJECT},
+        params=(_query("area", {"type": "string"}, True),),
+        errors=("401", "403", "404"),
+    ),
     "whoami": Operation("Người gọi"),
     "root_area": Operation("Khu vực gốc (thành phố)", _ref("Area"), errors=("401", "404")),
     "area": Operation("Một khu vực hành chính", _ref("Area"), errors=("401", "404")),

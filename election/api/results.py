@@ -14,7 +14,7 @@ from election.schemas.certification import unit_certification
 from election.schemas.results import RoundIn, RoundOut
 from election.services import results
 from election.services.certification import read as certification
-from election.services.results import rounds
+from election.services.results import as_of, rounds
 
 routes = Routes()
 
@@ -26,7 +26,11 @@ _ENCODED = Lru(256)
 @routes.get("/results/areas/<code>")
 @token_required()
 def area_results(code: str):
-    """Totals of an area (or a voting area) for one contest: ?contest=QH."""
+    """Totals of an area (or a voting area) for one contest: ?contest=QH[&as_of=SEQ]."""
+    seq = as_of.parse_seq(get_session(), request.args.get("as_of"))
+    if seq is not None:
+        contest = request.args.get("contest")
+        return out.area_result(as_of.area_result(get_session(), g.user, code, contest, seq))
     view = results.area_result(get_session(), g.user, code, request.args.get("contest"))
     if view.version is None:
         return out.area_result(view)
@@ -38,8 +42,16 @@ def area_results(code: str):
 @routes.get("/results/units/<code>")
 @token_required()
 def unit_results(code: str):
-    """An electoral unit's totals, candidates and outcome by the law, per round."""
+    """An electoral unit's totals, candidates and outcome by the law, per round [as_of=SEQ]."""
     session = get_session()
+    seq = as_of.parse_seq(session, request.args.get("as_of"))
+    if seq is not None:
+        past = as_of.unit_result(session, g.user, code, seq)
+        body = out.unit_result(past)
+        body["certification"] = unit_certification(
+            certification.of_unit_as_of(session, past.unit.id, seq)
+        )
+        return body
     view = results.unit_result(session, g.user, code)
     body = out.unit_result(view)
     body["certification"] = unit_certification(certification.of_unit(session, view.unit.id))

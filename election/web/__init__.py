@@ -12,6 +12,7 @@ from election.web import (
     keying_pages,
     outbox_pages,
     public_pages,
+    situation_pages,
     tallies,
     token_pages,
     totp_pages,
@@ -35,6 +36,7 @@ PAGES = (
     outbox_pages,
     public_pages,
     certification_pages,
+    situation_pages,
 )
 
 

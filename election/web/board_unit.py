@@ -19,7 +19,7 @@ from election.http.routes import Routes
 from election.schemas import results as out
 from election.services import results
 from election.services.certification import read as certification
-from election.services.results import rounds
+from election.services.results import rounds, triage
 from election.web import forms_pages
 from election.web.board import count_cell, figures, no_store, share_cell, updated_text
 
@@ -119,6 +119,7 @@ def _unit_page(code: str, status: int = 200, error: DomainError | None = None):
         earlier=data[-2::-1],
         winners=_winners(view),
         course=course,
+        decision=triage.unit_triage(get_session(), view.unit),
         next_rounds=[(kind, rounds.KIND_NAMES[kind]) for kind in course.next_rounds],
         can_open=g.user.role == "board" and bool(course.next_rounds),
         error=error,

@@ -18,7 +18,7 @@ from election.schemas.tallies import COUNT_MESSAGE, MAX_COUNT
 from election.services import evidence, tallies
 from election.services.audit import chain as audit
 from election.services.setup import structure
-from election.services.tallies import keying
+from election.services.tallies import flags, keying
 from election.services.tallies.idempotency import MAX_KEY_LENGTH, Key
 
 routes = Routes()
@@ -322,4 +322,7 @@ def review_queue():
     db = get_session()
     items = tallies.queue(db, g.user, None if status == "all" else status)
     required = keying.required(db)
-    return page("review_queue.html", items=items, chosen=status, keying_required=required)
+    marked = flags.flags_by_record(db, g.user)
+    return page(
+        "review_queue.html", items=items, chosen=status, keying_required=required, flags=marked
+    )

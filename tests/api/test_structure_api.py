@@ -186,6 +186,8 @@ def test_openapi_document_lists_every_api_path(client):
         "/audit",
         "/audit/verify",
         "/whoami",
+        "/triage",
+        "/flags",
         "/open/records.csv",
         "/open/votes.csv",
         "/open/nist-results.json",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -158,3 +158,23 @@ def line(cert: CertView) -> str:
         f"Đã xác nhận lúc {when}, người xác nhận {cert.by}{signers}. Mã tổng hợp SHA-256: "
         f"{cert.digest}. Mốc nhật ký: {cert.anchor}."
     )
+
+
+def of_unit_as_of(session: Session, unit_id: int, seq: int) -> CertView | None:
+    """The unit's certification as it stood right after audit event ``seq`` (issue #18).
+
+    A certification's own event follows the anchor it prints (``audit_seq + 1``); it was
+    still valid then unless reopened by an event at or before ``seq``.
+    """
+    row = session.execute(
+        _query()
+        .where(Certification.unit_id == unit_id, Certification.audit_seq < seq)
+        .order_by(Certification.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    found = _view(row)
+    if found.reopened_seq is not None and found.reopened_seq > seq:
+        return replace(found, valid=True, reopened_seq=None, reopened_reason=None, reopened_at=None)
+    return found

@@ -85,14 +85,15 @@ def after_unit_change(
             changes.append(f"{unit.name}: mở lại do {cause}")
         else:
             changes.append(f"{_area_name(session, cert)}: mở lại do {unit.name} thay đổi")
+    before = audit.anchor(session).seq
     audit.append_many(session, events)
-    head = audit.anchor(session).seq
-    session.execute(
-        update(Certification)
-        .where(Certification.id.in_([c.id for c in found]))
-        .values(reopened_seq=head)
-        .execution_options(synchronize_session=False)
-    )
+    for n, cert in enumerate(found, start=1):  # each one's own event, in the order appended
+        session.execute(
+            update(Certification)
+            .where(Certification.id == cert.id)
+            .values(reopened_seq=before + n)
+            .execution_options(synchronize_session=False)
+        )
     snapshot(session, unit.contest_id, changes)
     return len(found)
 

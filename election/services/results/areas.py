@@ -59,7 +59,8 @@ class AreaResult:
         return {c.code: percent(c.votes, valid.get(c.unit, 0)) for c in self.candidates}
 
 
-def _contest(session: Session, code: str | None) -> Contest:
+def contest_named(session: Session, code: str | None) -> Contest:
+    """The contest of a ``contest`` parameter; NotFound naming the field otherwise."""
     if not code:
         raise NotFound("Thiếu tham số contest (mã cấp bầu cử)", {"contest": ["Bắt buộc phải có"]})
     contest = session.scalar(select(Contest).where(Contest.code == code))
@@ -93,7 +94,7 @@ def area_result(
     With ``max_units``, an area spanning more units than that lists no candidates
     (a city's ~1.000 commune-council units would be thousands of lines on every poll).
     """
-    contest = _contest(session, contest_code)
+    contest = contest_named(session, contest_code)
     area = session.scalar(select(Area).where(Area.code == code))
     if area is None:
         va = session.scalar(select(VotingArea).where(VotingArea.code == code))
@@ -257,7 +258,7 @@ def children_results(
     max_units: int | None = None,
 ) -> tuple[AreaResult, list[ChildRow]]:
     """An area's own result and one row per child (areas, or a ward's voting areas)."""
-    contest = _contest(session, contest_code)
+    contest = contest_named(session, contest_code)
     area = area_or_root(session, code)
     own = area_result(session, user, area.code, contest.code, round_no, max_units)
     rows = []

@@ -60,10 +60,7 @@ def course_of(
     session: Session, unit: Unit, upto: int | None = None
 ) -> tuple[list[RoundResult], rounds_law.UnitCourse]:
     """The unit's rounds (up to round ``upto``) judged in order by the law, once."""
-    candidates = [
-        law.UnitCandidate(c.code, c.full_name, c.date_of_birth, c.ballot_order)
-        for c in unit.candidates
-    ]
+    candidates = unit_candidates(unit)
     query = select(UnitRound).where(UnitRound.unit_id == unit.id).order_by(UnitRound.round_no)
     if upto is not None:
         query = query.where(UnitRound.round_no <= upto)
@@ -85,13 +82,30 @@ def course_of(
             rounds_law.RoundData(kind, result_of(total, lines), total.verified if total else 0)
         )
         totals.append(total)
-    judged = rounds_law.course(candidates, unit.seats, unit.contest.code, data)
+    return judge(unit, stored, data, [t.updated_at if t else None for t in totals])
+
+
+def unit_candidates(unit: Unit) -> list[law.UnitCandidate]:
+    return [
+        law.UnitCandidate(c.code, c.full_name, c.date_of_birth, c.ballot_order)
+        for c in unit.candidates
+    ]
+
+
+def judge(
+    unit: Unit,
+    stored: list[tuple[int, str]],
+    data: list[rounds_law.RoundData],
+    updated: list[dt.datetime | None],
+) -> tuple[list[RoundResult], rounds_law.UnitCourse]:
+    """The rounds ``stored`` (number, kind) with their ``data``, judged in order by the law."""
+    judged = rounds_law.course(unit_candidates(unit), unit.seats, unit.contest.code, data)
     return [
         RoundResult(
             **{f.name: getattr(r, f.name) for f in fields(r)} | {"number": round_no},
-            updated_at=total.updated_at if total else None,
+            updated_at=at,
         )
-        for (round_no, _kind), r, total in zip(stored, judged.rounds, totals, strict=True)
+        for (round_no, _kind), r, at in zip(stored, judged.rounds, updated, strict=True)
     ], judged
 
 

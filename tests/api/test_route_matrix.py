@@ -46,7 +46,7 @@ API = [
         200,
         ("ward_reviewer",),
     ),
-    ("GET", "/api/v1/results/units/QH1?as_of=3", EVERYONE, 200, ()),
+    ("GET", "/api/v1/results/units/QH1?as_of=3", EVERYONE, 200, ("officer",)),
     ("GET", "/api/v1/tallies/1", EVERYONE, 200, OUT_OF_SCOPE_T1),
     ("GET", "/api/v1/audit", CITY, 200, ()),
     ("GET", "/api/v1/audit/verify", CITY, 200, ()),

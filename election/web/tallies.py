@@ -20,6 +20,8 @@ from election.services.audit import chain as audit
 from election.services.setup import structure
 from election.services.tallies import flags, keying
 from election.services.tallies.idempotency import MAX_KEY_LENGTH, Key
+from election.services.tallies.queue import QueueFilter
+from election.services.tallies.queue import queue as queue_page
 
 routes = Routes()
 
@@ -315,14 +317,32 @@ def tally_return(record_id: int):
 @routes.get("/review")
 @login_required(*REVIEWERS)
 def review_queue():
-    """Records in the user's scope, those with warnings first."""
-    status = request.args.get("status", "submitted")
+    """Every record in the user's scope, filtered and paged; those with warnings first."""
+    args = request.args
+    status = args.get("status", "submitted")
     if status not in QUEUE_FILTERS:
         raise InvalidInput("Trạng thái lọc không hợp lệ", {"status": ["Không hợp lệ"]})
+    raw_page = args.get("page", "1")
+    if not raw_page.isascii() or not raw_page.isdigit() or len(raw_page) > 6:
+        raise InvalidInput("Trang không hợp lệ", {"page": ["Phải là số nguyên dương"]})
+    chosen = QueueFilter(
+        status=None if status == "all" else status,
+        contest=args.get("contest") or None,
+        area=args.get("area") or None,
+        warnings_only=args.get("warnings") == "1",
+        search=args.get("q") or None,
+    )
     db = get_session()
-    items = tallies.queue(db, g.user, None if status == "all" else status)
+    found = queue_page(db, g.user, chosen, int(raw_page))
     required = keying.required(db)
     marked = flags.flags_by_record(db, g.user)
     return page(
-        "review_queue.html", items=items, chosen=status, keying_required=required, flags=marked
+        "review_queue.html",
+        found=found,
+        items=found.items,
+        chosen=status,
+        filters=chosen,
+        contests=structure.contests_with_units(db),
+        keying_required=required,
+        flags=marked,
     )

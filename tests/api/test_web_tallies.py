@@ -277,7 +277,7 @@ def test_the_review_queue_lists_records_with_warnings_first(client, logins):
     assert "Đã nộp, chờ xác nhận: 2 biên bản" in page
     assert page.index(f"Biên bản số {warned}<") < page.index(f"Biên bản số {plain}<")
     assert "Số phiếu phát ra (905) khác số cử tri đã tham gia bỏ phiếu (900)" in page
-    assert "Không có biên bản nào ở trạng thái «Đã xác nhận»" in _text(
+    assert "Không có biên bản nào khớp bộ lọc «Đã xác nhận»" in _text(
         client.get("/review?status=verified")
     )
     _login(client, "ward_reviewer")  # ward T2A: outside their scope
@@ -461,3 +461,17 @@ def test_pages_load_no_inline_script_or_style(client, logins):
         assert not re.search(r"<script(?![^>]*\bsrc=)", page)
         assert not re.search(r"\son[a-z]+=", page)
         assert " style=" not in page
+
+
+def test_the_review_queue_refuses_bad_filters_with_a_vietnamese_reason(client, logins):
+    _login(client, "reviewer")
+    for path, status, message in (
+        ("/review?page=abc", 400, "Trang không hợp lệ"),
+        ("/review?page=9", 400, "Trang không hợp lệ: có 1 trang"),
+        ("/review?contest=XX", 400, "Không có cấp bầu cử mã «XX»"),
+        ("/review?area=T2A", 403, "Khu vực này nằm ngoài phạm vi của bạn"),
+        ("/review?q=" + "x" * 61, 400, "Từ khóa quá dài"),
+    ):
+        response = client.get(path)
+        assert response.status_code == status, path
+        assert message in _text(response), path

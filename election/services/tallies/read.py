@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from election.domain import tally as rules
 from election.domain.errors import NotFound
 from election.models.audit import AuditEvent
 from election.models.contests import Candidate, Contest, Unit, UnitVotingArea
-from election.models.geography import Area, VotingArea
+from election.models.geography import VotingArea
 from election.models.results import UnitRound
 from election.models.tallies import TallyRecord, TallyVersion, TallyVote
 from election.models.users import User
@@ -132,38 +132,7 @@ class QueueItem:
     blind: bool = False
 
 
-def queue(
-    session: Session, user: User, status: str | None = "submitted", limit: int = 200
-) -> list[QueueItem]:
-    """Records in the user's scope, those with warnings first, then the oldest first."""
-    query = (
-        scope.current_records(
-            TallyRecord.id,
-            VotingArea.code,
-            VotingArea.name,
-            Area.name,
-            Contest.code,
-            TallyRecord.status,
-            TallyRecord.current_version,
-            TallyVersion.warnings,
-            TallyRecord.updated_at,
-            User.username,
-        )
-        .join(Area, Area.id == VotingArea.area_id)
-        .join(User, User.id == TallyVersion.actor_id)
-    )
-    if status:
-        query = query.where(TallyRecord.status == status)
-    query = scope.records_inside(query, user)
-    items = [QueueItem(*row) for row in session.execute(query.limit(5000))]
-    items.sort(key=lambda i: (not i.warnings, i.updated_at, i.id))
-    shown = items[:limit]
-    found = keying.quality(session, [(i.id, i.version) for i in shown])
-    blind = _blind_ids(session, user, found) if keying.required(session) else set()
-    return [replace(i, quality=found[i.id], blind=i.id in blind) for i in shown]
-
-
-def _blind_ids(session: Session, user: User, found: dict[int, keying.Quality]) -> set[int]:
+def blind_ids(session: Session, user: User, found: dict[int, keying.Quality]) -> set[int]:
     """Records of ``found`` that ``user`` is to key blind: not keyed yet, not written by them."""
     if user.role not in keying.KEYERS:
         return set()

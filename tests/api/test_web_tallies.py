@@ -360,10 +360,10 @@ def test_return_then_correct_shows_both_versions_with_the_changed_cell_marked(cl
     stale = _correction(page, **{"reason": "Sửa theo bản cũ", "expected_version": "1"})
     response = _post(client, f"/tally/record/{record_id}/correct", **stale)
     assert response.status_code == 409
-    assert (
-        "Biên bản đã được cập nhật lên phiên bản 2 (bạn đang sửa phiên bản 1); "
-        "hãy tải lại và thử lại"
-    ) in _text(response)
+    text = _text(response)
+    # What changed, by whom and why, not only a version number (issue #20).
+    assert "Trong lúc bạn xem phiên bản 1, biên bản đã có phiên bản 2, do officer lưu lúc " in text
+    assert ", lý do «Đếm lại phiếu bầu». Hãy tải lại để xem thay đổi rồi làm lại" in text
 
 
 def test_the_audit_page_filters_by_action_and_by_voting_area(app, client, logins):

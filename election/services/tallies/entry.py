@@ -195,7 +195,7 @@ def correct(
         session.rollback()
         if stored is not None:
             return stored
-        raise stale_conflict(record_for_update(session, record_id), expected_version)
+        raise stale_conflict(record_for_update(session, record_id), expected_version, session)
     session.refresh(record)
     version = write_version(session, record, new, where, entry, warnings, user, reason)
     roll_up(session, where, record, entry, old, old_status)

@@ -161,7 +161,7 @@ def key(
     if user.id in authors(session, record):
         raise Forbidden("Người đã nộp hoặc sửa lần cuối biên bản không được nhập lại để đối chiếu")
     if expected_version is not None and expected_version != record.current_version:
-        raise stale_conflict(record, expected_version)
+        raise stale_conflict(record, expected_version, session)
     if record.status != "submitted":
         raise Conflict(
             "Chỉ nhập lại đối chiếu biên bản đang chờ kiểm tra", record_status=record.status

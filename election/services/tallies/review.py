@@ -70,7 +70,7 @@ def _change_status(
     if status == "verified" and user.id in keying.authors(session, record):
         raise Forbidden("Không ai được xác nhận biên bản do chính mình nhập hoặc sửa lần cuối")
     if expected_version is not None and expected_version != record.current_version:
-        raise stale_conflict(record, expected_version)
+        raise stale_conflict(record, expected_version, session)
     if record.status not in ALLOWED_FROM[status]:
         raise Conflict(
             f"Không thể {what} đang ở trạng thái «{STATUS_NAMES[record.status]}»",

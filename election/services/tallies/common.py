@@ -256,9 +256,7 @@ def record_for_update(session: Session, record_id: int) -> TallyRecord:
     return record
 
 
-def stale_conflict(
-    record: TallyRecord, expected: int, session: Session | None = None
-) -> Conflict:
+def stale_conflict(record: TallyRecord, expected: int, session: Session | None = None) -> Conflict:
     """A version no longer current: say who changed the record since, when and why (#20)."""
     what = f"phiên bản {record.current_version}"
     if session is not None:

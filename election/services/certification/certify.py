@@ -10,7 +10,6 @@ snapshot saying so.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
@@ -28,6 +27,7 @@ from election.models.users import User
 from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
+from election.services.certification.read import CertView
 from election.services.certification.snapshots import snapshot
 from election.services.results import units as unit_rounds
 from election.services.tallies import keying
@@ -36,24 +36,9 @@ from election.services.tallies.common import COMPLAINTS, FIGURES
 CERTIFIERS = ("board",)
 
 
-@dataclass(frozen=True)
-class Certified:
-    id: int
-    level: str
-    scope: str  # the unit's or the area's code
-    contest: str
-    round: int | None
-    digest: str
-    audit_seq: int
-    audit_hash: str
-    certified_at: dt.datetime
-    by: str
-    signers: str | None
-
-
 def certify_unit(
     session: Session, user: User, code: str, round_no: int, signers: str | None = None
-) -> Certified:
+) -> CertView:
     """Sign off round ``round_no`` of unit ``code``: every record in, verified (and matched)."""
     begin_write(session)
     scope.require_role(user, CERTIFIERS, "xác nhận kết quả")
@@ -98,7 +83,7 @@ def _signable(session: Session, code: str, round_no: int, lock: bool) -> tuple[U
 
 def certify_area(
     session: Session, user: User, area_code: str, contest_code: str, signers: str | None = None
-) -> Certified:
+) -> CertView:
     """Sign off a contest over an area (the city's ĐBQH result, a council's summary).
 
     Every unit of the contest inside the area must have its latest round certified, with
@@ -246,7 +231,7 @@ def _store(
     round_no: int | None,
     digest: str,
     signers: str | None,
-) -> Certified:
+) -> CertView:
     head = audit.anchor(session)
     now = utcnow()
     cert = Certification(
@@ -281,10 +266,12 @@ def _store(
     snapshot(session, contest_id, [f"{name}: xác nhận {what} lúc {when}"])
     session.commit()
     contest_code = session.scalar(select(Contest.code).where(Contest.id == contest_id)) or ""
-    return Certified(
+    # As read.listing shows it: the same view for what was just signed.
+    return CertView(
         cert.id,
         level,
         code,
+        name,
         contest_code,
         round_no,
         digest,
@@ -293,6 +280,10 @@ def _store(
         now,
         user.username,
         cert.signers,
+        True,
+        None,
+        None,
+        None,
     )
 
 

@@ -9,7 +9,10 @@ file), optionally loaded first with ``demo --scale SCALE --fill P`` (the nation 
 - the triage of every contest (``triage.contest_triage``), median of the rounds;
 - the city's QH totals read live (``results.area_result``, as the API reads them) and as they
   stood after the last audit event (``as_of.area_result``, rebuilt from the versions), and
-  the ratio of the two medians (target ≤ 3×);
+  the ratio of the two medians (target ≤ 3×). Both are steady-state reads: a worker keeps a
+  live answer per version of the total and a past answer per (moment, hash of its event);
+- the first read of a moment (that worker cache emptied) at 25, 50, 75 and 100 % of the
+  events, which is what moving the board's time picker costs;
 - the QH unit with most voting areas, live and as of the last event.
 
 It prints the figures and one JSON line.
@@ -42,6 +45,11 @@ def _median_ms(fn: Callable[[], object], rounds: int) -> float:
         fn()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def _cold(s, board, city: str, moment: int) -> object:
+    as_of._PAST.items.clear()
+    return as_of.area_result(s, board, city, "QH", moment)
 
 
 def load(url: str, scale: str, fill: int) -> float:
@@ -84,10 +92,17 @@ def measure(url: str, rounds: int) -> dict:
         past = _median_ms(lambda: as_of.area_result(s, board, city, "QH", seq), rounds)
         live_unit = _median_ms(lambda: results.unit_result(s, board, unit), rounds)
         past_unit = _median_ms(lambda: as_of.unit_result(s, board, unit, seq), rounds)
+        # Cold: a moment never read before in this worker, at four points of the night.
+        cold = {}
+        for share in (25, 50, 75, 100):
+            moment = seq * share // 100
+            cold[share] = _median_ms(lambda m=moment: _cold(s, board, city, m), max(3, rounds // 4))
     out |= {
         "city_live_ms": round(live, 2),
         "city_as_of_ms": round(past, 2),
         "city_ratio": round(past / live, 2),
+        "city_cold_ms": {k: round(v, 2) for k, v in cold.items()},
+        "city_cold_ratio": {k: round(v / live, 2) for k, v in cold.items()},
         "unit": unit,
         "unit_live_ms": round(live_unit, 2),
         "unit_as_of_ms": round(past_unit, 2),
@@ -116,6 +131,11 @@ def main(argv: list[str] | None = None) -> dict:
         f"city QH totals: live {out['city_live_ms']} ms, as of event {out['audit_events']} "
         f"{out['city_as_of_ms']} ms = {out['city_ratio']}× (target ≤ 3×)"
     )
+    for share, ms in out["city_cold_ms"].items():
+        print(
+            f"  first read as of {share} % of the events: {ms} ms = "
+            f"{out['city_cold_ratio'][share]}× live"
+        )
     print(
         f"unit {out['unit']}: live {out['unit_live_ms']} ms, as of {out['unit_as_of_ms']} ms "
         f"= {out['unit_ratio']}×"

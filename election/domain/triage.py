@@ -29,14 +29,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import NamedTuple
 
 from election.domain.numbers import fmt_int
 from election.domain.results import Result
 from election.domain.winners import RE_ELECTION, Earlier, UnitCandidate, UnitOutcome, winners
 
 
-@dataclass(frozen=True)
-class PendingArea:
+class PendingArea(NamedTuple):
     """An outstanding voting area of the unit's round and its voters on the roll."""
 
     code: str
@@ -57,8 +57,8 @@ class UnitState:
     pending: tuple[PendingArea, ...]
 
 
-@dataclass(frozen=True)
-class PendingVerdict:
+class PendingVerdict(NamedTuple):
+    # Tuples, not dataclasses: the nation's QH contest waits for 34.000 areas at a time.
     code: str
     voters_on_roll: int
     can_change_outcome: bool  # this area alone, the others bringing nothing, could change it
@@ -205,19 +205,30 @@ def _younger_first(candidate: UnitCandidate) -> int:
 def _reasons(state: UnitState, threats: Sequence[_Threat], outstanding: int) -> tuple[str, ...]:
     """One Vietnamese sentence per threat within reach, naming the areas that could do it."""
     reasons = []
+    largest = max((p.voters_on_roll for p in state.pending), default=0)
     for threat in sorted(threats, key=lambda t: t.need):
         if threat.need > outstanding:
             continue
-        alone = [p for p in state.pending if p.voters_on_roll >= threat.need]
-        named = alone or list(state.pending)
-        voters = sum(p.voters_on_roll for p in named)
-        subject = _join([f"KV {p.code}" for p in named])
+        # The nation's units wait for hundreds of areas each: look for one that could do it
+        # alone only when the largest could.
+        alone = (
+            [p for p in state.pending if p.voters_on_roll >= threat.need]
+            if largest >= threat.need
+            else []
+        )
+        named = alone or state.pending
+        voters = sum(p.voters_on_roll for p in alone) if alone else outstanding
+        subject = _join(named)
         note = "" if alone else " nếu cùng gửi biên bản"
         reasons.append(f"{subject} ({fmt_int(voters)} cử tri){note} {threat.text}.")
     return tuple(reasons)
 
 
-def _join(names: list[str]) -> str:
-    if len(names) > 6:
-        return ", ".join(names[:5]) + f" và {fmt_int(len(names) - 5)} khu vực khác"
+def _join(areas: Sequence[PendingArea]) -> str:
+    """'KV a, KV b và KV c'; past six areas, the first five and how many more."""
+    if len(areas) > 6:
+        return ", ".join(f"KV {p.code}" for p in areas[:5]) + (
+            f" và {fmt_int(len(areas) - 5)} khu vực khác"
+        )
+    names = [f"KV {p.code}" for p in areas]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " và " + names[-1]

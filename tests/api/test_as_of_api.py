@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from election.models import AuditHead
 from election.services.identity import users
+from election.services.results import as_of
 
 CONTESTS = {"QH": lambda va: "QH1", "HDND_TINH": lambda va: "TP2" if va[:2] == "T2" else "TP1"}
 AREAS = ("T1A-1", "T1A-2", "T1B-1", "T1B-2", "T2A-1", "T2A-2")
@@ -65,8 +66,13 @@ def head(app) -> int:
         return session.scalar(select(AuditHead.seq))
 
 
+@pytest.mark.parametrize("direction", [None, "forward", "backward"])
 @pytest.mark.parametrize("seed", range(4))
-def test_every_answer_as_of_an_event_is_the_live_answer_of_that_moment(app, client, logins, seed):
+def test_every_answer_as_of_an_event_is_the_live_answer_of_that_moment(
+    app, client, logins, seed, direction, monkeypatch
+):
+    # Summed from nothing, or the live answer taken back event by event: the same answers.
+    monkeypatch.setattr(as_of, "DIRECTION", direction)
     rng = random.Random(seed)
     officer = {}
     with app.extensions["election.sessions"]() as session:

@@ -15,13 +15,12 @@ same transaction).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy import Integer, Select, case, cast, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Subquery
 
+from election.cache import Lru
 from election.domain import results as algebra
 from election.domain import rounds as rounds_law
 from election.domain.clock import VIETNAM_TIME
@@ -34,20 +33,15 @@ from election.models import (
     AuditHead,
     Candidate,
     TallyRecord,
-    TallyVersion,
-    TallyVote,
     Unit,
     UnitRound,
     UnitVotingArea,
     User,
     VotingArea,
 )
-from election.services.results import areas, units
+from election.services.results import areas, replay, units
 from election.services.results.lines import CHUNK, CandidateLine, unit_codes
 from election.services.results.units import UnitResult
-
-WRITES = ("tally.submit", "tally.correct")
-STATUS = {"tally.verify": "verified", "tally.return": "returned"}
 
 
 def parse_seq(session: Session, raw: str | None) -> int | None:
@@ -94,99 +88,47 @@ def event_time(session: Session, seq: int) -> dt.datetime | None:
     return session.scalar(select(AuditEvent.at).where(AuditEvent.seq == seq))
 
 
-def records_as_of(seq: int) -> Subquery:
-    """(record_id, version, status, last) of every record written at or before event ``seq``."""
-    ev = (
-        select(
-            AuditEvent.object_id.label("object_id"),
-            func.sum(case((AuditEvent.action.in_(WRITES), 1), else_=0)).label("version"),
-            func.max(AuditEvent.seq).label("last"),
-        )
-        .where(
-            AuditEvent.object_type == "tally",
-            AuditEvent.action.in_((*WRITES, *STATUS)),
-            AuditEvent.seq <= seq,
-        )
-        .group_by(AuditEvent.object_id)
-        .subquery()
-    )
-    latest = AuditEvent.__table__.alias("latest")
-    status = case(
-        *((latest.c.action == action, name) for action, name in STATUS.items()),
-        else_="submitted",
-    )
-    return (
-        select(
-            cast(ev.c.object_id, Integer).label("record_id"),
-            ev.c.version,
-            status.label("status"),
-            latest.c.at.label("at"),
-        )
-        .join(latest, latest.c.seq == ev.c.last)
-        .subquery()
-    )
-
-
-def _versions(seq: int, contest_id: int, round_no: int):
-    """Select from the as-of versions of a contest's records of one round (add a scope)."""
-    state = records_as_of(seq)
-    return state, (
-        select()
-        .select_from(state)
-        .join(TallyRecord, TallyRecord.id == state.c.record_id)
-        .join(
-            TallyVersion,
-            (TallyVersion.record_id == state.c.record_id)
-            & (TallyVersion.version == state.c.version),
-        )
-        .where(TallyRecord.contest_id == contest_id, TallyRecord.round_no == round_no)
-    )
-
-
-def _sums(
-    session: Session, seq: int, contest_id: int, round_no: int, scope: Scope, parts: bool = False
-):
-    """(reported, verified, the six figures), the last change and votes by candidate id."""
-    state, base = _versions(seq, contest_id, round_no)
-    verified = func.coalesce(func.sum(case((state.c.status == "verified", 1), else_=0)), 0)
-    figures = [func.coalesce(func.sum(getattr(TallyVersion, n)), 0) for n in FIGURES]
-    row = session.execute(
-        scope(base.add_columns(func.count(), verified, *figures, func.max(state.c.at)))
-    ).one()
-    votes = session.execute(
-        scope(
-            base.add_columns(TallyVote.candidate_id, func.sum(TallyVote.votes))
-            .join(TallyVote, TallyVote.version_id == TallyVersion.id)
-            .group_by(TallyVote.candidate_id)
-        )
-    ).all()
-    by_unit = (
-        session.execute(
-            scope(
-                base.add_columns(UnitVotingArea.unit_id, func.sum(TallyVersion.ballots_valid))
-                .join(
-                    UnitVotingArea,
-                    (UnitVotingArea.voting_area_id == TallyRecord.voting_area_id)
-                    & (UnitVotingArea.contest_id == TallyRecord.contest_id),
-                )
-                .group_by(UnitVotingArea.unit_id)
-            )
-        ).all()
-        if parts
-        else []
-    )
-    counts = tuple(int(n) for n in row[:-1])
-    return counts, row[-1], {c: int(n) for c, n in votes}, {u: int(n) for u, n in by_unit}
-
-
-Scope = Callable[[Select], Select]
-
-
 def area_result(
     session: Session, user: User, code: str, contest_code: str | None, seq: int
 ) -> areas.AreaResult:
-    """``areas.area_result`` (round 1) as it stood right after event ``seq``."""
-    live = areas.area_result(session, user, code, contest_code)  # scope check, names, units
+    """``areas.area_result`` (round 1) as it stood right after event ``seq``.
+
+    Near the head of the chain the live answer is taken back by what the records changed since
+    ``seq``; further back the records are summed from nothing. The live answer and the chain's
+    head must be read at the same moment: if another event was appended meanwhile, read again
+    (events are appended one at a time, in the order of their numbers).
+    """
+    # The hash of event ``seq`` stands for the whole chain up to it: the same hash, the same
+    # past, so an answer once rebuilt serves every later read of that moment.
+    mark = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq)) or ""
+    key = (str(session.get_bind().engine.url), code, contest_code, seq, mark)
+    for _attempt in range(RETRIES):
+        head = _head(session)
+        live = areas.area_result(session, user, code, contest_code)  # scope check, names
+        kept = _PAST.get(key)
+        if kept is not None:
+            return replace(kept, contest=live.contest)
+        past = _area_as_of(session, live, code, seq, head)
+        if _head(session) == head:
+            return _PAST.put(key, past)
+    return _area_as_of(session, live, code, seq, None)
+
+
+_PAST = Lru(256)
+# Tests set "forward" or "backward" to compare both ways with the live answers.
+DIRECTION: str | None = None
+RETRIES = 3
+
+
+def _head(session: Session) -> int:
+    return session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0
+
+
+def _area_as_of(
+    session: Session, live: areas.AreaResult, code: str, seq: int, head: int | None
+) -> areas.AreaResult:
+    """From the live answer read at event ``head`` (None: the live answer may be newer)."""
+    contest_id = live.contest.id
     area_id = session.scalar(select(Area.id).where(Area.code == code))
     if area_id is None:
         va_id = session.scalar(select(VotingArea.id).where(VotingArea.code == code))
@@ -199,25 +141,118 @@ def area_result(
             & (AreaClosure.ancestor_id == area_id),
         )
 
-    counts, at, votes, parts = _sums(session, seq, live.contest.id, 1, inside, parts=True)
-    lines = _lines(session, votes)
+    backward = head is not None and (
+        DIRECTION == "backward" or (DIRECTION is None and head - seq < seq)
+    )
+    if backward:
+        assert head is not None
+        changed = replay.records(contest_id, 1, inside, (seq, head))
+        diff = replay.difference(session, changed, seq, head)
+        last = replay.last_event(session, contest_id, 1, inside, seq)
+        return _taken_back(session, live, diff, inside, last)
+    diff = replay.difference(session, replay.records(contest_id, 1, inside, (0, seq)), seq, 0)
+    lines = _lines(session, diff.votes)
     result = algebra.Result(
         live.result.voting_areas_total,
-        counts[0],
-        *counts[2:],
+        diff.reported,
+        *diff.figures,
         tuple((c.code, c.votes) for c in lines),
     )
-    codes = unit_codes(session, sorted(parts))
+    present = sorted(u for u, n in diff.records_by_unit.items() if n > 0)
+    codes = unit_codes(session, present)
     return replace(
         live,
         result=result,
         shares=algebra.shares(result, candidates=False),
         candidates=lines,
-        verified=counts[1],
-        updated_at=at,
-        valid_of_unit={codes[u]: parts[u] for u in sorted(parts)},
+        verified=diff.verified,
+        updated_at=diff.last[1] if diff.last else None,
+        valid_of_unit={codes[u]: diff.valid_by_unit[u] for u in present},
         version=None,
     )
+
+
+def _taken_back(
+    session: Session,
+    live: areas.AreaResult,
+    diff: replay.Difference,
+    inside: replay.Scope,
+    last: tuple[int, dt.datetime] | None,
+) -> areas.AreaResult:
+    """The live answer plus ``diff`` (what the records counted then − what they count now)."""
+    # Units whose records all came after the moment drop out, as they were not there yet.
+    shrunk = [u for u, n in diff.records_by_unit.items() if n < 0]
+    now = _records_by_unit(session, live.contest.id, inside, shrunk)
+    gone = {u for u in shrunk if now.get(u, 0) + diff.records_by_unit[u] == 0}
+    ids = {c.unit: c.unit_id for c in live.candidates}
+    ids |= {code: uid for uid, code in unit_codes(session, sorted(diff.valid_by_unit)).items()}
+    by_code = _candidate_codes(session, [c for c, n in diff.votes.items() if n])
+    lines = [
+        c._replace(votes=c.votes + diff.votes.get(by_code.get(c.code, -1), 0))
+        for c in live.candidates
+        if c.unit_id not in gone
+    ]
+    old = live.result
+    result = algebra.Result(
+        old.voting_areas_total,
+        old.voting_areas_reported + diff.reported,
+        *(getattr(old, name) + d for name, d in zip(FIGURES, diff.figures, strict=True)),
+        tuple((c.code, c.votes) for c in lines),
+    )
+    return replace(
+        live,
+        result=result,
+        shares=algebra.shares(result, candidates=False),
+        candidates=lines,
+        verified=live.verified + diff.verified,
+        updated_at=last[1] if last else None,
+        valid_of_unit={
+            unit: n + diff.valid_by_unit.get(ids.get(unit, -1), 0)
+            for unit, n in live.valid_of_unit.items()
+            if ids.get(unit, -1) not in gone
+        },
+        version=None,
+    )
+
+
+def _records_by_unit(
+    session: Session, contest_id: int, inside: replay.Scope, units: list[int]
+) -> dict[int, int]:
+    """How many records of round 1 each of ``units`` has in the scope now."""
+    if not units:
+        return {}
+    query = (
+        select(UnitVotingArea.unit_id, func.count())
+        .select_from(TallyRecord)
+        .join(
+            UnitVotingArea,
+            (UnitVotingArea.voting_area_id == TallyRecord.voting_area_id)
+            & (UnitVotingArea.contest_id == TallyRecord.contest_id),
+        )
+        .where(
+            TallyRecord.contest_id == contest_id,
+            TallyRecord.round_no == 1,
+            UnitVotingArea.unit_id.in_(units),
+        )
+        .group_by(UnitVotingArea.unit_id)
+    )
+    return dict(session.connection().execute(inside(query)).all())
+
+
+def _candidate_codes(session: Session, ids: list[int]) -> dict[str, int]:
+    """{candidate code: id} of the candidates with these ids."""
+    out: dict[str, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        out.update(
+            session.connection()
+            .execute(
+                select(Candidate.code, Candidate.id).where(
+                    Candidate.id.in_(ids[start : start + CHUNK])
+                )
+            )
+            .all()
+        )
+    return out
 
 
 def _voting_area(
@@ -228,27 +263,21 @@ def _voting_area(
     def own(query: Select) -> Select:
         return query.where(TallyRecord.voting_area_id == va_id)
 
-    counts, at, votes, _parts = _sums(session, seq, live.contest.id, 1, own)
-    by_code = dict(
-        session.execute(
-            select(Candidate.code, Candidate.id).where(
-                Candidate.code.in_([c.code for c in live.candidates])
-            )
-        ).all()
-    )
-    lines = [c._replace(votes=votes.get(by_code[c.code], 0)) for c in live.candidates]
+    diff = replay.difference(session, replay.records(live.contest.id, 1, own), seq, 0)
+    by_code = _candidate_codes(session, list(diff.votes))
+    lines = [c._replace(votes=diff.votes.get(by_code.get(c.code, -1), 0)) for c in live.candidates]
     held = live.result.voting_areas_total
-    if counts[0] == 0:
+    if diff.reported == 0:
         result = algebra.empty([c.code for c in lines], held)
     else:
-        result = algebra.Result(1, 1, *counts[2:], tuple((c.code, c.votes) for c in lines))
+        result = algebra.Result(1, 1, *diff.figures, tuple((c.code, c.votes) for c in lines))
     return replace(
         live,
         result=result,
         shares=algebra.shares(result),
         candidates=lines,
-        verified=counts[1],
-        updated_at=at,
+        verified=diff.verified,
+        updated_at=diff.last[1] if diff.last else None,
         valid_of_unit={u: result.ballots_valid for u in live.valid_of_unit},
     )
 
@@ -279,8 +308,18 @@ def _lines(session: Session, votes: dict[int, int]) -> list[CandidateLine]:
 
 
 def unit_result(session: Session, user: User, code: str, seq: int) -> UnitResult:
-    """``units.unit_result`` as it stood right after event ``seq``."""
+    """``units.unit_result`` as it stood right after event ``seq`` (summed from nothing)."""
     live = units.unit_result(session, user, code)  # the scope check
+    mark = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq)) or ""
+    key = (str(session.get_bind().engine.url), "unit", code, seq, mark)
+    kept = _PAST.get(key)
+    if kept is None:
+        kept = _PAST.put(key, _unit_as_of(session, live, seq))
+    # Another request's rows: this one's session holds the unit and the contest.
+    return replace(kept, unit=live.unit, contest=live.contest)
+
+
+def _unit_as_of(session: Session, live: UnitResult, seq: int) -> UnitResult:
     unit = live.unit
     opened = session.scalar(
         select(func.count()).where(
@@ -303,23 +342,19 @@ def unit_result(session: Session, user: User, code: str, seq: int) -> UnitResult
     )
 
     def inside(query: Select) -> Select:
-        return query.join(
-            UnitVotingArea,
-            (UnitVotingArea.voting_area_id == TallyRecord.voting_area_id)
-            & (UnitVotingArea.unit_id == unit.id),
-        )
+        return query.where(UnitVotingArea.unit_id == unit.id)
 
     data, updated = [], []
-    codes = {c.id: c.code for c in unit.candidates}
     for round_no, kind in stored:
-        counts, at, votes, _parts = _sums(session, seq, unit.contest_id, round_no, inside)
+        chosen = replay.records(unit.contest_id, round_no, inside)
+        diff = replay.difference(session, chosen, seq, 0)
         result = algebra.Result(
             size,
-            counts[0],
-            *counts[2:],
-            tuple((codes[c.id], votes.get(c.id, 0)) for c in unit.candidates),
+            diff.reported,
+            *diff.figures,
+            tuple((c.code, diff.votes.get(c.id, 0)) for c in unit.candidates),
         )
-        data.append(rounds_law.RoundData(kind, result, counts[1]))
-        updated.append(at)
+        data.append(rounds_law.RoundData(kind, result, diff.verified))
+        updated.append(diff.last[1] if diff.last else None)
     rounds, course = units.judge(unit, stored, data, updated)
     return UnitResult(unit, live.contest, rounds, course)

@@ -207,19 +207,24 @@ def _pending(
             (VoterCount.voting_area_id == UnitVotingArea.voting_area_id)
             & (VoterCount.contest_id == contest_id),
         )
-        .outerjoin(
-            TallyRecord,
-            (TallyRecord.voting_area_id == UnitVotingArea.voting_area_id)
-            & (TallyRecord.contest_id == contest_id)
-            & (TallyRecord.round_no == round_no),
+        .where(
+            UnitVotingArea.contest_id == contest_id,
+            # NOT EXISTS, which PostgreSQL plans as an anti-join with a fair row estimate (an
+            # outer join filtered on NULL was estimated at one row and looped 34.000 times).
+            ~select(TallyRecord.id)
+            .where(
+                TallyRecord.voting_area_id == UnitVotingArea.voting_area_id,
+                TallyRecord.contest_id == contest_id,
+                TallyRecord.round_no == round_no,
+            )
+            .exists(),
         )
-        .where(UnitVotingArea.contest_id == contest_id, TallyRecord.id.is_(None))
         .order_by(UnitVotingArea.unit_id, VotingArea.id)
     )
     if unit_id is not None:
         query = query.where(UnitVotingArea.unit_id == unit_id)
     out: dict[int, list[law.PendingArea]] = defaultdict(list)
-    for uid, code, n in session.execute(query):
+    for uid, code, n in session.connection().execute(query).all():
         out[uid].append(law.PendingArea(code, int(n)))
     return out
 

@@ -147,7 +147,7 @@ def _area_as_of(
     if backward:
         assert head is not None
         changed = replay.records(contest_id, 1, inside, (seq, head))
-        diff = replay.difference(session, changed, seq, head)
+        diff = replay.difference(session, changed, seq, head) if head > seq else replay.Difference()
         last = replay.last_event(session, contest_id, 1, inside, seq)
         return _taken_back(session, live, diff, inside, last)
     diff = replay.difference(session, replay.records(contest_id, 1, inside, (0, seq)), seq, 0)

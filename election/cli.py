@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from election.domain.errors import Conflict, DomainError, NotFound
+from election.domain.numbers import fmt_seconds
 
 db_cli = AppGroup("db", help="Lược đồ cơ sở dữ liệu (Alembic).")
 T = TypeVar("T")
@@ -115,7 +116,7 @@ def demo_command(scale: str, seed: int, year: str, fill: int | None, if_empty: b
         except DomainError as exc:
             _fail(exc)
         click.echo(report)
-        click.echo(f"Thời gian: {time.perf_counter() - started:.1f} giây")
+        click.echo(f"Thời gian: {fmt_seconds(time.perf_counter() - started)}")
 
 
 @click.command("create-user")
@@ -291,7 +292,7 @@ def import_roll_command(file: Path) -> None:
     started = time.perf_counter()
     report = _call(rolls.import_file, file)
     click.echo(report.text())
-    click.echo(f"Thời gian: {time.perf_counter() - started:.1f} giây")
+    click.echo(f"Thời gian: {fmt_seconds(time.perf_counter() - started)}")
 
 
 def _anchor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:

@@ -14,6 +14,12 @@ def fmt_int(value: int) -> str:
     return sign + f"{abs(value):,}".replace(",", ".")
 
 
+def fmt_seconds(seconds: float) -> str:
+    """A duration (not negative): 34.04 → '34,0 giây', 1234.56 → '1.234,6 giây' (half up)."""
+    tenths = int(Decimal(repr(seconds)).scaleb(1).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return f"{fmt_int(tenths // 10)},{tenths % 10} giây"
+
+
 def percent(part: int, whole: int) -> Decimal | None:
     """``part`` as a percentage of ``whole``, two decimals, half up; None when whole is 0."""
     if whole == 0:

@@ -23,8 +23,15 @@ def _page(
     new_token: str | None = None,
     errors: dict | None = None,
     status: int = 200,
+    confirm: int | None = None,
 ):
     rows = tokens.listing(get_session(), g.user)
+    asked = next((t for t in rows if t.id == confirm), None)
+    if confirm is not None and asked is None:
+        errors, status = {"_": [f"Không có mã truy cập số {confirm}"]}, 404
+    elif asked is not None and asked.revoked_at is not None:
+        errors, status = {"_": [f"Mã truy cập số {confirm} đã bị thu hồi trước đó"]}, 409
+        asked = None
     return (
         render_template(
             "tokens.html",
@@ -33,6 +40,7 @@ def _page(
             errors=errors or {},
             form=request.form,
             admin_view=admin_view,
+            confirm=asked,
         ),
         status,
     )
@@ -47,6 +55,9 @@ def _issue(admin_view: bool, username: str):
 
 
 def _revoke(admin_view: bool, token_id: int):
+    if request.form.get("confirm") != "1":
+        # The first press only asks: nothing is revoked without confirm=1 (issue #20).
+        return _page(admin_view, confirm=token_id)
     try:
         tokens.revoke(get_session(), g.user, token_id)
     except DomainError as exc:
@@ -72,7 +83,7 @@ def own_token_issue():
 @routes.post("/tokens/<int(max=2147483647):token_id>/revoke")
 @login_required()
 def own_token_revoke(token_id: int):
-    """Revoke one of the user's own tokens at once."""
+    """Ask to confirm, then (``confirm=1``) revoke one of the user's own tokens at once."""
     return _revoke(False, token_id)
 
 
@@ -111,5 +122,5 @@ def service_account_create():
 @routes.post("/admin/tokens/<int(max=2147483647):token_id>/revoke")
 @login_required("admin")
 def token_revoke(token_id: int):
-    """Revoke a token at once."""
+    """Ask to confirm, then (``confirm=1``) revoke a token at once."""
     return _revoke(True, token_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -116,6 +117,8 @@ def test_import_roll_prints_the_counts_per_contest(app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Đã nạp 2 cử tri của 1 khu vực bỏ phiếu." in result.output
     assert "T1A-1: QH 2, HDND_TINH 2, HDND_HUYEN 2, HDND_XA 1" in result.output
+    # The duration as Vietnamese write it: a decimal comma, one decimal (issue #20 item 7).
+    assert re.search(r"^Thời gian: [0-9]+,[0-9] giây$", result.output, re.MULTILINE), result.output
 
 
 def test_verify_audit_reports_ok_with_the_number_of_events(app, tmp_path):

@@ -67,8 +67,11 @@ def test_each_user_issues_and_revokes_their_own_token_on_their_page(app, client,
         other = session.scalar(
             select(ApiToken.id).join(ApiToken.user).where(ApiToken.user.has(username="board"))
         )
-    refused = client.post(f"/tokens/{other}/revoke", data={"csrf_token": _csrf(listed)})
-    assert refused.status_code == 404
+    for confirm in ("", "1"):
+        refused = client.post(
+            f"/tokens/{other}/revoke", data={"csrf_token": _csrf(listed), "confirm": confirm}
+        )
+        assert refused.status_code == 404
     assert client.get("/api/v1/whoami", headers=logins.headers("board")).status_code == 200
 
 

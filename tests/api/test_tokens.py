@@ -48,14 +48,29 @@ def test_the_list_shows_last_use_and_a_revoked_token_stops_at_once(app, client, 
             select(ApiToken).join(ApiToken.user).where(ApiToken.user.has(username="officer"))
         ).one()
         token_id = officer_token.id
-    revoked = client.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": _csrf(html)})
+    # The first press only asks (issue #20 item 7): the token still works.
+    asked = client.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": _csrf(html)})
+    assert asked.status_code == 200
+    asked_html = asked.get_data(as_text=True)
+    assert f"Thu hồi mã truy cập số {token_id}</strong> của officer" in asked_html
+    assert 'name="confirm" value="1"' in asked_html
+    assert client.get("/api/v1/whoami", headers=logins.headers("officer")).status_code == 200
+    with app.extensions["election.sessions"]() as session:
+        assert session.get(ApiToken, token_id).revoked_at is None
+    revoked = client.post(
+        f"/admin/tokens/{token_id}/revoke", data={"csrf_token": _csrf(html), "confirm": "1"}
+    )
     assert revoked.status_code == 302
     assert "Đã thu hồi mã truy cập số" in client.get("/admin/tokens").get_data(as_text=True)
     answer = client.get("/api/v1/whoami", headers=logins.headers("officer"))
     assert answer.status_code == 401
-    again = client.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": _csrf(html)})
-    assert again.status_code == 409
-    assert f"Mã truy cập số {token_id} đã bị thu hồi trước đó" in again.get_data(as_text=True)
+    for confirm in ("1", ""):
+        again = client.post(
+            f"/admin/tokens/{token_id}/revoke",
+            data={"csrf_token": _csrf(html), "confirm": confirm},
+        )
+        assert again.status_code == 409
+        assert f"Mã truy cập số {token_id} đã bị thu hồi trước đó" in again.get_data(as_text=True)
 
 
 def test_only_admins_manage_tokens_and_bad_input_is_a_field_error(client, logins):

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from election.domain.numbers import fmt_date, fmt_int, fmt_pct, percent, percent_text
+from election.domain.numbers import (
+    fmt_date,
+    fmt_int,
+    fmt_pct,
+    fmt_seconds,
+    percent,
+    percent_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -128,6 +135,21 @@ def test_fmt_pct_writes_a_percent_straight_from_percent():
 
 def test_fmt_pct_rounds_a_third_decimal_half_up():
     assert fmt_pct(Decimal("22.565")) == "22,57%"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (34.0, "34,0 giây"),
+        (34.04, "34,0 giây"),
+        (34.05, "34,1 giây"),  # half up, not to even
+        (0.0, "0,0 giây"),
+        (59.96, "60,0 giây"),
+        (1234.56, "1.234,6 giây"),
+    ],
+)
+def test_fmt_seconds_writes_one_decimal_after_a_comma(seconds, text):
+    assert fmt_seconds(seconds) == text
 
 
 @pytest.mark.parametrize(

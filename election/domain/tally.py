@@ -32,6 +32,11 @@ LABELS = {
     "ballots_valid": "Số phiếu hợp lệ",
     "ballots_invalid": "Số phiếu không hợp lệ",
 }
+COMPLAINT_LABELS = {
+    "complaints_received": "Số đơn khiếu nại, tố cáo nhận được",
+    "complaints_settled": "Số đơn khiếu nại, tố cáo đã giải quyết",
+    "complaints_forwarded": "Số đơn khiếu nại, tố cáo chuyển đến Ban bầu cử",
+}
 # (finding, figure, the figure it may not exceed), in the order of the paper form.
 NOT_ABOVE = (
     ("voted_exceeds_roll", "voters_voted", "voters_on_roll"),

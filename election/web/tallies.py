@@ -9,7 +9,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from election.domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleBroken
 from election.domain.numbers import fmt_int
-from election.domain.tally import LABELS
+from election.domain.tally import COMPLAINT_LABELS, LABELS
 from election.errors import status_of
 from election.http.access import login_required
 from election.http.context import get_session
@@ -18,20 +18,12 @@ from election.schemas.tallies import COUNT_MESSAGE, MAX_COUNT
 from election.services import evidence, tallies
 from election.services.audit import chain as audit
 from election.services.setup import structure
-from election.services.tallies import flags, keying
+from election.services.tallies import keying, queue
 from election.services.tallies.idempotency import MAX_KEY_LENGTH, Key
-from election.services.tallies.queue import QueueFilter
-from election.services.tallies.queue import queue as queue_page
 
 routes = Routes()
 
-COMPLAINT_LABELS = {
-    "complaints_received": "Số đơn khiếu nại, tố cáo nhận được",
-    "complaints_settled": "Số đơn khiếu nại, tố cáo đã giải quyết",
-    "complaints_forwarded": "Số đơn khiếu nại, tố cáo chuyển đến Ban bầu cử",
-}
 KEPT_LABEL = "Số phiếu giữ lại {} tên"
-QUEUE_FILTERS = ("submitted", "returned", "verified", "all")
 REVIEWERS = ("reviewer", "board")
 # Digits, optionally grouped by '.' in threes as Vietnamese write them: "1480" or "1.480".
 COUNT_TEXT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+")
@@ -124,7 +116,7 @@ def _key(data: dict) -> Key | None:
     return Key.of(value, "POST", request.path, data)
 
 
-def _int_field(name: str) -> int:
+def int_field(name: str) -> int:
     raw = request.form.get(name, "")
     if not raw.isascii() or not raw.isdigit():
         raise InvalidInput("Thiếu số phiên bản của biên bản; hãy tải lại trang", {name: [raw]})
@@ -249,6 +241,7 @@ def record_page(record_id: int, status=200, message=None, values=None, errors=No
         "message": message,
         "open_form": form,
         "key": secrets.token_urlsafe(24),
+        "kept": queue.carried(request.args),
     }
     return page("tally_record.html", status, **context)
 
@@ -269,7 +262,7 @@ def tally_correct(record_id: int):
     values["reason"] = reason = request.form.get("reason", "").strip()
     if not reason or len(reason) > MAX_TEXT:
         errors["reason"] = [TOO_LONG if reason else "Hãy ghi lý do sửa biên bản"]
-    expected = _int_field("expected_version")
+    expected = int_field("expected_version")
     if errors:
         message = "Bản sửa chưa được lưu: hãy xem các lỗi bên dưới"
         return record_page(record_id, 400, message, values, errors, "correct")
@@ -283,66 +276,3 @@ def tally_correct(record_id: int):
         return record_page(record_id, status_of(exc), exc.message, values, exc.errors, "correct")
     flash(f"Đã lưu bản sửa thành phiên bản {receipt.version}.")
     return redirect(url_for("web.tally_record", record_id=record_id))
-
-
-@routes.post("/tally/record/<int(max=2147483647):record_id>/verify")
-@login_required(*REVIEWERS)
-def tally_verify(record_id: int):
-    """A second person confirms the version they saw."""
-    try:
-        tallies.verify(get_session(), g.user, record_id, _int_field("expected_version"))
-    except DomainError as exc:
-        return record_page(record_id, status_of(exc), exc.message)
-    flash("Đã xác nhận biên bản.")
-    return redirect(url_for("web.tally_record", record_id=record_id))
-
-
-@routes.post("/tally/record/<int(max=2147483647):record_id>/return")
-@login_required(*REVIEWERS)
-def tally_return(record_id: int):
-    """Send the record back to its polling team with a reason."""
-    reason = request.form.get("reason", "").strip()
-    if not reason or len(reason) > MAX_TEXT:
-        problem = TOO_LONG if reason else "Hãy ghi lý do trả lại biên bản"
-        errors = {"return_reason": [problem]}
-        return record_page(record_id, 400, problem, errors=errors, form="return")
-    try:
-        tallies.return_(get_session(), g.user, record_id, reason, _int_field("expected_version"))
-    except DomainError as exc:
-        return record_page(record_id, status_of(exc), exc.message)
-    flash("Đã trả lại biên bản cho Tổ bầu cử.")
-    return redirect(url_for("web.tally_record", record_id=record_id))
-
-
-@routes.get("/review")
-@login_required(*REVIEWERS)
-def review_queue():
-    """Every record in the user's scope, filtered and paged; those with warnings first."""
-    args = request.args
-    status = args.get("status", "submitted")
-    if status not in QUEUE_FILTERS:
-        raise InvalidInput("Trạng thái lọc không hợp lệ", {"status": ["Không hợp lệ"]})
-    raw_page = args.get("page", "1")
-    if not raw_page.isascii() or not raw_page.isdigit() or len(raw_page) > 6:
-        raise InvalidInput("Trang không hợp lệ", {"page": ["Phải là số nguyên dương"]})
-    chosen = QueueFilter(
-        status=None if status == "all" else status,
-        contest=args.get("contest") or None,
-        area=args.get("area") or None,
-        warnings_only=args.get("warnings") == "1",
-        search=args.get("q") or None,
-    )
-    db = get_session()
-    found = queue_page(db, g.user, chosen, int(raw_page))
-    required = keying.required(db)
-    marked = flags.flags_by_record(db, g.user)
-    return page(
-        "review_queue.html",
-        found=found,
-        items=found.items,
-        chosen=status,
-        filters=chosen,
-        contests=structure.contests_with_units(db),
-        keying_required=required,
-        flags=marked,
-    )

@@ -268,11 +268,16 @@ def test_the_back_button_of_the_review_page_keeps_the_figures(client, logins):
     assert 'name="votes.QH1-3" value="500"' in page
 
 
-def test_the_review_queue_lists_records_with_warnings_first(client, logins):
+def _two_for_the_reviewer(client, second=VALID) -> tuple[int, int]:
+    """T1A-1's QH record and its HĐND thành phố record (``second``'s figures); the reviewer in."""
     _login(client, "officer")
-    plain = _submit(client, "QH")
-    warned = _submit(client, "HDND_TINH", _for_unit(WITH_WARNING, "TP1"))
+    ids = _submit(client, "QH"), _submit(client, "HDND_TINH", _for_unit(second, "TP1"))
     _login(client, "reviewer")
+    return ids
+
+
+def test_the_review_queue_lists_records_with_warnings_first(client, logins):
+    plain, warned = _two_for_the_reviewer(client, WITH_WARNING)
     page = _text(client.get("/review"))
     assert "Đã nộp, chờ xác nhận: 2 biên bản" in page
     assert page.index(f"Biên bản số {warned}<") < page.index(f"Biên bản số {plain}<")
@@ -291,13 +296,59 @@ def test_a_reviewer_verifies_a_record(client, logins):
     page = _text(client.get(f"/tally/record/{record_id}"))
     assert "Xác nhận phiên bản 1" in page
     response = _post(client, f"/tally/record/{record_id}/verify", expected_version="1")
-    assert response.status_code == 302
+    # Nothing else waits: back to the queue (issue #20), a 303 so a reload does not post again.
+    assert (response.status_code, response.headers["Location"]) == (303, "/review")
+    assert (
+        "Đã xác nhận biên bản T1A-1 · Quốc hội. Không còn biên bản nào khác khớp bộ lọc."
+    ) in _text(client.get("/review"))
     page = _text(client.get(f"/tally/record/{record_id}"))
-    assert "Đã xác nhận biên bản." in page
     assert '<span class="status status-verified">Đã xác nhận</span>' in page
     _login(client, "officer")
     page = _text(client.get(f"/tally/record/{record_id}"))
     assert "Sửa biên bản" not in page  # a verified record is closed to its polling team
+
+
+def test_verify_and_return_go_on_to_the_next_record_under_the_same_filters(app, client, logins):
+    qh, tinh = _two_for_the_reviewer(client)
+    queue = _text(client.get("/review?status=submitted&q=T1A-1"))
+    assert "Trong phạm vi của bạn có <strong>2</strong> biên bản đang chờ xác nhận." in queue
+    assert f'href="/tally/record/{qh}?status=submitted&amp;q=T1A-1"' in queue
+    page = _text(client.get(f"/tally/record/{qh}?status=submitted&q=T1A-1"))
+    # The decision comes before the receipt and the versions; the filters ride along.
+    assert page.index('id="decide-title"') < page.index('id="receipt-title"')
+    assert f'action="/tally/record/{qh}/verify?status=submitted&amp;q=T1A-1"' in page
+    assert "hãy ghi lại mã này" not in page  # the officer's instruction is not the reviewer's
+    assert "<h1>Biên bản kết quả kiểm phiếu — Khu vực bỏ phiếu số 1 (T1A-1) · " in page
+
+    # A bad filter is refused before anything is written.
+    for query, status in (("status=gone", 400), ("area=T2A", 403), ("contest=XX", 400)):
+        response = _post(client, f"/tally/record/{qh}/verify?{query}", expected_version="1")
+        assert response.status_code == status, query
+    with app.extensions["election.sessions"]() as session:
+        assert session.get(TallyRecord, qh).status == "submitted"
+
+    response = _post(
+        client, f"/tally/record/{qh}/verify?status=submitted&q=T1A-1", expected_version="1"
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/tally/record/{tinh}?status=submitted&q=T1A-1"
+    landed = _text(client.get(response.headers["Location"]))
+    assert (
+        "Đã xác nhận biên bản T1A-1 · Quốc hội. Đây là biên bản tiếp theo trong danh sách."
+    ) in landed
+    response = _post(
+        client,
+        f"/tally/record/{tinh}/return?status=submitted&q=T1A-1",
+        reason="Thiếu chữ ký",
+        expected_version="1",
+    )
+    assert (response.status_code, response.headers["Location"]) == (
+        303,
+        "/review?status=submitted&q=T1A-1",
+    )
+    assert "Trong phạm vi của bạn có <strong>0</strong> biên bản" in _text(
+        client.get(response.headers["Location"])
+    )
 
 
 def test_who_submitted_or_last_corrected_a_record_cannot_verify_it(client, logins):
@@ -320,7 +371,7 @@ def test_who_submitted_or_last_corrected_a_record_cannot_verify_it(client, login
 
     _login(client, "board")
     response = _post(client, f"/tally/record/{record_id}/verify", expected_version="2")
-    assert response.status_code == 302
+    assert response.status_code == 303
 
 
 def test_return_then_correct_shows_both_versions_with_the_changed_cell_marked(client, logins):
@@ -334,7 +385,7 @@ def test_return_then_correct_shows_both_versions_with_the_changed_cell_marked(cl
     response = _post(
         client, f"/tally/record/{record_id}/return", reason=reason, expected_version="1"
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
 
     _login(client, "officer")
     page = _text(client.get(f"/tally/record/{record_id}"))
@@ -363,7 +414,10 @@ def test_return_then_correct_shows_both_versions_with_the_changed_cell_marked(cl
     text = _text(response)
     # What changed, by whom and why, not only a version number (issue #20).
     assert "Trong lúc bạn xem phiên bản 1, biên bản đã có phiên bản 2, do officer lưu lúc " in text
-    assert ", lý do «Đếm lại phiếu bầu». Hãy tải lại để xem thay đổi rồi làm lại" in text
+    assert (
+        ", lý do «Đếm lại phiếu bầu». Đã thay đổi: phiếu bầu cho Hoàng Văn Em: 300 → 290. "
+        "Hãy tải lại để xem thay đổi rồi làm lại"
+    ) in text
 
 
 def test_the_audit_page_filters_by_action_and_by_voting_area(app, client, logins):

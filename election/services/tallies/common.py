@@ -10,8 +10,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from election.domain import tally as rules
-from election.domain.clock import in_vietnam, utcnow
-from election.domain.errors import Conflict, NotFound, RuleBroken
+from election.domain.clock import utcnow
+from election.domain.errors import NotFound, RuleBroken
 from election.domain.results import FIGURES
 from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
 from election.models.geography import VotingArea
@@ -254,30 +254,6 @@ def record_for_update(session: Session, record_id: int) -> TallyRecord:
     if record is None:
         raise NotFound(f"Không có biên bản số {record_id}")
     return record
-
-
-def stale_conflict(record: TallyRecord, expected: int, session: Session | None = None) -> Conflict:
-    """A version no longer current: say who changed the record since, when and why (#20)."""
-    what = f"phiên bản {record.current_version}"
-    if session is not None:
-        row = session.execute(
-            select(User.username, TallyVersion.created_at, TallyVersion.reason)
-            .join(User, User.id == TallyVersion.actor_id)
-            .where(
-                TallyVersion.record_id == record.id,
-                TallyVersion.version == record.current_version,
-            )
-        ).first()
-        if row is not None:
-            who, at, reason = row
-            when = in_vietnam(at).strftime("%H:%M:%S ngày %d/%m/%Y")
-            why = f", lý do «{reason}»" if reason else ""
-            what = f"phiên bản {record.current_version}, do {who} lưu lúc {when}{why}"
-    return Conflict(
-        f"Trong lúc bạn xem phiên bản {expected}, biên bản đã có {what}. "
-        "Hãy tải lại để xem thay đổi rồi làm lại",
-        current_version=record.current_version,
-    )
 
 
 def roll_up(

@@ -31,10 +31,10 @@ from election.services.tallies.common import (
     record_for_update,
     roll_up,
     snapshot,
-    stale_conflict,
     write_version,
 )
 from election.services.tallies.idempotency import Key
+from election.services.tallies.stale import stale_conflict
 
 
 def submit(

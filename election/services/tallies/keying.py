@@ -33,8 +33,8 @@ from election.services.tallies.common import (
     TallyInput,
     locate,
     record_for_update,
-    stale_conflict,
 )
+from election.services.tallies.stale import stale_conflict
 
 KEYERS = ("reviewer", "board")
 

@@ -21,8 +21,8 @@ from election.services.results import totals
 from election.services.tallies import keying
 from election.services.tallies.common import (
     record_for_update,
-    stale_conflict,
 )
+from election.services.tallies.stale import stale_conflict
 
 
 @dataclass(frozen=True)

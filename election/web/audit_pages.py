@@ -1,65 +1,77 @@
-"""The audit log pages: filtered, paged events, and the check of the whole chain."""
+"""The audit log pages: newest first, a jump to a number or a time, and the check of the chain."""
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 
 from flask import render_template, request
 
+from election.domain.clock import VIETNAM_TIME
 from election.domain.errors import InvalidInput, NotFound
 from election.http.access import login_required
 from election.http.context import get_session
 from election.http.routes import Routes
 from election.services import tallies
-from election.services.audit import chain as audit
 from election.services.audit import check as audit_check
+from election.services.audit import listing
 from election.services.setup import structure
+from election.web.audit_names import ACTIONS, OBJECTS, action_name, describe
 
 routes = Routes()
 
 AUDITORS = ("board", "admin")
 PAGE_SIZE = 100
-ACTIONS = {
-    "login": "Đăng nhập",
-    "login.failed": "Đăng nhập thất bại",
-    "user.create": "Tạo người dùng",
-    "setup.import": "Nạp thiết lập cuộc bầu cử",
-    "roll.import": "Nạp danh sách cử tri",
-    "tally.submit": "Nộp biên bản",
-    "tally.correct": "Sửa biên bản",
-    "tally.verify": "Xác nhận biên bản",
-    "tally.return": "Trả lại biên bản",
-}
-OBJECT_NAMES = {"tally": "Biên bản số", "user": "Người dùng", "voting_area": "Khu vực bỏ phiếu"}
-SHORT = 120
-
-
-def _flat(value) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{key}={_flat(item)}" for key, item in value.items())
-    if isinstance(value, list):
-        return "[" + ", ".join(_flat(item) for item in value) + "]"
-    return "—" if value is None else str(value)
+SHORT = 160
+POSITIONS = ("seq", "at", "before", "after")
+TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
 def _compact(content: dict | None) -> tuple[str, str | None]:
-    """A one-line form of an event's before/after, and the full form when that is cut short."""
-    if content is None:
-        return "—", None
-    if isinstance(content, dict):
-        line = "; ".join(f"{key}: {_flat(value)}" for key, value in content.items())
-    else:
-        line = _flat(content)
+    """An event's before/after in Vietnamese on one line, and the whole when that is cut."""
+    line = describe(content)
     if len(line) <= SHORT:
         return line, None
-    return line[:SHORT] + "…", json.dumps(content, ensure_ascii=False, indent=1)
+    return line[:SHORT] + "…", line
 
 
-def _after() -> int:
-    raw = request.args.get("after", "0") or "0"
+def _number(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
     if not raw.isascii() or not raw.isdigit() or len(raw) > 15:
-        raise InvalidInput("Tham số after phải là số thứ tự sự kiện (số nguyên không âm)")
+        raise InvalidInput(
+            f"Tham số {name} phải là số thứ tự sự kiện", {name: ["Nhập một số nguyên không âm"]}
+        )
     return int(raw)
+
+
+def _moment() -> dt.datetime | None:
+    """``at``, a time on Vietnam's clocks as the browser's date-time field sends it."""
+    raw = request.args.get("at", "").strip()
+    if not raw:
+        return None
+    for form in TIME_FORMATS:
+        try:
+            return dt.datetime.strptime(raw, form).replace(tzinfo=VIETNAM_TIME)
+        except ValueError:
+            continue
+    raise InvalidInput(
+        "Thời điểm không hợp lệ", {"at": ["Nhập ngày giờ dạng 2026-05-23T14:30 (giờ Việt Nam)"]}
+    )
+
+
+def _position() -> dict:
+    """Where the page starts: the reader's jump (a number or a time) or the pager's link."""
+    given = [name for name in POSITIONS if request.args.get(name, "").strip()]
+    if len(given) > 1:
+        message = "Chỉ chọn một: số sự kiện, thời điểm hoặc trang"
+        raise InvalidInput(message, {name: [message] for name in given})
+    return {
+        "seq": _number("seq"),
+        "at": _moment(),
+        "before": _number("before"),
+        "after": _number("after"),
+    }
 
 
 def _audit_page(check=None):
@@ -71,46 +83,67 @@ def _audit_page(check=None):
         raise InvalidInput(
             "Thao tác không hợp lệ", {"action": ["Chọn một thao tác trong danh sách"]}
         )
-    status, message, events = 200, None, []
-    object_ids = None
+    where = _position()
+    status, message, events, target = 200, None, [], where["seq"]
+    chosen = listing.Chosen(filters["action"] or None, filters["actor"] or None)
     if filters["voting_area"]:
         try:
             va = structure.voting_area_by_code(db, filters["voting_area"])
         except NotFound as exc:
             status, message = 404, exc.message
         else:
-            object_ids = [str(r.id) for r in tallies.record_ids_of(db, va.id).values()]
+            ids = [str(r.id) for r in tallies.record_ids_of(db, va.id).values()]
+            chosen = listing.Chosen(chosen.action, chosen.actor, "tally", ids)
+    newest = listing.newest_seq(db)
+    if message is None and where["seq"] is not None and where["seq"] > newest:
+        status = 404
+        message = f"Chưa có sự kiện số {where['seq']}: sự kiện mới nhất là số {newest}"
+    if message is None and where["at"] is not None:
+        target = listing.last_at(db, where["at"])
+        if target is None:
+            message = "Không có sự kiện nào từ thời điểm này trở về trước"
     if message is None:
-        events = audit.page(
-            db,
-            _after(),
-            PAGE_SIZE,
-            action=filters["action"] or None,
-            actor=filters["actor"] or None,
-            object_type="tally" if object_ids is not None else None,
-            object_ids=object_ids,
-        )
-    rows = [(e, _compact(e.before), _compact(e.after)) for e in events]
-    following = None
-    if len(events) == PAGE_SIZE:
-        following = {**{k: v for k, v in filters.items() if v}, "after": events[-1].seq}
+        if where["after"] is not None:
+            events = listing.newer(db, chosen, PAGE_SIZE, where["after"])
+        else:
+            start = target + 1 if target is not None else where["before"]
+            events = listing.older(db, chosen, PAGE_SIZE, start)
+    kept = {k: v for k, v in filters.items() if v}
+    pager = {
+        "newer": {**kept, "after": events[0].seq} if events and events[0].seq < newest else None,
+        "older": (
+            {**kept, "before": events[-1].seq}
+            if len(events) == PAGE_SIZE and events[-1].seq > 1
+            else None
+        ),
+    }
+    ids = [int(e.object_id) for e in events if e.object_type == "tally" and _is_id(e.object_id)]
     return render_template(
         "audit.html",
-        rows=rows,
+        rows=[(e, _compact(e.before), _compact(e.after)) for e in events],
         filters=filters,
-        following=following,
-        paged=bool(request.args.get("after")),
+        kept=kept,
+        pager=pager,
+        paged=any(request.args.get(name) for name in POSITIONS),
+        target=target,
+        jump={"seq": request.args.get("seq", ""), "at": request.args.get("at", "")},
         actions=ACTIONS,
-        object_names=OBJECT_NAMES,
+        action_name=action_name,
+        object_names=OBJECTS,
+        records=tallies.names_of(db, ids),
         message=message,
         check=check,
     ), status
 
 
+def _is_id(text: str | None) -> bool:
+    return bool(text) and text.isascii() and text.isdigit() and len(text) < 10
+
+
 @routes.get("/audit")
 @login_required(*AUDITORS)
 def audit_log():
-    """Events in order, 100 a page, filtered by voting area, user and action."""
+    """Events newest first, 100 a page, from a number or a time; filtered by area, user, action."""
     return _audit_page()
 
 

@@ -13,10 +13,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from election.models import Candidate, TallyRecord, TallyVersion
-from election.services import tallies
-from election.services.audit import chain as audit
-from election.services.audit.chain import Actor
-from election.services.identity import users
 from tests.api.conftest import PASSWORD
 
 VALID = {
@@ -418,66 +414,6 @@ def test_return_then_correct_shows_both_versions_with_the_changed_cell_marked(cl
         ", lý do «Đếm lại phiếu bầu». Đã thay đổi: phiếu bầu cho Hoàng Văn Em: 300 → 290. "
         "Hãy tải lại để xem thay đổi rồi làm lại"
     ) in text
-
-
-def test_the_audit_page_filters_by_action_and_by_voting_area(app, client, logins):
-    _login(client, "officer")
-    mine = _submit(client)
-    with app.extensions["election.sessions"]() as session:
-        users.create_user(session, "officer2", "officer", "T1A-2", PASSWORD)
-        other = users.require_user(session, "officer2")
-        entry = tallies.TallyInput.from_data(
-            {
-                **{name: int(VALID[name].replace(".", "")) for name in tallies.FIGURES},
-                "voters_on_roll": 1100,
-                "votes": {f"QH1-{n}": int(VALID[f"votes.QH1-{n}"]) for n in range(1, 6)},
-            }
-        )
-        theirs = tallies.submit(session, other, "T1A-2", "QH", entry)
-    _login(client, "board")
-
-    body = _tbody(client.get("/audit?action=tally.submit"))
-    assert body.count("<tr>") == 2
-    assert f"Biên bản số {mine}<" in body
-    assert "Đăng nhập" not in body
-
-    body = _tbody(client.get("/audit?voting_area=T1A-1"))
-    assert f"Biên bản số {mine}<" in body
-    assert f"Biên bản số {theirs.id}<" not in body
-
-    body = _tbody(client.get("/audit?actor=officer2"))
-    assert "Tạo người dùng" not in body and f"Biên bản số {theirs.id}<" in body
-
-    response = client.get("/audit?voting_area=KHONG-CO")
-    assert response.status_code == 404
-    assert "Không có khu vực bỏ phiếu mã «KHONG-CO»" in _text(response)
-    assert client.get("/audit?after=abc").status_code == 400
-    assert client.get("/audit?action=drop").status_code == 400
-
-
-def _tbody(response) -> str:
-    assert response.status_code == 200
-    return re.search(r"<tbody>(.*?)</tbody>", _text(response), re.S).group(1)
-
-
-def test_the_audit_page_pages_by_sequence_and_checks_the_chain(app, client, logins):
-    with app.extensions["election.sessions"]() as session:
-        for n in range(120):
-            audit.append(session, Actor(None, audit.SYSTEM), "login.failed", "user", f"u{n}")
-        session.commit()
-    _login(client, "admin")
-    page = _text(client.get("/audit"))
-    assert "100 sự kiện, từ số 1 đến số 100" in page
-    assert 'href="/audit?after=100">Trang sau »</a>' in page
-    assert "sự kiện, từ số 101 đến số" in _text(client.get("/audit?after=100"))
-    page = _text(client.get("/audit?action=login.failed"))
-    assert re.search(r'href="/audit\?action=login.failed&amp;after=\d+">Trang sau', page)
-    first_seq = int(re.search(r'<td data-label="Số" class="num">(\d+)</td>', page).group(1))
-    later = _text(client.get(f"/audit?after={first_seq}"))
-    assert f'<td data-label="Số" class="num">{first_seq}</td>' not in later
-    assert "« Về đầu" in later
-    page = _text(client.get("/audit/verify"))
-    assert "Chuỗi nhật ký toàn vẹn: đã kiểm tra" in page
 
 
 def test_a_script_in_a_candidate_name_or_a_comment_is_shown_escaped(app, client, logins):

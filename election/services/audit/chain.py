@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import Session
 
 from election.domain.clock import utcnow
@@ -263,7 +263,20 @@ def page(
     object_ids: list[str] | None = None,
 ) -> list[AuditEvent]:
     """Events after ``after`` in sequence order, optionally filtered."""
-    query = select(AuditEvent).where(AuditEvent.seq > after)
+    query = filtered(
+        select(AuditEvent).where(AuditEvent.seq > after), action, actor, object_type, object_ids
+    )
+    return list(session.scalars(query.order_by(AuditEvent.seq).limit(limit)))
+
+
+def filtered(
+    query: Select,
+    action: str | None = None,
+    actor: str | None = None,
+    object_type: str | None = None,
+    object_ids: list[str] | None = None,
+) -> Select:
+    """``query`` over events kept to one action, one actor, and some objects of one type."""
     if action:
         query = query.where(AuditEvent.action == action)
     if actor:
@@ -272,7 +285,7 @@ def page(
         query = query.where(AuditEvent.object_type == object_type)
     if object_ids is not None:
         query = query.where(AuditEvent.object_id.in_(object_ids))
-    return list(session.scalars(query.order_by(AuditEvent.seq).limit(limit)))
+    return query
 
 
 def as_dict(event: AuditEvent) -> dict:

@@ -205,3 +205,16 @@ def receipt_code(session: Session, record_id: int, version: int) -> str | None:
             code = digest[:12].upper()
             return f"{code[:4]}-{code[4:8]}-{code[8:]}"
     return None
+
+
+def names_of(session: Session, record_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(voting area code, contest code) of each record: how people name a record."""
+    if not record_ids:
+        return {}
+    rows = session.execute(
+        select(TallyRecord.id, VotingArea.code, Contest.code)
+        .join(VotingArea, VotingArea.id == TallyRecord.voting_area_id)
+        .join(Contest, Contest.id == TallyRecord.contest_id)
+        .where(TallyRecord.id.in_(record_ids))
+    )
+    return {rid: (va, contest) for rid, va, contest in rows}

@@ -23,10 +23,9 @@ routes = Routes()
 @login_required(*REVIEWERS)
 def tally_verify(record_id: int):
     """A second person confirms the version they saw, then goes on to the next record."""
-    expected = int_field("expected_version")
     return _decide(
         record_id,
-        lambda db: tallies.verify(db, g.user, record_id, expected),
+        lambda db: tallies.verify(db, g.user, record_id, int_field("expected_version")),
         "Đã xác nhận biên bản {}.",
     )
 
@@ -40,10 +39,9 @@ def tally_return(record_id: int):
         problem = TOO_LONG if reason else "Hãy ghi lý do trả lại biên bản"
         errors = {"return_reason": [problem]}
         return record_page(record_id, 400, problem, errors=errors, form="return")
-    expected = int_field("expected_version")
     return _decide(
         record_id,
-        lambda db: tallies.return_(db, g.user, record_id, reason, expected),
+        lambda db: tallies.return_(db, g.user, record_id, reason, int_field("expected_version")),
         "Đã trả lại biên bản {} cho Tổ bầu cử.",
     )
 
@@ -51,16 +49,18 @@ def tally_return(record_id: int):
 def _decide(record_id: int, decision, done: str):
     """Make the decision, then 303 to the next record of the queue under the same filters."""
     db = get_session()
+    before = queue.position(db, g.user, record_id)
+    if before is None:  # no such record, or outside the user's scope: 404 or 403
+        return record_page(record_id)
     chosen = QueueFilter.of(request.args)
     queue.check(db, g.user, chosen)  # a bad filter is refused before anything is written
-    before = queue.position(db, record_id)
     try:
         decision(db)
     except DomainError as exc:
         return record_page(record_id, status_of(exc), exc.message)
     kept = queue.carried(request.args)
-    following = queue.next_record(db, g.user, chosen, before.key, record_id) if before else None
-    name = f"{before.voting_area} · {CONTEST_LABELS[before.contest]}" if before else ""
+    following = queue.next_record(db, g.user, chosen, before.key, record_id)
+    name = f"{before.voting_area} · {CONTEST_LABELS[before.contest]}"
     if following is None:
         flash(done.format(name) + " Không còn biên bản nào khác khớp bộ lọc.")
         return redirect(url_for("web.review_queue", **kept), 303)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import func, select
 
 from election.models import (
+    ApiToken,
     AuditEvent,
     Evidence,
     IdempotencyKey,
@@ -30,6 +32,7 @@ from election.models import (
 )
 from tests.api.conftest import tally_body
 from tests.api.test_tallies_api import QH
+from tests.api.test_web_board import _login
 
 COUNTED = (AuditEvent, TallyRecord, TallyVersion, TallyVote, TurnoutReport, UnitRound)
 COUNTED += (IdempotencyKey, Evidence, TallyEvidence, TallyKeying)
@@ -865,3 +868,74 @@ def test_a_chunked_body_within_the_limit_is_read_whole(app, client, with_record)
     status, answer = _run(app, _streamed("/api/v1/tallies", body, headers))
     assert status == 201, answer
     assert json.loads(answer)["version"] == 1
+
+
+# The reviewer's queue and the audit log on the pages (issue #20): hostile query values.
+WEB_QUERY_ROUTES = {
+    "review_status": "/review?status={}",
+    "review_contest": "/review?contest={}",
+    "review_area": "/review?area={}",
+    "review_q": "/review?q={}",
+    "review_warnings": "/review?warnings={}",
+    "review_page": "/review?page={}",
+    "audit_seq": "/audit?seq={}",
+    "audit_at": "/audit?at={}",
+    "audit_before": "/audit?before={}",
+    "audit_after": "/audit?after={}",
+}
+# Filters that, given any of the tricks, must refuse a decision before it is made.
+DECISION_FILTERS = ("status", "contest", "area")
+
+
+def _web_login(client, who: str) -> str:
+    """Sign ``who`` in on the pages; a CSRF token for their posts."""
+    _login(client, who)
+    page = client.get("/password").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_hostile_queue_and_audit_queries_on_the_pages_never_fail(app, client, with_record):
+    _web_login(client, "board")
+    before = _counts(app)
+    wrong = []
+    for route, pattern in WEB_QUERY_ROUTES.items():
+        for label, value in QUERY_TRICKS.items():
+            response = client.get(pattern.format(value))
+            response.get_data()
+            # A search or a flag takes any text; the others refuse what they cannot read.
+            if response.status_code not in (200, 400, 403, 404):
+                wrong.append((route, label, response.status_code))
+    assert wrong == []
+    assert _counts(app) == before
+
+
+def test_a_decision_with_a_hostile_filter_is_refused_and_writes_nothing(app, client, with_record):
+    token = _web_login(client, "board")
+    before = _counts(app)
+    for name in DECISION_FILTERS:
+        for label, value in QUERY_TRICKS.items():
+            if label == "empty":
+                continue  # no filter: the decision would be made
+            for action, extra in (("verify", {}), ("return", {"reason": "Thiếu chữ ký"})):
+                response = client.post(
+                    f"/tally/record/1/{action}?{name}={value}",
+                    data={"csrf_token": token, "expected_version": "1", **extra},
+                )
+                assert response.status_code in (400, 403, 404), (name, label, action)
+    assert _counts(app) == before
+
+
+@pytest.mark.parametrize("confirm", ["", "0", "yes", "true", "1 ", "%00", "１"])
+def test_a_revoke_without_confirm_1_revokes_nothing(app, client, with_record, confirm):
+    token = _web_login(client, "admin")
+    with app.extensions["election.sessions"]() as session:
+        revoked = session.scalar(select(func.count()).where(ApiToken.revoked_at.is_not(None)))
+    before = _counts(app)
+    for path in ("/admin/tokens/1/revoke", "/tokens/1/revoke"):
+        response = client.post(path, data={"csrf_token": token, "confirm": confirm})
+        assert response.status_code in (200, 404), (path, response.status_code)
+    assert _counts(app) == before
+    with app.extensions["election.sessions"]() as session:
+        assert (
+            session.scalar(select(func.count()).where(ApiToken.revoked_at.is_not(None))) == revoked
+        )

@@ -146,10 +146,21 @@ PAGES = [
     ("/tally/record/1", EVERYONE, OUT_OF_SCOPE_T1),
     ("/tally/T1A-1/QH", ("officer",), ()),
     ("/review", ("reviewer", "ward_reviewer", "board"), ()),
+    # The queue's filters (issue #20): district T1 lies outside the ward reviewer's T2A.
+    (
+        "/review?status=all&contest=QH&area=T1&warnings=1&q=T1A&page=1",
+        ("reviewer", "ward_reviewer", "board"),
+        ("ward_reviewer",),
+    ),
     ("/situation?contest=QH", ("reviewer", "ward_reviewer", "board"), ()),
     ("/turnout", ("reviewer", "ward_reviewer", "board", "admin"), ()),
     ("/turnout/report", ("officer",), ()),
     ("/audit", CITY, ()),
+    # The audit log's positions (issue #20): a number, a time, older and newer pages.
+    ("/audit?seq=1", CITY, ()),
+    ("/audit?at=2026-05-23T10:00&action=tally.submit", CITY, ()),
+    ("/audit?before=5", CITY, ()),
+    ("/audit?after=1&actor=officer", CITY, ()),
     ("/certifications", CITY, ()),
     ("/results/unit/QH1/certify?round=1", ("board",), ()),
     ("/audit/verify", CITY, ()),
@@ -226,6 +237,9 @@ def test_page_posts_refuse_other_roles(client, three):
             "/tally/T1A-1/QH/send": ("officer",),
             "/tally/record/1/evidence/send": ("officer", "reviewer"),
             "/results/unit/QH1/rounds": ("board",),
+            # Without confirm=1 a revoke only asks (issue #20): nobody's token ends here.
+            "/admin/tokens/1/revoke": ("admin",),
+            "/tokens/1/revoke": ("officer", "reviewer", "ward_reviewer", "board", "admin"),
         }
         for path, allowed in posts.items():
             status = client.post(path, data={"csrf_token": token}).status_code

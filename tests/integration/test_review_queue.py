@@ -95,18 +95,19 @@ def test_after_a_decision_the_next_record_follows_in_the_queue_order(session, tw
     # Submitted in the order T1A-1 QH (1), T1A-1 HĐND (2), … T2A-2 HĐND (12); the one record
     # with a warning (T2A-2 QH, 11) first, then the oldest change.
     assert _order(session, board) == [11, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]
-    before = position(session, 1)
+    before = position(session, board, 1)
     assert (before.voting_area, before.contest) == ("T1A-1", "QH")
     tallies.verify(session, board, 1, 1)
     assert next_record(session, board, QueueFilter(), before.key, 1) == 2
     # The same decision under the QH filter goes on to the next QH record, T1A-2's (3).
     assert next_record(session, board, QueueFilter(contest="QH"), before.key, 1) == 3
     # After the last record: back to the first one still waiting, never the one decided.
-    last = position(session, 12).key
+    last = position(session, board, 12).key
     assert next_record(session, board, QueueFilter(), last, 12) == 11
     assert next_record(session, board, QueueFilter(warnings_only=True), last, 11) is None
     assert next_record(session, board, QueueFilter(warnings_only=True), last, 12) == 11
-    assert position(session, 999) is None
+    assert position(session, board, 999) is None
+    assert position(session, twelve["district"], 11) is None  # T2A-2: outside district T1
 
 
 def test_the_waiting_count_and_the_areas_of_the_scope(session, twelve):

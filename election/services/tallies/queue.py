@@ -118,12 +118,11 @@ class Spot:
     contest: str
 
 
-def position(session: Session, record_id: int) -> Spot | None:
-    """Where record ``record_id`` stands in the queue order now, and what it is named by."""
+def position(session: Session, user: User, record_id: int) -> Spot | None:
+    """Where record ``record_id`` stands in the queue order, and its name; None if not seen."""
+    query = scope.current_records(*_order(), VotingArea.code, Contest.code)
     row = session.execute(
-        scope.current_records(*_order(), VotingArea.code, Contest.code).where(
-            TallyRecord.id == record_id
-        )
+        scope.records_inside(query.where(TallyRecord.id == record_id), user)
     ).first()
     return None if row is None else Spot((row[0], row[1], row[2]), row[3], row[4])
 

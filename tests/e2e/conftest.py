@@ -23,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,6 +175,13 @@ def server(chromium, tmp_path_factory) -> Iterator[Server]:
     migrate.upgrade(url)
     secret_key = secrets.token_hex(32)
     tokens = _load_election(url, secret_key)
+    with serve(home, url, secret_key, tokens) as running:
+        yield running
+
+
+@contextmanager
+def serve(home: Path, url: str, secret_key: str, tokens: dict[str, str]) -> Iterator[Server]:
+    """gunicorn serving wsgi:app on a free port over the database at ``url``, until the end."""
     port = _free_port()
     env = {
         **os.environ,
@@ -283,7 +291,14 @@ class Browsing:
 @pytest.fixture
 def browsing(chromium, server) -> Iterator[Browsing]:
     """Open pages with ``browsing.open(who)``; any dialog or console error fails the test."""
-    session = Browsing(chromium, server)
+    with watched(chromium, server) as session:
+        yield session
+
+
+@contextmanager
+def watched(browser, server: Server) -> Iterator[Browsing]:
+    """A ``Browsing`` of ``server``; the test fails on any problem the browser saw."""
+    session = Browsing(browser, server)
     yield session
     session.close()
     if session.problems:

@@ -35,10 +35,13 @@ def record(va: str, voters: int) -> dict:
 def test_the_board_certifies_the_public_sees_it_and_a_return_reopens_it(browsing, server):
     ids = [server.submit(record("T2A-1", 1400))["id"], server.submit(record("T2A-2", 1500))["id"]]
     board = browsing.open("board")
-    for record_id in ids:
+    for record_id, va in zip(ids, ("T2A-1", "T2A-2"), strict=True):
         board.goto(f"/tally/record/{record_id}")
         board.get_by_role("button", name="Xác nhận phiên bản 1").click()
-        expect(board.locator(".flash")).to_have_text("Đã xác nhận biên bản.")
+        # Then on to the next record waiting (issue #20).
+        expect(board.locator(".flash")).to_contain_text(
+            f"Đã xác nhận biên bản {va} · HĐND cấp tỉnh/thành phố."
+        )
 
     board.goto("/results/unit/TP2")
     expect(board.locator("#cert-title + p")).to_have_text("Chưa xác nhận.")

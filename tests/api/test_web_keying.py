@@ -51,7 +51,7 @@ def test_the_keyer_sees_an_empty_form_beside_the_photo_and_no_figure(app, client
     record_id = _setup(app, client, logins)
     _login(client, "reviewer")
     html = client.get(f"/tally/record/{record_id}").get_data(as_text=True)
-    assert "<h1>Nhập lại đối chiếu biên bản số 1" in html
+    assert "<h1>Nhập lại đối chiếu biên bản — Khu vực bỏ phiếu số 1 (T1A-1) · " in html
     for secret in ("882", "441", "294"):
         assert secret not in html
     assert 'name="ballots_valid"' in html and 'value="882"' not in html

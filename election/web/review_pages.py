@@ -89,5 +89,5 @@ def review_queue():
         areas=queue.areas_in_scope(db, g.user),
         contests=structure.contests_with_units(db),
         keying_required=keying.required(db),
-        flags=flags.flags_by_record(db, g.user),
+        flags=flags.flags_of_records(db, g.user, [item.id for item in found.items]),
     )

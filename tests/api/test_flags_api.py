@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from election.models import TallyRecord
 from election.services.identity import users
+from election.services.tallies.flags import flags_below, flags_of_records, root_area_id
 
 
 def _full_turnout(app, client) -> int:
@@ -74,3 +78,19 @@ def test_reviewers_see_the_flags_in_their_queue(app, client, three):
         "Dấu hiệu thống kê (không chặn): KV T1B-2: 100% cử tri đi bầu (1.300/1.300); "
         "có thể đúng, nên đối chiếu danh sách cử tri." in page
     )
+
+
+def test_a_page_of_the_queue_gets_the_flags_the_whole_city_gives_its_records(app, client, three):
+    flagged = _full_turnout(app, client)
+    with app.extensions["election.sessions"]() as session:
+        board = users.require_user(session, "board")
+        ids = list(session.scalars(select(TallyRecord.id).order_by(TallyRecord.id)))
+        city = flags_below(session, root_area_id(session))
+        assert [f.record_id for f in city] == [flagged]
+        for page in ([flagged], ids, [i for i in ids if i != flagged], ids[:1]):
+            expected = {i: [f for f in city if f.record_id == i] for i in page}
+            found = flags_of_records(session, board, page)
+            assert {i: found.get(i, []) for i in page} == expected
+            assert set(found) <= set(page)
+        officer = users.require_user(session, "officer")
+        assert flags_of_records(session, officer, ids) == {}

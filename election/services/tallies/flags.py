@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from election.domain import flags as stats
@@ -39,7 +40,35 @@ def area_flags(session: Session, user: User, code: str | None) -> list[stats.Fla
 
 def flags_below(session: Session, area_id: int) -> list[stats.Flag]:
     """Every flag of the current records of the voting areas inside area ``area_id``."""
-    query = scope.voting_areas_below(
+    return _flags(session, lambda query: scope.voting_areas_below(query, area_id))
+
+
+def flags_of_records(
+    session: Session, user: User, record_ids: list[int]
+) -> dict[int, list[stats.Flag]]:
+    """The flags of some records in the user's scope (a page of the queue), by record id.
+
+    A flag compares a record with its own ward only, so reading those wards gives the same
+    flags as reading the whole scope, at the cost of a page rather than of the city.
+    """
+    if user.role not in ROLES or not record_ids:
+        return {}
+    wards = (
+        select(VotingArea.area_id)
+        .join(TallyRecord, TallyRecord.voting_area_id == VotingArea.id)
+        .where(TallyRecord.id.in_(record_ids))
+    )
+    wanted = set(record_ids)
+    out: dict[int, list[stats.Flag]] = defaultdict(list)
+    for f in _flags(session, lambda query: query.where(VotingArea.area_id.in_(wards))):
+        if f.record_id in wanted:
+            out[f.record_id].append(f)
+    return out
+
+
+def _flags(session: Session, where: Callable[[Select], Select]) -> list[stats.Flag]:
+    """Every flag of the current records that ``where`` keeps."""
+    query = where(
         scope.current_records(
             TallyRecord.id,
             TallyRecord.round_no,
@@ -53,8 +82,7 @@ def flags_below(session: Session, area_id: int) -> list[stats.Flag]:
             TallyVersion.ballots_received,
             TallyVersion.ballots_valid,
             TallyVersion.ballots_invalid,
-        ).join(Area, Area.id == VotingArea.area_id),
-        area_id,
+        ).join(Area, Area.id == VotingArea.area_id)
     )
     rows = session.execute(query.order_by(TallyRecord.id)).all()
     votes: dict[int, list[int]] = defaultdict(list)
@@ -97,18 +125,4 @@ def root_area_id(session: Session) -> int | None:
     return session.scalar(select(Area.id).where(Area.parent_id.is_(None)))
 
 
-def flags_by_record(session: Session, user: User) -> dict[int, list[stats.Flag]]:
-    """The flags of the records in a reviewer's or the board's scope, by record id."""
-    if user.role not in ROLES:
-        return {}
-    area_id = user.area_id or root_area_id(session)
-    if area_id is None:
-        return {}
-    out: dict[int, list[stats.Flag]] = defaultdict(list)
-    for f in flags_below(session, area_id):
-        if f.record_id is not None:
-            out[f.record_id].append(f)
-    return out
-
-
-__all__ = ["area_flags", "flags_below", "flags_by_record"]
+__all__ = ["area_flags", "flags_below", "flags_of_records"]

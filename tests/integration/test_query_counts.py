@@ -16,6 +16,7 @@ from election.services.audit.chain import Actor
 from election.services.identity import users
 from election.services.results import areas
 from election.services.setup.setup import store_setup
+from election.services.tallies import flags, queue
 from tests.factories import small_setup
 from tests.integration.test_tally_rules_stored import entry_for
 
@@ -91,3 +92,23 @@ def test_an_area_read_costs_the_same_statements_for_one_record_or_six(session):
     with counted(session) as again:
         results.area_result(session, board, "T", "QH")
     assert len(again) < len(six)
+
+
+def test_a_page_of_the_queue_costs_the_same_statements_for_two_records_or_twelve(session):
+    officers, board = _setup(session)
+
+    def page() -> int:
+        with counted(session) as statements:
+            found = queue.queue(session, board, queue.QueueFilter(status=None))
+            queue.waiting(session, board)
+            flags.flags_of_records(session, board, [i.id for i in found.items])
+        return len(statements)
+
+    tallies.submit(session, officers["T1A-1"], "T1A-1", "QH", entry_for("T1A-1"))
+    tallies.submit(session, officers["T1A-2"], "T1A-2", "QH", entry_for("T1A-2"))
+    two = page()
+    for va in ("T1B-1", "T1B-2", "T2A-1", "T2A-2"):
+        tallies.submit(session, officers[va], va, "QH", entry_for(va))
+    for va in officers:
+        tallies.submit(session, officers[va], va, "HDND_TINH", entry_for(va, "HDND_TINH"))
+    assert page() == two

@@ -347,6 +347,21 @@ def test_verify_and_return_go_on_to_the_next_record_under_the_same_filters(app, 
     )
 
 
+def test_the_officers_instructions_are_not_shown_to_reviewers(client, logins):
+    record_id, _ = _two_for_the_reviewer(client)
+    returned = _post(
+        client, f"/tally/record/{record_id}/return", reason="Thiếu chữ ký", expected_version="1"
+    )
+    assert returned.status_code == 303
+    instructions = ("hãy ghi lại mã này", "rồi lưu bản sửa kèm lý do")
+    reviewer_page = _text(client.get(f"/tally/record/{record_id}"))
+    assert "Sửa biên bản (tạo phiên bản 2)" in reviewer_page  # the reviewer may correct it
+    assert [i for i in instructions if i in reviewer_page] == []
+    _login(client, "officer")
+    officer_page = _text(client.get(f"/tally/record/{record_id}"))
+    assert [i for i in instructions if i in officer_page] == list(instructions)
+
+
 def test_who_submitted_or_last_corrected_a_record_cannot_verify_it(client, logins):
     _login(client, "officer")
     record_id = _submit(client)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -323,9 +325,11 @@ def test_verifying_twice_is_409(client, logins):
         "/api/v1/tallies/1/verify", json={"expected_version": 1}, headers=logins.headers("reviewer")
     )
     assert response.status_code == 409
-    assert (
-        response.get_json()["message"]
-        == "Không thể xác nhận biên bản đang ở trạng thái «đã xác nhận»"
+    # Who verified it, and when (issue #20).
+    assert re.fullmatch(
+        r"Không thể xác nhận biên bản đang ở trạng thái «đã xác nhận»: board đã xác nhận "
+        r"lúc \d\d:\d\d:\d\d ngày \d\d/\d\d/\d{4}",
+        response.get_json()["message"],
     )
 
 

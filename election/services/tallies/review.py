@@ -22,7 +22,7 @@ from election.services.tallies import keying
 from election.services.tallies.common import (
     record_for_update,
 )
-from election.services.tallies.stale import stale_conflict
+from election.services.tallies.stale import stale_conflict, status_conflict
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,7 @@ def _change_status(
     if expected_version is not None and expected_version != record.current_version:
         raise stale_conflict(record, expected_version, session)
     if record.status not in ALLOWED_FROM[status]:
-        raise Conflict(
-            f"Không thể {what} đang ở trạng thái «{STATUS_NAMES[record.status]}»",
-            record_status=record.status,
-        )
+        raise status_conflict(session, record, what, STATUS_NAMES[record.status])
     if status == "verified":
         keying.require_match(session, record)
     before = {"version": record.current_version, "status": record.status}

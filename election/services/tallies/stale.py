@@ -9,9 +9,18 @@ from election.domain import tally as rules
 from election.domain.clock import in_vietnam
 from election.domain.errors import Conflict
 from election.domain.numbers import fmt_int
+from election.models.audit import AuditEvent
 from election.models.contests import Candidate
 from election.models.tallies import TallyRecord, TallyVersion, TallyVote
 from election.models.users import User
+
+# What each change of a record did, as the past tense of a sentence.
+DONE = {
+    "tally.submit": "nộp",
+    "tally.correct": "sửa",
+    "tally.verify": "xác nhận",
+    "tally.return": "trả lại",
+}
 
 
 def stale_conflict(record: TallyRecord, expected: int, session: Session | None = None) -> Conflict:
@@ -41,6 +50,27 @@ def stale_conflict(record: TallyRecord, expected: int, session: Session | None =
         f"Trong lúc bạn xem phiên bản {expected}, biên bản đã có {what}.{changed} "
         "Hãy tải lại để xem thay đổi rồi làm lại",
         current_version=record.current_version,
+    )
+
+
+def status_conflict(session: Session, record: TallyRecord, what: str, status_name: str) -> Conflict:
+    """409 for a record whose status moved on: who moved it, and when (#20)."""
+    row = session.execute(
+        select(AuditEvent.actor, AuditEvent.action, AuditEvent.at)
+        .where(
+            AuditEvent.object_type == "tally",
+            AuditEvent.object_id == str(record.id),
+            AuditEvent.action.in_(tuple(DONE)),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    by = ""
+    if row is not None:
+        who, action, at = row
+        by = f": {who} đã {DONE[action]} lúc {in_vietnam(at).strftime('%H:%M:%S ngày %d/%m/%Y')}"
+    return Conflict(
+        f"Không thể {what} đang ở trạng thái «{status_name}»{by}", record_status=record.status
     )
 
 

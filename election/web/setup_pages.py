@@ -17,7 +17,12 @@ from election.services.imports.check import Checked
 routes = Routes()
 
 
-def _page(checked: Checked | None = None, errors: dict | None = None, status: int = 200):
+def _page(
+    checked: Checked | None = None,
+    errors: dict | None = None,
+    status: int = 200,
+    filename: str = "",
+):
     session = get_session()
     settings = imports.settings()
     rows = [(job, jobs.state(job, settings)) for job in jobs.recent(session)]
@@ -26,6 +31,7 @@ def _page(checked: Checked | None = None, errors: dict | None = None, status: in
             "setup_upload.html",
             rows=rows,
             checked=checked,
+            filename=filename,
             errors=errors or {},
             kinds=jobs.KIND_TEXT,
             limits={
@@ -60,7 +66,7 @@ def _upload(kind: str):
     session.rollback()  # the check only read
     if checked.problems:
         path.unlink()
-        return _page(checked, status=415 if checked.wrong_type else 422)
+        return _page(checked, status=415 if checked.wrong_type else 422, filename=filename)
     job = jobs.create(session, g.user, checked, filename, stored, sha256, size)
     return redirect(url_for("web.import_job", job_id=job.id))
 

@@ -191,7 +191,7 @@ def state(job: ImportJob, settings: Settings, now: dt.datetime | None = None) ->
         STATUS_TEXT[status],
         done,
         job.rows_total,
-        fmt_pct(share) if share is not None else ("100,00 %" if status == "done" else "0,00 %"),
+        fmt_pct(share) if share is not None else ("100,00%" if status == "done" else "0,00%"),
         status in ("done", "failed", "expired"),
         job.message,
     )

@@ -63,7 +63,6 @@ def _upload(kind: str):
     except DomainError as exc:
         path.unlink()
         return _page(errors={kind: [exc.message]}, status=status_of(exc))
-    session.rollback()  # the check only read
     if checked.problems:
         path.unlink()
         return _page(checked, status=415 if checked.wrong_type else 422, filename=filename)

@@ -12,6 +12,7 @@ from election.web import (
     keying_pages,
     outbox_pages,
     public_pages,
+    setup_pages,
     situation_pages,
     tallies,
     token_pages,
@@ -37,6 +38,7 @@ PAGES = (
     public_pages,
     certification_pages,
     situation_pages,
+    setup_pages,
 )
 
 

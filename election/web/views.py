@@ -152,6 +152,8 @@ def home():
         context["voting_area"] = structure.voting_area_view(db, user.voting_area.code, user)
     elif user.role == "reviewer":
         context["area"] = structure.area_view(db, user.area.code)
+    elif context["election"] is None:
+        context["area"] = None  # nothing set up yet: the admin's first step is the setup page
     else:
         context["area"] = structure.area_view(db)
     if user.role == "board":

@@ -87,6 +87,14 @@ def run_clients(clients: list[Client]) -> tuple[list[threading.Thread], list[Bas
     return threads, failures
 
 
+def stop_clients(stop: threading.Event, threads: list[threading.Thread], failures: list) -> None:
+    """Tell the clients to finish, wait for them, and fail with what any of them raised."""
+    stop.set()
+    for t in threads:
+        t.join(90)
+    assert not failures, failures
+
+
 @dataclass
 class Stored:
     records: int

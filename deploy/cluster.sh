@@ -139,10 +139,12 @@ write_haproxy_config() {
     n=$((n + 1))
     servers+="  server host$n 127.0.0.1:$port check"$'\n'
   done
-  # A host is taken out after two failed checks half a second apart (its /healthz answers
-  # 503 without the database, or nothing at all) and back after two good ones. A request
-  # whose connection to a host fails is sent to the other (redispatch); one already sent is
-  # not replayed by HAProxy: the client retries it with its Idempotency-Key.
+  # A host is taken out after two failed checks (its /healthz answers 503 without the
+  # database, or nothing at all), or at once when a connection to it is refused (observe
+  # layer4), and back after two good checks. A check may wait 5 s: a busy host's sync
+  # workers answer it only after the requests queued before it. A request whose connection
+  # fails is sent to the other host (redispatch); one already sent is not replayed by
+  # HAProxy: the client retries it with its Idempotency-Key.
   cat >"$DIR/haproxy.cfg" <<EOF
 global
   daemon
@@ -154,6 +156,7 @@ defaults
   timeout connect 2s
   timeout client 60s
   timeout server 60s
+  timeout check 5s
   retries 3
   option redispatch 1
 
@@ -165,7 +168,7 @@ backend hosts
   balance roundrobin
   option httpchk GET /healthz
   http-check expect status 200
-  default-server inter 500ms fastinter 250ms fall 2 rise 2
+  default-server inter 1s fastinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down
 $servers
 EOF
 }

@@ -1,8 +1,8 @@
 """Which database a request reads: lag-tolerant views may read the replica (election.replica).
 
 A view marked ``@lag_tolerant`` (under its access decorator, so the reader is known) reads
-the replica when election.replica's rules allow it; its request's session is then a replica session, and
-the user it signed in with stays loaded from the primary. Every response says where it
+the replica when election.replica's rules allow it: its request's session is then one on
+the replica, and the user it signed in with stays loaded from the primary. Every response says where it
 read in ``X-Read-From``, and a successful write leaves the marker cookie that sends its
 writer's next reads to the primary for ``REPLICA_MAX_LAG_SECONDS``. Without
 ``DATABASE_REPLICA_URL`` none of this runs.

@@ -188,7 +188,7 @@ start_balancer() {
 
 wait_healthy() {
   for _ in $(seq 1 120); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$LB_PORT/healthz" 2>/dev/null; then
+    if "$BIN/python" -c "import urllib.request as r; r.urlopen('http://127.0.0.1:$LB_PORT/healthz', timeout=2)" 2>/dev/null; then
       return 0
     fi
     sleep 0.5

@@ -70,6 +70,11 @@ def from_environment() -> dict:
         # request at a time, with one session; two leave room for a streamed download.
         # Hosts × workers × (pool + overflow) must stay under the server's max_connections.
         "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "2")),
+        # A PostgreSQL streaming replica for the reads that tolerate a few seconds of lag
+        # (public and board results); empty: every read on DATABASE_URL (docs/SCALING.md).
+        "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL", ""),
+        # A replica replaying further behind than this is skipped for the primary.
+        "REPLICA_MAX_LAG_SECONDS": float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5")),
         # Photos and scans of the signed records (docs/SCALING.md: which store when).
         "EVIDENCE_STORE": os.environ.get("EVIDENCE_STORE", "directory"),
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR", str(INSTANCE / "evidence")),

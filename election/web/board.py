@@ -19,6 +19,7 @@ from election.domain.errors import NotFound
 from election.domain.numbers import fmt_int, fmt_pct
 from election.http.access import login_required
 from election.http.context import get_session
+from election.http.reads import lag_tolerant
 from election.http.routes import Routes
 from election.schemas import results as out
 from election.services import results, scope
@@ -250,6 +251,7 @@ def _carried_args() -> dict[str, str]:
 
 @routes.get("/results")
 @login_required()
+@lag_tolerant
 def results_overview():
     """The city's results; a reviewer lands on their area, an officer on their voting area."""
     if g.user.role == "reviewer":
@@ -263,6 +265,7 @@ def results_overview():
 
 @routes.get("/results/<code>")
 @login_required()
+@lag_tolerant
 def results_area(code: str):
     """An area's (or a voting area's) figures, drill-down and candidates for one contest."""
     return _area_page(code)
@@ -307,6 +310,7 @@ def _area_page(code: str | None):
 
 @routes.get("/results/<code>.json")
 @login_required()
+@lag_tolerant
 def results_area_json(code: str):
     """The area page's figures as JSON, for live updates (same access as the page)."""
     contest = _chosen(_contests())
@@ -316,6 +320,7 @@ def results_area_json(code: str):
 
 @routes.get("/results/units")
 @login_required()
+@lag_tolerant
 def results_units():
     """The electoral units of a contest, each linking to its results."""
     contests = _contests()

@@ -15,6 +15,7 @@ from election.domain.results import shares as compute_shares
 from election.errors import status_of
 from election.http.access import login_required
 from election.http.context import get_session
+from election.http.reads import lag_tolerant
 from election.http.routes import Routes
 from election.schemas import results as out
 from election.services import results
@@ -145,6 +146,7 @@ def _unit_page(code: str, status: int = 200, error: DomainError | None = None):
 
 @routes.get("/results/unit/<code>")
 @login_required()
+@lag_tolerant
 def results_unit(code: str):
     """An electoral unit: seats, totals, candidates in ballot order, the outcome by law."""
     return _unit_page(code)
@@ -166,6 +168,7 @@ def results_unit_open_round(code: str):
 
 @routes.get("/results/unit/<code>.json")
 @login_required()
+@lag_tolerant
 def results_unit_json(code: str):
     """The unit page's figures as JSON, for live updates (same access as the page)."""
     view = results.unit_result(get_session(), g.user, code)

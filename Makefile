@@ -10,7 +10,7 @@ YEAR ?= 2021
 PYTEST_ARGS ?=
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench venv clean-db form-images screenshots
+.PHONY: run test lint format bench venv clean-db form-images screenshots cluster cluster-stop cluster-remove
 
 venv: $(VENV)/.installed
 
@@ -89,3 +89,14 @@ form-images: venv
 
 clean-db:
 	rm -f instance/election.db instance/election.db-wal instance/election.db-shm
+
+# A deployment on this machine (deploy/cluster.sh, docs/SCALING.md): PostgreSQL primary
+# (5434) and streaming replica (5435), two gunicorn hosts (8481, 8482), HAProxy on 8480.
+cluster: venv
+	deploy/cluster.sh start
+
+cluster-stop:
+	deploy/cluster.sh stop
+
+cluster-remove:
+	deploy/cluster.sh remove

@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     from election import api, cli, errors, web
     from election.config import from_environment, totp_key
     from election.db import make_engine, make_sessionmaker
-    from election.http import bodies, context, evidence, headers
+    from election.http import bodies, context, evidence, headers, imports, reads
     from election.services.evidence.store import make_store, sweep
     from election.services.identity import secretbox
     from election.web import filters
@@ -44,7 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
     filters.init_app(app)
     headers.init_app(app)
+    reads.init_app(app)
     evidence.init_app(app)  # before the CSRF check, which reads the body
+    imports.init_app(app)  # so too
 
     api_bp = api.blueprint()
     app.register_blueprint(web.blueprint())

@@ -70,7 +70,20 @@ def from_environment() -> dict:
         # request at a time, with one session; two leave room for a streamed download.
         # Hosts × workers × (pool + overflow) must stay under the server's max_connections.
         "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "2")),
+        # A PostgreSQL streaming replica for the reads that tolerate a few seconds of lag
+        # (public and board results); empty: every read on DATABASE_URL (docs/SCALING.md).
+        "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL", ""),
+        # A replica replaying further behind than this is skipped for the primary.
+        "REPLICA_MAX_LAG_SECONDS": float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5")),
         # Photos and scans of the signed records (docs/SCALING.md: which store when).
         "EVIDENCE_STORE": os.environ.get("EVIDENCE_STORE", "directory"),
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR", str(INSTANCE / "evidence")),
+        # Setup workbooks and voter rolls uploaded on /admin/setup, kept until applied (a
+        # directory every web worker shares), their size limits in MB, how long an upload not
+        # applied is kept, and after how long without a heartbeat an import counts as dead.
+        "IMPORT_DIR": os.environ.get("IMPORT_DIR", str(INSTANCE / "imports")),
+        "SETUP_UPLOAD_MAX_MB": int(os.environ.get("SETUP_UPLOAD_MAX_MB", "20")),
+        "ROLL_UPLOAD_MAX_MB": int(os.environ.get("ROLL_UPLOAD_MAX_MB", "300")),
+        "UPLOAD_EXPIRY_HOURS": int(os.environ.get("UPLOAD_EXPIRY_HOURS", "24")),
+        "IMPORT_STALE_SECONDS": int(os.environ.get("IMPORT_STALE_SECONDS", "60")),
     }

@@ -138,6 +138,11 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options=WRITE)
 
 
+def ping(session: Session) -> None:
+    """Ask the database for ``SELECT 1``; one that does not answer raises OperationalError."""
+    session.execute(text("SELECT 1"))
+
+
 def refresh_statistics(session: Session, tables: tuple[str, ...]) -> None:
     """After a bulk load into ``tables``, let PostgreSQL's planner see their rows now.
 

@@ -14,6 +14,7 @@ os.environ.setdefault("ELECTION_FAST_PASSWORD_HASH", "1")
 # Evidence files of apps the tests start (servers included) go to a temporary directory,
 # never to the checkout's instance/.
 os.environ.setdefault("EVIDENCE_DIR", tempfile.mkdtemp(prefix="election-evidence-"))
+os.environ.setdefault("IMPORT_DIR", tempfile.mkdtemp(prefix="election-imports-"))
 from sqlalchemy import inspect, text
 
 from election import create_app, migrate
@@ -98,6 +99,7 @@ def app(db_url, tmp_path):
             "SECRET_KEY": "test-secret",
             "TOTP_REQUIRED_ROLES": (),
             "EVIDENCE_DIR": str(tmp_path / "evidence"),
+            "IMPORT_DIR": str(tmp_path / "imports"),
         }
     )
     yield app

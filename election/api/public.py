@@ -9,6 +9,7 @@ from flask import request
 from election.http.access import public
 from election.http.context import get_session
 from election.http.public import conditional
+from election.http.reads import lag_tolerant
 from election.http.routes import Routes
 from election.schemas.certification import public_results as dump
 from election.services.certification.public import public_results, version
@@ -18,6 +19,7 @@ routes = Routes()
 
 @routes.get("/public/results")
 @public
+@lag_tolerant
 def public_results_json():
     """Certified units with their winners; every other unit pending, with its progress."""
     session, contest = get_session(), request.args.get("contest")

@@ -8,6 +8,7 @@ from election.api.body import load
 from election.cache import Lru
 from election.http.access import token_required
 from election.http.context import get_session
+from election.http.reads import lag_tolerant
 from election.http.routes import Routes
 from election.schemas import results as out
 from election.schemas.certification import unit_certification
@@ -25,6 +26,7 @@ _ENCODED = Lru(256)
 
 @routes.get("/results/areas/<code>")
 @token_required()
+@lag_tolerant
 def area_results(code: str):
     """Totals of an area (or a voting area) for one contest: ?contest=QH[&as_of=SEQ]."""
     seq = as_of.parse_seq(get_session(), request.args.get("as_of"))
@@ -41,6 +43,7 @@ def area_results(code: str):
 
 @routes.get("/results/units/<code>")
 @token_required()
+@lag_tolerant
 def unit_results(code: str):
     """An electoral unit's totals, candidates and outcome by the law, per round [as_of=SEQ]."""
     session = get_session()
@@ -60,6 +63,7 @@ def unit_results(code: str):
 
 @routes.get("/progress")
 @token_required()
+@lag_tolerant
 def progress():
     """Voting areas reported and verified per contest in an area (?area=CODE, default the city)."""
     _area, rows = results.progress(get_session(), g.user, request.args.get("area"))

@@ -7,6 +7,7 @@ import io
 from flask import Flask, abort, current_app, request
 
 from election.http.evidence import UPLOADS
+from election.http.imports import LIMITS
 
 
 def _limit_streamed_body() -> None:
@@ -19,8 +20,8 @@ def _limit_streamed_body() -> None:
     environ = request.environ
     if environ.get("CONTENT_LENGTH") or "wsgi.input_terminated" not in environ:
         return  # a declared length is checked by Werkzeug; without one nothing is read
-    if request.endpoint in UPLOADS:
-        return  # photos and scans: their own limit, spooled to disk (election.http.evidence)
+    if request.endpoint in UPLOADS or request.endpoint in LIMITS:
+        return  # photos, scans, setups and rolls: their own limits, spooled to disk
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit is None:
         return

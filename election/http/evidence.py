@@ -32,7 +32,7 @@ def _allow_uploads() -> None:
     if length is not None and length > LIMIT:
         raise FileTooLarge(TOO_LARGE, {"file": [TOO_LARGE]})
     if length is None and request.mimetype == "multipart/form-data":
-        _spool_chunked_body(LIMIT)
+        spool_chunked_body(LIMIT, TOO_LARGE)
 
 
 def init_app(app: Flask) -> None:
@@ -55,7 +55,7 @@ def uploaded_file() -> BinaryIO:
     return upload.stream
 
 
-def _spool_chunked_body(limit: int) -> None:
+def spool_chunked_body(limit: int, too_large: str) -> None:
     """A body sent without Content-Length (chunked): read it to disk first, refusing it past
     ``limit``, so the form parser then reads a body of known length (and never a cut one)."""
     source = request.environ["wsgi.input"]
@@ -65,7 +65,7 @@ def _spool_chunked_body(limit: int) -> None:
         total += len(chunk)
         if total > limit:
             spool.close()
-            raise FileTooLarge(TOO_LARGE, {"file": [TOO_LARGE]})
+            raise FileTooLarge(too_large, {"file": [too_large]})
         spool.write(chunk)
     spool.seek(0)
     request.environ["wsgi.input"] = spool

@@ -13,6 +13,7 @@ from election.models.contests import (
 from election.models.evidence import Evidence, EvidenceChunk, TallyEvidence
 from election.models.exports import FormExport
 from election.models.geography import Area, AreaClosure, AreaLevel, VotingArea
+from election.models.imports import ImportJob
 from election.models.results import (
     ROUND_KINDS,
     ResultPart,
@@ -49,6 +50,7 @@ __all__ = [
     "EvidenceChunk",
     "FormExport",
     "IdempotencyKey",
+    "ImportJob",
     "LoginFailure",
     "PublicSnapshot",
     "ResultPart",

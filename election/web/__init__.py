@@ -13,6 +13,7 @@ from election.web import (
     outbox_pages,
     public_pages,
     review_pages,
+    setup_pages,
     situation_pages,
     tallies,
     token_pages,
@@ -39,6 +40,7 @@ PAGES = (
     public_pages,
     certification_pages,
     situation_pages,
+    setup_pages,
 )
 
 

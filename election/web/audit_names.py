@@ -10,6 +10,7 @@ from election.domain.numbers import fmt_int
 from election.domain.setup import CONTEST_LABELS
 from election.domain.tally import COMPLAINT_LABELS, LABELS
 from election.services.identity.users import ROLE_NAMES
+from election.services.imports.jobs import KIND_TEXT
 from election.services.results.rounds import KIND_NAMES
 from election.web.filters import STATUS_NAMES
 
@@ -37,6 +38,10 @@ ACTIONS = {
     "unit.round_open": "Mở vòng bầu cử mới",
     "certification.create": "Ký xác nhận kết quả",
     "certification.reopen": "Mở lại kết quả đã ký xác nhận",
+    "import.upload": "Tải lên tệp để nạp",
+    "import.start": "Bắt đầu nạp tệp đã tải lên",
+    "import.fail": "Nạp tệp thất bại",
+    "import.expire": "Hủy tệp tải lên quá hạn",
 }
 OBJECTS = {
     "tally": "Biên bản",
@@ -48,6 +53,7 @@ OBJECTS = {
     "api_token": "Mã truy cập API số",
     "city": "Kết quả toàn thành phố",
     "council": "Kết quả Hội đồng nhân dân",
+    "import_job": "Lần tải lên số",
 }
 FIELDS = {
     **LABELS,
@@ -100,7 +106,7 @@ FIELDS = {
     # turnout and rounds
     "time": "Mốc giờ",
     "voters_voted": "Số cử tri đã tham gia bỏ phiếu",
-    "kind": "Loại vòng",
+    "kind": "Loại",
     # certification
     "certification": "Bản xác nhận số",
     "level": "Cấp",
@@ -108,6 +114,17 @@ FIELDS = {
     "audit_seq": "Sự kiện nhật ký số",
     "audit_hash": "Mã băm nhật ký",
     "signers": "Người ký",
+    # uploads to import
+    "file": "Tệp",
+    "attempt": "Lần chạy",
+    "message": "Thông báo",
+}
+JOB_STATUSES = {
+    "ready": "chờ nạp",
+    "running": "đang nạp",
+    "done": "đã nạp xong",
+    "failed": "thất bại",
+    "expired": "quá hạn, đã hủy",
 }
 WARNINGS = {
     "voters_differ_roll": "tổng số cử tri khác danh sách cử tri",
@@ -122,9 +139,9 @@ WARNINGS = {
 VALUES: dict[str, dict[str, str]] = {
     "warnings": WARNINGS,
     "role": ROLE_NAMES,
-    "status": {code: name.lower() for code, name in STATUS_NAMES.items()},
+    "status": {code: name.lower() for code, name in STATUS_NAMES.items()} | JOB_STATUSES,
     "contest": CONTEST_LABELS,
-    "kind": {"first": "vòng đầu", **KIND_NAMES},
+    "kind": {"first": "vòng đầu", **KIND_NAMES, **{k: v.lower() for k, v in KIND_TEXT.items()}},
     "level": {"unit": "đơn vị bầu cử", "city": "thành phố", "council": "Hội đồng nhân dân"},
     "limit": {"address": "địa chỉ IP", "account": "tài khoản"},
     "reason": {"reused": "mã đã dùng", "wrong": "mã sai"},

@@ -8,6 +8,7 @@ The services check the reader's scope and raise Forbidden outside it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
 
@@ -18,10 +19,11 @@ from election.domain.errors import NotFound
 from election.domain.numbers import fmt_int, fmt_pct
 from election.http.access import login_required
 from election.http.context import get_session
+from election.http.reads import lag_tolerant
 from election.http.routes import Routes
 from election.schemas import results as out
 from election.services import results, scope
-from election.services.results import reporting
+from election.services.results import as_of, reporting
 from election.services.setup import structure
 from election.services.tallies import keying
 from election.web import forms_pages
@@ -35,6 +37,12 @@ NO_UPDATE = "Chưa có biên bản nào được gửi"
 # (a city's commune councils have thousands), and above MAX_UNIT_LINKS to the units list.
 MAX_UNITS_LISTED = 12
 MAX_UNIT_LINKS = 60
+# At a past moment each drill-down row is rebuilt from the versions: only this many.
+MAX_PAST_ROWS = 40
+PAST_ROWS_HIDDEN = (
+    "Bảng {count} đơn vị trực thuộc tại thời điểm đã chọn không được hiển thị (quá {limit}): "
+    "mở trang của từng đơn vị để xem."
+)
 
 
 def updated_text(at: dt.datetime | None) -> str:
@@ -81,6 +89,62 @@ def figures(result, shares, verified: int, level: str = "") -> dict[str, dict]:
         # A voting area without a record has no figures yet: zeros would read as counts.
         shown = {k: {**v, "text": "—"} if "max" not in v else v for k, v in shown.items()}
     return shown
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The board's chosen moment: the last audit event at or before the time asked for."""
+
+    seq: int
+    time: dt.datetime | None
+    text: str
+
+
+def chosen_moment() -> Moment | None:
+    """``?at=`` (Vietnam time) as a moment of the chain; None for the live page."""
+    text = request.args.get("at")
+    chosen = as_of.seq_for_local_time(get_session(), text)  # a bad time: 400 with the field
+    if chosen is None:
+        return None
+    return Moment(chosen[0], as_of.event_time(get_session(), chosen[0]), text or "")
+
+
+def _as_it_stood(context: dict, contest: str, seq: int) -> dict:
+    """The area page's figures as they stood right after event ``seq`` (CONTRACT §6.5)."""
+    db = get_session()
+    own = as_of.area_result(db, g.user, context["own"].code, contest, seq)
+    rows = context["rows"]
+    hidden = len(rows) > MAX_PAST_ROWS
+    past_rows = [] if hidden else [_past_row(row, contest, seq) for row in rows]
+    record = context.get("record")
+    if record is not None and not own.result.voting_areas_reported:
+        record = None  # the voting area had not reported yet
+    return {
+        **context,
+        "own": own,
+        "rows": past_rows,
+        "record": record,
+        "rows_hidden": PAST_ROWS_HIDDEN.format(count=fmt_int(len(rows)), limit=MAX_PAST_ROWS)
+        if hidden
+        else None,
+    }
+
+
+def _past_row(row, contest: str, seq: int):
+    past = as_of.area_result(get_session(), g.user, row.code, contest, seq)
+    status = row.status
+    if row.level == "voting_area":
+        # Reported then but not verified: submitted (a return is not told apart here).
+        reported, verified = past.result.voting_areas_reported, past.verified
+        status = "verified" if verified else "submitted" if reported else None
+    return replace(
+        row,
+        result=past.result,
+        shares=past.shares,
+        verified=past.verified,
+        status=status,
+        updated_at=past.updated_at,
+    )
 
 
 def _contests() -> list:
@@ -187,6 +251,7 @@ def _carried_args() -> dict[str, str]:
 
 @routes.get("/results")
 @login_required()
+@lag_tolerant
 def results_overview():
     """The city's results; a reviewer lands on their area, an officer on their voting area."""
     if g.user.role == "reviewer":
@@ -200,6 +265,7 @@ def results_overview():
 
 @routes.get("/results/<code>")
 @login_required()
+@lag_tolerant
 def results_area(code: str):
     """An area's (or a voting area's) figures, drill-down and candidates for one contest."""
     return _area_page(code)
@@ -209,13 +275,16 @@ def _area_page(code: str | None):
     contests = _contests()
     contest = _chosen(contests)
     context = _area_context(code, contest)
+    moment = chosen_moment()
+    if moment is not None:
+        context = _as_it_stood(context, contest, moment.seq)
     data = _area_data(context["own"], context["rows"], contest)
     units = {u.code: u for c, us in contests if c.code == contest for u, _ in us}
     groups = [(units[k], list(cs)) for k, cs in groupby(data["candidates"], lambda c: c["unit"])]
     listed = len(data["units"]) <= MAX_UNITS_LISTED
     area = context.get("area")
     backed = None
-    if area is not None:
+    if area is not None and moment is None:
         contest_id = next(c.id for c, _us in contests if c.code == contest)
         backed = reporting.backing(get_session(), area).get(contest_id, reporting.Backing())
     return render_template(
@@ -228,7 +297,10 @@ def _area_page(code: str | None):
         groups=groups if listed else None,
         unit_links=[units[k] for k in data["units"][:MAX_UNIT_LINKS]],
         unit_count=len(data["units"]),
-        live_url=url_for("web.results_area_json", code=data["area"], contest=contest),
+        live_url=None
+        if moment
+        else url_for("web.results_area_json", code=data["area"], contest=contest),
+        as_of=moment,
         form_links=forms_pages.area_links(
             contest, context.get("area"), context.get("voting_area"), context.get("record")
         ),
@@ -238,6 +310,7 @@ def _area_page(code: str | None):
 
 @routes.get("/results/<code>.json")
 @login_required()
+@lag_tolerant
 def results_area_json(code: str):
     """The area page's figures as JSON, for live updates (same access as the page)."""
     contest = _chosen(_contests())
@@ -247,6 +320,7 @@ def results_area_json(code: str):
 
 @routes.get("/results/units")
 @login_required()
+@lag_tolerant
 def results_units():
     """The electoral units of a contest, each linking to its results."""
     contests = _contests()

@@ -15,13 +15,21 @@ from election.domain.results import shares as compute_shares
 from election.errors import status_of
 from election.http.access import login_required
 from election.http.context import get_session
+from election.http.reads import lag_tolerant
 from election.http.routes import Routes
 from election.schemas import results as out
 from election.services import results
 from election.services.certification import read as certification
-from election.services.results import rounds, triage
+from election.services.results import as_of, rounds, triage
 from election.web import forms_pages
-from election.web.board import count_cell, figures, no_store, share_cell, updated_text
+from election.web.board import (
+    chosen_moment,
+    count_cell,
+    figures,
+    no_store,
+    share_cell,
+    updated_text,
+)
 
 routes = Routes()
 
@@ -108,7 +116,11 @@ def _winners(view) -> list[dict]:
 
 
 def _unit_page(code: str, status: int = 200, error: DomainError | None = None):
-    view = results.unit_result(get_session(), g.user, code)
+    moment = chosen_moment()
+    if moment is None:
+        view = results.unit_result(get_session(), g.user, code)
+    else:
+        view = as_of.unit_result(get_session(), g.user, code, moment.seq)
     data = [_round_data(r) for r in view.rounds]
     course = view.course
     return render_template(
@@ -119,19 +131,22 @@ def _unit_page(code: str, status: int = 200, error: DomainError | None = None):
         earlier=data[-2::-1],
         winners=_winners(view),
         course=course,
-        decision=triage.unit_triage(get_session(), view.unit),
+        # Triage, the next round and certification are about now, not about a past moment.
+        decision=None if moment else triage.unit_triage(get_session(), view.unit),
         next_rounds=[(kind, rounds.KIND_NAMES[kind]) for kind in course.next_rounds],
-        can_open=g.user.role == "board" and bool(course.next_rounds),
+        can_open=moment is None and g.user.role == "board" and bool(course.next_rounds),
         error=error,
         reason=request.form.get("reason", "") if error else "",
-        live_url=url_for("web.results_unit_json", code=view.unit.code),
+        live_url=None if moment else url_for("web.results_unit_json", code=view.unit.code),
+        as_of=moment,
         form_links=forms_pages.unit_links(view.unit, view.current.round_no),
-        certification=certification.of_unit(get_session(), view.unit.id),
+        certification=None if moment else certification.of_unit(get_session(), view.unit.id),
     ), status
 
 
 @routes.get("/results/unit/<code>")
 @login_required()
+@lag_tolerant
 def results_unit(code: str):
     """An electoral unit: seats, totals, candidates in ballot order, the outcome by law."""
     return _unit_page(code)
@@ -153,6 +168,7 @@ def results_unit_open_round(code: str):
 
 @routes.get("/results/unit/<code>.json")
 @login_required()
+@lag_tolerant
 def results_unit_json(code: str):
     """The unit page's figures as JSON, for live updates (same access as the page)."""
     view = results.unit_result(get_session(), g.user, code)

@@ -7,6 +7,7 @@ from flask import render_template, request
 from election.http.access import public
 from election.http.context import get_session
 from election.http.public import conditional
+from election.http.reads import lag_tolerant
 from election.http.routes import Routes
 from election.services.certification.public import contests, public_results, version
 
@@ -15,6 +16,7 @@ routes = Routes()
 
 @routes.get("/public")
 @public
+@lag_tolerant
 def public_page():
     """Certified units with their winners and figures; the rest "đang tổng hợp"."""
     session, contest = get_session(), request.args.get("contest")

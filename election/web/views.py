@@ -18,7 +18,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from election.db import ping
 from election.domain.errors import InvalidInput, Unauthorized
+from election.errors import answers_json
 from election.http.access import (
     login_required,
     public,
@@ -152,6 +154,8 @@ def home():
         context["voting_area"] = structure.voting_area_view(db, user.voting_area.code, user)
     elif user.role == "reviewer":
         context["area"] = structure.area_view(db, user.area.code)
+    elif context["election"] is None:
+        context["area"] = None  # nothing set up yet: the admin's first step is the setup page
     else:
         context["area"] = structure.area_view(db)
     if user.role == "board":
@@ -171,5 +175,8 @@ def setup_template():
 
 @routes.route("/healthz")
 @public
+@answers_json
 def healthz():
+    """For a load balancer: 200 while the database answers; 503 (errors.py) when it does not."""
+    ping(get_session())
     return {"status": "ok"}

@@ -870,6 +870,182 @@ def test_a_chunked_body_within_the_limit_is_read_whole(app, client, with_record)
     assert json.loads(answer)["version"] == 1
 
 
+# Issue 20: the setup page's uploads (a page session, a CSRF token in the body).
+CSRF_HOLE = b"@@CSRF@@"
+ROLL_HEADER = b"voting_area,seq,full_name,date_of_birth,gender,residence,residence_type,note\n"
+
+
+def upload_cases() -> list[Case]:
+    """Setup workbooks and rolls that must not be kept: 4xx, a Vietnamese page, no job."""
+    form = f"multipart/form-data; boundary={BOUNDARY}"
+    rolls, workbook = "/admin/setup/rolls", "/admin/setup/workbook"
+
+    def body(name: str | None, data: bytes, field: str = "file") -> bytes:
+        return multipart([("csrf_token", None, CSRF_HOLE), (field, name, data)])
+
+    files = {
+        "pdf-named": ("ds.pdf", b"%PDF-1.4\n%%EOF\n", 415),
+        "zip-as-xlsx": ("ds.xlsx", b"PK\x03\x04" + b"\x00" * 60, 415),
+        "binary-csv": ("ds.csv", b"\xff\xfe\x00\x00" * 50, 415),
+        "no-name-suffix": ("danh-sach", ROLL_HEADER, 415),
+        "empty": ("ds.csv", b"", 422),
+        "header-only": ("ds.csv", ROLL_HEADER, 422),
+        "missing-columns": ("ds.csv", b"voting_area,seq\nT1A-1,1\n", 422),
+        "unknown-area": ("ds.csv", ROLL_HEADER + b"T9-9,1,A,1980-01-01,Nam,x,thuong_tru,\n", 422),
+        "sql-area": (
+            "ds.csv",
+            ROLL_HEADER + SQL.encode() + b",1,A,1980-01-01,Nam,x,thuong_tru,\n",
+            422,
+        ),
+        "bad-seq": ("ds.csv", ROLL_HEADER + b"T1A-1,-1,A,1980-01-01,Nam,x,thuong_tru,\n", 422),
+        "bad-date": ("ds.csv", ROLL_HEADER + b"T1A-1,1,A,1980-02-30,Nam,x,thuong_tru,\n", 422),
+        "traversal-name": (
+            "../../etc/passwd.csv",
+            ROLL_HEADER + b"T9-9,1,A,1980-01-01,Nam,x,x,\n",
+            422,
+        ),
+        "nul-name": ("a\x00.csv", ROLL_HEADER, 422),
+        "long-name": ("x" * 5000 + ".csv", ROLL_HEADER, 422),
+    }
+    cases = [
+        Case(f"roll-{label}", "POST", rolls, body(name, data), form, who="admin", expect=(status,))
+        for label, (name, data, status) in files.items()
+    ]
+    cases += [
+        # The election is loaded: a setup workbook is refused before it is read.
+        Case(
+            "setup-into-loaded",
+            "POST",
+            workbook,
+            body("tl.xlsx", b"x"),
+            form,
+            "admin",
+            expect=(409,),
+        ),
+        Case("roll-no-file-field", "POST", rolls, body(None, b"x", "other"), form, "admin"),
+        Case("roll-file-as-text", "POST", rolls, body(None, ROLL_HEADER), form, "admin"),
+        Case(
+            "roll-no-csrf",
+            "POST",
+            rolls,
+            multipart([("file", "ds.csv", ROLL_HEADER)]),
+            form,
+            "admin",
+        ),
+        Case("roll-json", "POST", rolls, b"{}", "application/json", "admin"),
+        Case("roll-no-boundary", "POST", rolls, b"--x\r\n", "multipart/form-data", "admin"),
+        Case(
+            "roll-too-large",
+            "POST",
+            rolls,
+            body("ds.csv", b"x" * (2 << 20)),
+            form,
+            "admin",
+            expect=(413,),
+        ),
+        Case(
+            "roll-officer",
+            "POST",
+            rolls,
+            body("ds.csv", ROLL_HEADER),
+            form,
+            "officer",
+            expect=(403,),
+        ),
+        Case(
+            "roll-board", "POST", rolls, body("ds.csv", ROLL_HEADER), form, "board", expect=(403,)
+        ),
+        Case(
+            "setup-reviewer",
+            "POST",
+            workbook,
+            body("tl.xlsx", b"x"),
+            form,
+            "reviewer",
+            expect=(403,),
+        ),
+        Case(
+            "apply-unknown",
+            "POST",
+            "/admin/setup/jobs/7/apply",
+            body(None, b"", "x"),
+            form,
+            "admin",
+            expect=(404,),
+        ),
+        Case(
+            "apply-huge-id",
+            "POST",
+            "/admin/setup/jobs/99999999999/apply",
+            body(None, b"", "x"),
+            form,
+            "admin",
+            expect=(404,),
+        ),
+        Case("job-negative-id", "GET", "/admin/setup/jobs/-1", None, None, "admin", expect=(404,)),
+        Case("status-unknown", "GET", "/admin/imports/7", None, None, "admin", expect=(404,)),
+        Case(
+            "status-traversal",
+            "GET",
+            "/admin/imports/..%2F..%2Fetc",
+            None,
+            None,
+            "admin",
+            expect=(404,),
+        ),
+        Case("status-officer", "GET", "/admin/imports/7", None, None, "officer", expect=(403,)),
+    ]
+    return cases
+
+
+UPLOAD_CASES = upload_cases()
+
+
+def test_upload_case_names_are_unique():
+    assert len({c.id for c in UPLOAD_CASES}) == len(UPLOAD_CASES) >= 30
+
+
+def test_hostile_uploads_on_the_setup_page_get_4xx_and_keep_nothing(app, client, with_record):
+    from pathlib import Path
+
+    from election.models import ImportJob, Voter
+    from tests.api.test_web_board import _login
+
+    app.config["ROLL_UPLOAD_MAX_MB"] = 1
+    counted = (*COUNTED, ImportJob, Voter)
+
+    def counts() -> dict[str, int]:
+        with app.extensions["election.sessions"]() as session:
+            return {
+                m.__name__: session.scalar(select(func.count()).select_from(m)) for m in counted
+            }
+
+    problems = []
+    for who in ("admin", "officer", "board", "reviewer"):
+        client.get("/logout")
+        _login(client, who)
+        page = client.get("/password").get_data(as_text=True)
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0].encode()
+        for case in (c for c in UPLOAD_CASES if c.who == who):
+            before = counts()
+            kwargs: dict = {}
+            if case.body is not None:
+                kwargs = {
+                    "data": case.body.replace(CSRF_HOLE, token),
+                    "content_type": case.content_type,
+                }
+            response = client.open(case.path, method=case.method, **kwargs)
+            text = response.get_data(as_text=True)
+            if response.status_code not in case.expect:
+                problems.append(f"{case.id}: {response.status_code} not in {case.expect}")
+            elif not _is_vietnamese(text):
+                problems.append(f"{case.id}: no Vietnamese message")
+            elif counts() != before:
+                problems.append(f"{case.id}: rows written: {before} -> {counts()}")
+    assert not problems, "\n".join(problems)
+    assert list(Path(app.config["IMPORT_DIR"]).glob("*")) == []  # nothing kept on disk either
+
+
 # The reviewer's queue and the audit log on the pages (issue #20): hostile query values.
 WEB_QUERY_ROUTES = {
     "review_status": "/review?status={}",

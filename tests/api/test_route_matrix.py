@@ -8,6 +8,7 @@ Allowed: 200 (or the route's own success: 302 after a form, 201, …). Not allow
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -172,6 +173,7 @@ PAGES = [
     ("/admin/tokens", ("admin",), ()),
     ("/tokens", EVERYONE, ()),  # each user's own tokens (issue 15)
     ("/setup/template.xlsx", ("admin",), ()),
+    ("/admin/setup", ("admin",), ()),
     ("/password", EVERYONE, ()),
     ("/healthz", ROLES, ()),
     ("/verify", ROLES, ()),
@@ -240,6 +242,10 @@ def test_page_posts_refuse_other_roles(client, three):
             # Without confirm=1 a revoke only asks (issue #20): nobody's token ends here.
             "/admin/tokens/1/revoke": ("admin",),
             "/tokens/1/revoke": ("officer", "reviewer", "ward_reviewer", "board", "admin"),
+            # Without a file: the admin gets the field's error (400), nobody else gets so far.
+            "/admin/setup/workbook": ("admin",),
+            "/admin/setup/rolls": ("admin",),
+            "/admin/setup/jobs/1/apply": ("admin",),
         }
         for path, allowed in posts.items():
             status = client.post(path, data={"csrf_token": token}).status_code
@@ -249,6 +255,35 @@ def test_page_posts_refuse_other_roles(client, three):
                 assert status == 403, (role, path, status)
             else:
                 assert status not in (401, 403, 500), (role, path, status)
+
+
+def test_import_job_pages_answer_each_role_as_their_rule_says(app, client, three):
+    # A job (id 1) to look at: the admin uploads a roll; it is never applied here.
+    _login(client, "admin")
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/admin/setup").get_data(as_text=True)
+    ).group(1)
+    roll = (
+        "voting_area,seq,full_name,date_of_birth,gender,residence,residence_type\n"
+        "T1A-1,1,Nguyễn Văn An,1980-01-01,Nam,Tổ 1,thuong_tru\n"
+    )
+    form = {"csrf_token": token, "file": (io.BytesIO(roll.encode()), "ds.csv")}
+    assert client.post("/admin/setup/rolls", data=form).status_code == 302
+    for role in ROLES:
+        client = app.test_client()  # a fresh cookie jar per role
+        if role != "anonymous":
+            _login(client, role)
+        page = client.get("/admin/setup/jobs/1")
+        status = client.get("/admin/imports/1")
+        if role == "anonymous":
+            assert page.status_code == 302 and "/login" in page.headers["Location"]
+            assert status.status_code == 401  # the progress bar's script gets JSON
+        elif role == "admin":
+            assert (page.status_code, status.status_code) == (200, 200)
+            assert status.get_json()["status"] == "ready"
+        else:
+            assert (page.status_code, status.status_code) == (403, 403), role
+            assert status.get_json()["code"] == "forbidden"
 
 
 def test_every_page_of_every_role_is_kept_by_no_cache(client, three):

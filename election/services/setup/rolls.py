@@ -67,14 +67,18 @@ def import_rows(
     describe: Callable[[Problem], str],
     actor: Actor,
     source: str,
+    origin: dict | None = None,
+    then: Callable[[Session], None] | None = None,
 ) -> RollReport:
     """Store the rows of a roll, replacing the rolls of the voting areas it names.
 
-    Every problem of every row is collected; if there is any, nothing is stored.
+    Every problem of every row is collected; if there is any, nothing is stored. ``origin``
+    (the uploaded file's name and SHA-256) goes into the audit event; ``then`` writes in the
+    same transaction (an import job marked done).
     """
     begin_write(session)
-    known = _known(session)
-    loaded = _load_rows(items, known, _writer(session), source)
+    known = known_areas(session)
+    loaded = load_rows(items, known, _writer(session), source)
     if loaded.problems:
         session.rollback()
         count = fmt_int(len(loaded.problems))
@@ -85,14 +89,16 @@ def import_rows(
     if not loaded.counts:
         session.rollback()
         raise FileInvalid("Danh sách cử tri không có dòng nào", [f"{source}: tệp không có cử tri"])
-    report = _store_report(session, known, loaded, actor, source)
+    report = _store_report(session, known, loaded, actor, source, origin or {})
+    if then is not None:
+        then(session)
     session.commit()
     refresh_statistics(session, ("voter", "voter_count"))
     return report
 
 
 @dataclass
-class _Known:
+class Known:
     """What the rows are checked against: the stored voting areas and the contests they hold."""
 
     va_ids: dict[str, int]  # voting area code → id
@@ -100,7 +106,7 @@ class _Known:
     held: dict[int, tuple[str, ...]]  # voting area id → its contests' codes, in contest order
 
 
-def _known(session: Session) -> _Known:
+def known_areas(session: Session) -> Known:
     election = session.scalars(select(Election)).first()
     if election is None:
         raise NotFound("Chưa có cuộc bầu cử nào được thiết lập; hãy nạp thiết lập trước")
@@ -113,11 +119,11 @@ def _known(session: Session) -> _Known:
     ):
         held[va_id] += (contest_code[contest_id],)
     va_ids = dict(session.execute(select(VotingArea.code, VotingArea.id)).all())
-    return _Known(va_ids, contest_code, held)
+    return Known(va_ids, contest_code, held)
 
 
 @dataclass
-class _Loaded:
+class Loaded:
     """What the rows of a roll came to: voters per voting area and contest, or problems."""
 
     problems: list[Problem] = field(default_factory=list)
@@ -126,14 +132,14 @@ class _Loaded:
     voters: int = 0
 
 
-def _load_rows(
+def load_rows(
     items: Iterable[RollRow | list[Problem]],
-    known: _Known,
-    writer: _SqliteWriter | _PostgresWriter,
+    known: Known,
+    writer: _SqliteWriter | _PostgresWriter | NoWriter,
     source: str,
-) -> _Loaded:
+) -> Loaded:
     """Check and count every row; write the rows in batches until the first problem."""
-    loaded = _Loaded()
+    loaded = Loaded()
     voter_contests: dict[tuple[str, str | None], frozenset[str]] = {}
     batch: list[tuple] = []
     for item in items:
@@ -165,9 +171,9 @@ def _load_rows(
 
 def _admit(
     item: RollRow,
-    known: _Known,
-    loaded: _Loaded,
-    writer: _SqliteWriter | _PostgresWriter,
+    known: Known,
+    loaded: Loaded,
+    writer: _SqliteWriter | _PostgresWriter | NoWriter,
     source: str,
 ) -> int | None:
     """The row's voting area id, or None with its problem noted (unknown area, repeated seq).
@@ -194,7 +200,7 @@ def _admit(
 
 
 def _store_report(
-    session: Session, known: _Known, loaded: _Loaded, actor: Actor, source: str
+    session: Session, known: Known, loaded: Loaded, actor: Actor, source: str, origin: dict
 ) -> RollReport:
     """Store the derived counts and audit the import; the report of what was stored."""
     code_of = {v: k for k, v in known.va_ids.items()}
@@ -208,7 +214,7 @@ def _store_report(
         "roll",
         source,
         {"counts": {code_of[va]: per for va, per in before.items()}},
-        {"voters": loaded.voters, "counts": report.counts},
+        {"voters": loaded.voters, "counts": report.counts, **origin},
     )
     return report
 
@@ -257,6 +263,16 @@ def _store_counts(
     if inserts:
         session.execute(VoterCount.__table__.insert(), inserts)
     return before
+
+
+class NoWriter:
+    """Checking a roll without storing it: rows are counted, nothing is written."""
+
+    def clear(self, va_id: int) -> None:
+        pass
+
+    def write(self, batch: list[tuple]) -> None:
+        pass
 
 
 class _SqliteWriter:

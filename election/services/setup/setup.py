@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
@@ -37,13 +40,23 @@ def _refuse(lines: list[str]) -> FileInvalid:
     )
 
 
-def import_workbook(session: Session, data: bytes, actor: Actor = Actor(None, audit.SYSTEM)) -> str:
-    """Load a setup workbook whole, or refuse it whole naming every problem by cell."""
+def import_workbook(
+    session: Session,
+    data: bytes | Path,
+    actor: Actor = Actor(None, audit.SYSTEM),
+    origin: dict | None = None,
+    then: Callable[[Session], None] | None = None,
+) -> str:
+    """Load a setup workbook whole, or refuse it whole naming every problem by cell.
+
+    ``origin`` (an uploaded file's name and SHA-256) goes into the audit event; ``then``
+    writes in the same transaction (an import job marked done).
+    """
     file = setup_io.read_setup(data)
     problems = file.check()
     if problems:
         raise _refuse(file.messages(problems))
-    store_setup(session, file.setup, actor)
+    store_setup(session, file.setup, actor, origin, then)
     return summary(file.setup)
 
 
@@ -60,16 +73,19 @@ def summary(setup: Setup) -> str:
     )
 
 
-def store_setup(session: Session, setup: Setup, actor: Actor) -> None:
+def store_setup(
+    session: Session,
+    setup: Setup,
+    actor: Actor,
+    origin: dict | None = None,
+    then: Callable[[Session], None] | None = None,
+) -> None:
     """Check ``setup`` and store it whole, or refuse it whole (FileInvalid)."""
     problems = check_setup(setup)
     if problems:
         raise _refuse(plain_messages(problems))
     begin_write(session)
-    if session.scalar(select(func.count()).select_from(Election)):
-        raise Conflict(
-            "Cơ sở dữ liệu đã có một cuộc bầu cử; chỉ nạp thiết lập vào cơ sở dữ liệu trống"
-        )
+    refuse_if_loaded(session)
     _insert(session, setup)
     totals.open_first_rounds(session)
     audit.append(
@@ -86,10 +102,21 @@ def store_setup(session: Session, setup: Setup, actor: Actor) -> None:
             "units": len(setup.units),
             "candidates": len(setup.candidates),
             "voting_areas": len(setup.voting_areas),
+            **(origin or {}),
         },
     )
+    if then is not None:
+        then(session)
     session.commit()
     refresh_statistics(session, SETUP_TABLES)
+
+
+def refuse_if_loaded(session: Session) -> None:
+    """A setup is stored into an empty database only: Conflict when an election is there."""
+    if session.scalar(select(func.count()).select_from(Election)):
+        raise Conflict(
+            "Cơ sở dữ liệu đã có một cuộc bầu cử; chỉ nạp thiết lập vào cơ sở dữ liệu trống"
+        )
 
 
 # What storing a setup fills (the records' tables and their vote totals stay empty).

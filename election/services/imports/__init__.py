@@ -1,0 +1,1 @@
+"""Setup workbooks and voter rolls uploaded on the pages: checked, previewed, applied by a job."""

@@ -58,6 +58,21 @@ def _place(va_code: str, contest_code: str):
     raise NotFound(f"Khu vực bỏ phiếu «{va_code}» không bầu cấp bầu cử «{contest_code}»")
 
 
+def read_count(raw: str) -> tuple[int | None, str | None]:
+    """A count as typed ("1.480", "1480", "1 480"): (the number, or None with why; an empty
+    field is (None, None))."""
+    text = raw.replace(" ", "").replace("\u00a0", "")
+    digits = text.replace(".", "")
+    if not text:
+        return None, None
+    if not COUNT_TEXT.fullmatch(text):
+        return None, NOT_A_NUMBER
+    # Past seven digits it is above MAX_COUNT; int() is never asked to read thousands of them.
+    if len(digits.lstrip("0")) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+        return None, COUNT_MESSAGE
+    return int(digits), None
+
+
 def parse_record(form, candidates, seats: int) -> tuple[dict | None, dict, dict]:
     """A posted record: (the data for the services or None, the raw values, field errors)."""
     values: dict[str, str] = {}
@@ -65,19 +80,10 @@ def parse_record(form, candidates, seats: int) -> tuple[dict | None, dict, dict]
 
     def count(name: str, required: bool = True) -> int | None:
         values[name] = raw = form.get(name, "").strip()
-        text = raw.replace(" ", "").replace("\u00a0", "")
-        problem = None
-        if not text:
-            problem = REQUIRED if required else None
-        elif not COUNT_TEXT.fullmatch(text):
-            problem = NOT_A_NUMBER
-        elif int(text.replace(".", "")) > MAX_COUNT:
-            problem = COUNT_MESSAGE
-        else:
-            return int(text.replace(".", ""))
-        if problem:
-            errors[name] = [problem]
-        return None
+        number, problem = read_count(raw)
+        if number is None and (problem or required):
+            errors[name] = [problem or REQUIRED]
+        return number
 
     data: dict = {name: count(name) for name in tallies.FIGURES}
     data["votes"] = {c.code: count(f"votes.{c.code}") for c in candidates}
@@ -239,7 +245,7 @@ def tally_entry(va_code: str, contest_code: str):
         _, values, _ = parse_record(request.form, place.candidates, place.seats)
     elif place.tally is not None:
         flash(ALREADY_ENTERED)
-        return redirect(url_for("web.tally_record", record_id=place.tally.id), 303)
+        return redirect(url_for("web.tally_record", record_id=place.tally.id))
     elif (draft := _draft(va_code, contest_code)) is not None:
         values = draft
     else:

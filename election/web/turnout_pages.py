@@ -12,7 +12,7 @@ from election.http.context import get_session
 from election.http.routes import Routes
 from election.services.setup import structure
 from election.services.tallies import turnout
-from election.web.tallies import COUNT_TEXT, NOT_A_NUMBER
+from election.web.tallies import read_count
 
 routes = Routes()
 
@@ -28,13 +28,11 @@ def _counts(form, contests: list[str]) -> tuple[dict[str, int], dict[str, list[s
         typed = {f"voters_voted.{form['contest']}": form["voters_voted"]}
     counts, errors = {}, {}
     for name, raw in typed.items():
-        text = raw.replace(" ", "").replace("\u00a0", "")
-        if not text:
-            continue
-        if not COUNT_TEXT.fullmatch(text):
-            errors[name] = [NOT_A_NUMBER]
-        else:
-            counts[name.partition(".")[2]] = int(text.replace(".", ""))
+        number, problem = read_count(raw)
+        if problem:
+            errors[name] = [problem]
+        elif number is not None:
+            counts[name.partition(".")[2]] = number
     if not counts and not errors:
         errors["voters_voted"] = [NONE_GIVEN]
     return counts, errors

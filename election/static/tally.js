@@ -244,18 +244,27 @@
   // replaces it ("1214" over "1.214", never "12141.214"); the mouseup or tap that focused the
   // field would put the caret back, so that one is held off.
   function selectOnFocus(input) {
-    let focusing = false;
+    let typed = false;
+    let viaPointer = false; // this press is the one that gives the field the focus
+    input.addEventListener("mousedown", () => {
+      viaPointer = document.activeElement !== input;
+    });
     input.addEventListener("focus", () => {
+      typed = false;
       if (!input.value) return;
       input.select();
-      focusing = true;
+      // Some touch browsers put the caret back after the focus: select again once settled,
+      // unless the user has typed already.
+      requestAnimationFrame(() => {
+        if (!typed && document.activeElement === input) input.setSelectionRange(0, input.value.length);
+      });
     });
     input.addEventListener("mouseup", (event) => {
-      if (focusing) event.preventDefault();
-      focusing = false;
+      if (viaPointer && input.value) event.preventDefault();
+      viaPointer = false;
     });
     input.addEventListener("keydown", () => {
-      focusing = false;
+      typed = true;
     });
   }
 

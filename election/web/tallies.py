@@ -217,22 +217,32 @@ def _entry_page(va, place, values, errors, status=200, message=None):
     return page("tally_entry.html", status, **context)
 
 
+def _drafts() -> dict[str, dict[str, str]]:
+    drafts = session.get(DRAFT)
+    return dict(drafts) if isinstance(drafts, dict) else {}
+
+
 def _draft(va_code: str, contest_code: str) -> dict[str, str] | None:
     """The figures this user sent to review for this voting area and contest, if any."""
-    draft = session.get(DRAFT)
-    if draft and draft.get("va") == va_code and draft.get("contest") == contest_code:
-        return dict(draft["values"])
-    return None
+    values = _drafts().get(f"{va_code}/{contest_code}")
+    return dict(values) if isinstance(values, dict) else None
 
 
-def _keep_draft(va_code: str, contest_code: str, values: dict[str, str]) -> bool:
-    """Keep the reviewed figures in the session; False when they would not fit a cookie."""
-    draft = {"va": va_code, "contest": contest_code, "values": values}
-    serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
-    if len(serializer.dumps({**session, DRAFT: draft})) > MAX_COOKIE:
+def _keep_draft(va_code: str, contest_code: str, values: dict[str, str] | None) -> bool:
+    """Keep (None: forget) the reviewed figures of one contest in the session, beside those of
+    the others; False when they would not fit a cookie."""
+    drafts = _drafts()
+    drafts.pop(f"{va_code}/{contest_code}", None)
+    if values is not None:
+        drafts[f"{va_code}/{contest_code}"] = values
+        serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
+        if len(serializer.dumps({**session, DRAFT: drafts})) > MAX_COOKIE:
+            _keep_draft(va_code, contest_code, None)
+            return False
+    if drafts:
+        session[DRAFT] = drafts
+    else:
         session.pop(DRAFT, None)
-        return False
-    session[DRAFT] = draft
     return True
 
 
@@ -329,10 +339,10 @@ def tally_submit(va_code: str, contest_code: str):
     except Conflict as exc:
         if "id" not in exc.details:
             raise
-        session.pop(DRAFT, None)
+        _keep_draft(va_code, contest_code, None)
         flash(ALREADY_ENTERED)
         return redirect(url_for("web.tally_record", record_id=exc.details["id"]), 303)
-    session.pop(DRAFT, None)
+    _keep_draft(va_code, contest_code, None)
     flash(f"Đã nộp biên bản, lưu thành phiên bản {receipt.version}.")
     return redirect(url_for("web.tally_record", record_id=receipt.id), 303)
 

@@ -7,6 +7,7 @@ Figures from tests/factories.py: voting area T1A-1 has 1.000 voters in QH and HD
 
 from __future__ import annotations
 
+import random
 import re
 
 from sqlalchemy import select
@@ -207,3 +208,31 @@ def test_turnout_reports_every_contest_in_one_form_and_shows_what_was_reported(a
     bad = _turnout(client, time="11:00", **{"voters_voted.QH": "năm trăm"})
     assert bad.status_code == 400
     assert "Chỉ nhập chữ số" in _text(bad)
+
+
+def test_each_contest_keeps_its_own_figures_between_review_and_submit(client, logins):
+    _login(client, "officer")
+    _post_review(client)
+    tinh = {name.replace("QH1-", "TP1-"): value for name, value in VALID.items()}
+    _post_review(client, {**tinh, "votes.TP1-2": "601"}, contest="HDND_TINH")
+    assert 'name="votes.QH1-2" value="600"' in _text(client.get("/tally/T1A-1/QH"))
+    assert 'name="votes.TP1-2" value="601"' in _text(client.get("/tally/T1A-1/HDND_TINH"))
+    assert client.get("/tally/T1A-1/QH/review").status_code == 200
+    assert client.get("/tally/T1A-1/HDND_TINH/review").status_code == 200
+
+
+def test_figures_too_long_for_a_cookie_are_reviewed_at_once_instead(app, client, logins):
+    _login(client, "officer")
+    # 2.000 characters drawn from 20.000 (Han script, pasted by mistake) do not compress:
+    # above a cookie's 4 KB, where Vietnamese text of that length fits (about 2 KB).
+    pick = random.Random(20)
+    comment = "".join(chr(pick.randrange(0x4E00, 0x9FA5)) for _ in range(2000))
+    response = _post_review(client, {**VALID, "comment": comment})
+    page = _text(response)
+    # Shown as the answer to the post: the review page, its figures in the form, none kept.
+    assert response.status_code == 200
+    assert "<h1>Xem lại biên bản — Đại biểu Quốc hội khóa XV</h1>" in page
+    assert 'formaction="/tally/T1A-1/QH">Quay lại sửa số liệu</button>' in page
+    assert client.get("/tally/T1A-1/QH/review").status_code == 302
+    assert client.post("/tally/T1A-1/QH/submit", data=_hidden(page)).status_code == 303
+    assert _stored(app).comment == comment

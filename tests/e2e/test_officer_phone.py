@@ -202,3 +202,22 @@ def test_the_board_reads_a_partly_reported_ward_on_a_phone(browsing, server):
     frame.evaluate("(frame) => { frame.scrollLeft = 0; }")
     _fits(page)
     browsing.shoot(page, "results-ward-phone")
+
+
+def test_a_focused_count_is_selected_once_and_then_edited_where_clicked(browsing):
+    # Nothing is sent: T1A-1's HĐND quận, huyện entry form (roll 993) only.
+    page = browsing.open("officer")
+    page.goto("/tally/T1A-1/HDND_HUYEN")
+    roll = _field(page, "voters_on_roll")
+    selection = "(input) => [input.selectionStart, input.selectionEnd]"
+    roll.click()
+    assert roll.evaluate(selection) == [0, 3]
+    page.keyboard.type("1000")
+    page.keyboard.press("Tab")
+    expect(roll).to_have_value("1.000")
+    page.keyboard.press("Shift+Tab")  # by keyboard too: the whole figure, ready to replace
+    assert roll.evaluate(selection) == [0, 5]
+    # A click inside the field that already has the focus puts the caret there.
+    roll.click(position={"x": 5, "y": 5})
+    start, end = roll.evaluate(selection)
+    assert start == end

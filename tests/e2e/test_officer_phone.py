@@ -118,6 +118,7 @@ def test_an_officer_enters_corrects_submits_and_back_shows_the_receipt(browsing,
     box = receipt.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     _fits(page)
+    browsing.shoot(page, "tally-receipt-phone")
 
     # Back: the review page is asked for again and leads to the receipt, not to the
     # browser's question about sending the form again.
@@ -170,6 +171,7 @@ def test_the_turnout_page_reports_every_contest_in_one_step_on_a_phone(browsing)
         "Danh sách: 1.000 cử tri · chưa báo cáo"
     )
     _fits(page)
+    browsing.shoot(page, "turnout-report-phone")
 
 
 def test_the_board_reads_a_partly_reported_ward_on_a_phone(browsing, server):

@@ -213,6 +213,9 @@
       if (!row) continue;
       applyFigures(row, child.figures);
       applyStatus(row, child);
+      // Returned records still counted here are marked on their row (board.css).
+      const returned = Boolean(child.figures.returned?.value) && !row.classList.contains("row-missing");
+      row.classList.toggle("row-returned", returned);
     }
     applyMissing(data.children);
     const unknown = applyCandidates(data.candidates, false);

@@ -176,25 +176,63 @@
     return found;
   }
 
-  // keep: add to the server's messages (on load) instead of replacing them (while typing).
+  // What is wrong with one field's own value: said under each such field.
+  const PER_FIELD = new Set([NOT_A_NUMBER, TOO_BIG, REQUIRED, KEPT_PARTIAL]);
+
+  // Each message once (a rule names several fields): under the lowest of its fields on the
+  // form, as the server places it (web/tallies.py placed); the rule's other fields are marked
+  // and described by that message. keep: add to the server's messages (on load) instead of
+  // replacing them (while typing).
   function show(form, found, keep = false) {
-    for (const box of form.querySelectorAll(".msgs[data-for]")) {
+    const boxes = Array.from(form.querySelectorAll(".msgs[data-for]"));
+    const byId = new Map(boxes.map((box) => [box.id, box]));
+    const where = new Map(); // message → the boxes of its fields
+    const put = (message, box) => {
+      if (!where.has(message)) where.set(message, []);
+      if (!where.get(message).includes(box)) where.get(message).push(box);
+    };
+    for (const box of boxes) {
       const shown = keep ? Array.from(box.children, (p) => p.textContent) : [];
-      const messages = [...shown, ...(found.get(box.dataset.for) || []).filter((m) => !shown.includes(m))];
+      for (const message of [...shown, ...(found.get(box.dataset.for) || [])]) {
+        put(PER_FIELD.has(message) ? `${box.id}\0${message}` : message, box);
+      }
+    }
+    if (keep) {
+      for (const box of boxes.filter((b) => byId.has(b.dataset.marked))) {
+        for (const p of byId.get(box.dataset.marked).children) {
+          if (!PER_FIELD.has(p.textContent)) put(p.textContent, box);
+        }
+      }
+    }
+    const text = new Map(boxes.map((box) => [box, []]));
+    const pointer = new Map();
+    for (const [message, list] of where) {
+      list.sort((a, b) => boxes.indexOf(a) - boxes.indexOf(b));
+      const last = list[list.length - 1];
+      text.get(last).push(message.split("\0").pop());
+      for (const box of list) if (box !== last && !pointer.has(box)) pointer.set(box, last);
+    }
+    for (const box of boxes) {
+      const messages = text.get(box);
+      const target = pointer.get(box);
       box.replaceChildren(
-        ...messages.map((text) => {
+        ...messages.map((message) => {
           const p = document.createElement("p");
           p.className = "field-error";
-          p.textContent = text;
+          p.textContent = message;
           return p;
         }),
       );
+      if (target) box.dataset.marked = target.id;
+      else delete box.dataset.marked;
+      const bad = messages.length > 0 || Boolean(target);
       const field = box.closest(".field");
-      if (field) field.classList.toggle("has-error", messages.length > 0);
-      const input = form.querySelector(`[aria-describedby~="${box.id}"]`);
+      if (field) field.classList.toggle("has-error", bad);
+      const input = form.querySelector(`[name="${CSS.escape(box.dataset.for)}"]`);
       if (input) {
-        if (messages.length) input.setAttribute("aria-invalid", "true");
+        if (bad) input.setAttribute("aria-invalid", "true");
         else input.removeAttribute("aria-invalid");
+        input.setAttribute("aria-describedby", target ? `${box.id} ${target.id}` : box.id);
       }
     }
   }
@@ -202,11 +240,53 @@
   // The outbox (outbox.js) checks a record it keeps on the device with the same rules.
   window.tallyChecks = Object.freeze({ check, show });
 
+  // A count field with a figure in it (the roll, prefilled) selects it on focus, so typing
+  // replaces it ("1214" over "1.214", never "12141.214"); the mouseup or tap that focused the
+  // field would put the caret back, so that one is held off.
+  function selectOnFocus(input) {
+    let typed = false;
+    let viaPointer = false; // this press is the one that gives the field the focus
+    input.addEventListener("mousedown", () => {
+      viaPointer = document.activeElement !== input;
+    });
+    input.addEventListener("focus", () => {
+      typed = false;
+      if (!input.value) return;
+      input.select();
+      // Some touch browsers put the caret back after the focus: select again once settled,
+      // unless the user has typed already.
+      requestAnimationFrame(() => {
+        if (!typed && document.activeElement === input) input.setSelectionRange(0, input.value.length);
+      });
+    });
+    input.addEventListener("mouseup", (event) => {
+      if (viaPointer && input.value) event.preventDefault();
+      viaPointer = false;
+    });
+    input.addEventListener("keydown", () => {
+      typed = true;
+    });
+  }
+
+  // Once left, a count reads as Vietnamese write it: 1180 → "1.180" (the server reads both).
+  function formatOnBlur(input) {
+    input.addEventListener("blur", () => {
+      const result = read(input);
+      if (result.value !== undefined && input.value !== fmt(result.value)) {
+        input.value = fmt(result.value);
+      }
+    });
+  }
+
   for (const form of document.querySelectorAll("form[data-tally]")) {
     // On load the live checks add to the server's messages (which may stop at a number it
     // could not read); once the user changes something they take over every field.
     form.addEventListener("input", () => show(form, findings(form)));
     show(form, findings(form), true);
+    for (const input of form.querySelectorAll("[data-count]")) {
+      selectOnFocus(input);
+      formatOnBlur(input);
+    }
   }
 
   // A second click on a sending form would only send the same thing again: the server stores

@@ -23,7 +23,7 @@ from election.http.reads import lag_tolerant
 from election.http.routes import Routes
 from election.schemas import results as out
 from election.services import results, scope
-from election.services.results import as_of, reporting
+from election.services.results import as_of, coverage, reporting
 from election.services.setup import structure
 from election.services.tallies import keying
 from election.web import forms_pages
@@ -32,6 +32,7 @@ from election.web.filters import STATUS_NAMES
 routes = Routes()
 
 NOT_REPORTED = "Chưa có biên bản"
+NOT_YET = "chưa có"
 NO_UPDATE = "Chưa có biên bản nào được gửi"
 # An area spanning more units than this links to the units instead of listing every candidate
 # (a city's commune councils have thousands), and above MAX_UNIT_LINKS to the units list.
@@ -67,11 +68,32 @@ def share_cell(value: Decimal | None) -> dict:
     return {"value": out.pct(value), "text": fmt_pct(value), "bar": bar_width(value)}
 
 
-def figures(result, shares, verified: int, level: str = "") -> dict[str, dict]:
-    """A result's figures: raw ``value`` (and ``max``) and the vi-VN ``text`` shown."""
+def roll_text(result, roll: int | None) -> str:
+    """Voters on the roll of the reported voting areas, and of them all while some are out:
+    "1.234 (của 3/4 khu vực đã báo cáo; cả danh sách 2.000)"."""
+    reported, total = result.voting_areas_reported, result.voting_areas_total
+    text = fmt_int(result.voters_on_roll)
+    if roll is None or reported >= total:
+        return text
+    return (
+        f"{text} (của {fmt_int(reported)}/{fmt_int(total)} khu vực đã báo cáo; "
+        f"cả danh sách {fmt_int(roll)})"
+    )
+
+
+def returned_cell(returned: int) -> dict:
+    return {"value": returned, "text": f"{fmt_int(returned)} bị trả lại" if returned else ""}
+
+
+def figures(
+    result, shares, verified: int, level: str = "", roll: int | None = None, returned: int = 0
+) -> dict[str, dict]:
+    """A result's figures: raw ``value`` (and ``max``) and the vi-VN ``text`` shown. ``roll``
+    is the full roll of the voting areas the result will cover; ``returned`` the counted
+    records sent back to their teams."""
     total = result.voting_areas_total
     shown = {
-        "voters_on_roll": count_cell(result.voters_on_roll),
+        "voters_on_roll": {**count_cell(result.voters_on_roll), "text": roll_text(result, roll)},
         "voters_voted": count_cell(result.voters_voted),
         "turnout_pct": share_cell(shares.turnout_pct),
         "ballots_issued": count_cell(result.ballots_issued),
@@ -80,14 +102,21 @@ def figures(result, shares, verified: int, level: str = "") -> dict[str, dict]:
         "valid_pct": share_cell(shares.valid_pct),
         "ballots_invalid": count_cell(result.ballots_invalid),
         "invalid_pct": share_cell(shares.invalid_pct),
+        "returned": returned_cell(returned),
         **{
             name: {"value": n, "max": total, "text": f"{fmt_int(n)}/{fmt_int(total)}"}
             for name, n in (("reported", result.voting_areas_reported), ("verified", verified))
         },
     }
     if level == "voting_area" and not result.voting_areas_reported:
-        # A voting area without a record has no figures yet: zeros would read as counts.
-        shown = {k: {**v, "text": "—"} if "max" not in v else v for k, v in shown.items()}
+        # A voting area without a record has its roll and nothing else yet: zeros would read
+        # as counts.
+        shown = {k: {**v, "text": NOT_YET} if "max" not in v else v for k, v in shown.items()}
+        shown["voters_on_roll"] = {
+            "value": roll,
+            "text": fmt_int(roll) if roll is not None else "—",
+        }
+        shown["returned"] = returned_cell(0)
     return shown
 
 
@@ -179,7 +208,7 @@ def _crumbs(area, contest: str) -> list[dict]:
     ]
 
 
-def _child(row, contest: str) -> dict:
+def _child(row, contest: str, roll: int | None, returned: int) -> dict:
     return {
         "code": row.code,
         "name": row.name,
@@ -190,7 +219,7 @@ def _child(row, contest: str) -> dict:
         "record_href": url_for("web.tally_record", record_id=row.record_id)
         if row.record_id
         else None,
-        "figures": figures(row.result, row.shares, row.verified, row.level),
+        "figures": figures(row.result, row.shares, row.verified, row.level, roll, returned),
     }
 
 
@@ -207,14 +236,43 @@ def _candidates(own) -> list[dict]:
     ]
 
 
-def _area_data(own, rows, contest: str) -> dict:
-    """An area's JSON: the API shape plus the vi-VN texts and the drill-down rows."""
+def _area_data(own, rows, contest: str, held=None, past: bool = False) -> dict:
+    """An area's JSON: the API shape plus the vi-VN texts and the drill-down rows. ``held``:
+    a voting area's own contest (its roll), for a voting area's page. ``past``: figures as of
+    a moment, when which records stood returned is not known (no returned marks)."""
     units = own.unit_codes or list(dict.fromkeys(c.unit for c in own.candidates))
+    db = get_session()
+    areas = [own.code, *(r.code for r in rows if r.level != "voting_area")]
+    covered = coverage.of_areas(db, contest, 1, areas) if own.level != "voting_area" else {}
+    va_rolls = (
+        coverage.voting_area_rolls(db, contest, own.code)
+        if rows and rows[0].level == "voting_area"
+        else {}
+    )
+
+    def roll_of(code: str) -> int | None:
+        return covered[code].roll if code in covered else va_rolls.get(code)
+
+    def returned_of(row) -> int:
+        if past:
+            return 0
+        return covered[row.code].returned if row.code in covered else int(row.status == "returned")
+
+    own_roll = held.voters_on_roll if held is not None else roll_of(own.code)
+    own_returned = (
+        0
+        if past
+        else int(held.tally is not None and held.tally.status == "returned")
+        if held is not None
+        else covered[own.code].returned
+        if own.code in covered
+        else 0
+    )
     return {
         **out.area_result(own),
-        "figures": figures(own.result, own.shares, own.verified, own.level),
+        "figures": figures(own.result, own.shares, own.verified, own.level, own_roll, own_returned),
         "updated_text": updated_text(own.updated_at),
-        "children": [_child(r, contest) for r in rows],
+        "children": [_child(r, contest, roll_of(r.code), returned_of(r)) for r in rows],
         "units": units,
         "candidates": _candidates(own) if len(units) <= MAX_UNITS_LISTED else [],
     }
@@ -278,7 +336,9 @@ def _area_page(code: str | None):
     moment = chosen_moment()
     if moment is not None:
         context = _as_it_stood(context, contest, moment.seq)
-    data = _area_data(context["own"], context["rows"], contest)
+    data = _area_data(
+        context["own"], context["rows"], contest, context.get("held"), past=moment is not None
+    )
     units = {u.code: u for c, us in contests if c.code == contest for u, _ in us}
     groups = [(units[k], list(cs)) for k, cs in groupby(data["candidates"], lambda c: c["unit"])]
     listed = len(data["units"]) <= MAX_UNITS_LISTED
@@ -315,7 +375,7 @@ def results_area_json(code: str):
     """The area page's figures as JSON, for live updates (same access as the page)."""
     contest = _chosen(_contests())
     context = _area_context(code, contest)
-    return no_store(_area_data(context["own"], context["rows"], contest))
+    return no_store(_area_data(context["own"], context["rows"], contest, context.get("held")))
 
 
 @routes.get("/results/units")

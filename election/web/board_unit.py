@@ -20,7 +20,7 @@ from election.http.routes import Routes
 from election.schemas import results as out
 from election.services import results
 from election.services.certification import read as certification
-from election.services.results import as_of, rounds, triage
+from election.services.results import as_of, coverage, rounds, triage
 from election.web import forms_pages
 from election.web.board import (
     chosen_moment,
@@ -60,8 +60,15 @@ def _flags(outcome) -> list[dict]:
     return [{"kind": "alert", "text": text} for text in alerts]
 
 
-def _round_data(r) -> dict:
+def _round_data(r, view, past: bool = False) -> dict:
+    """One round of a unit for the page and its JSON; ``view`` the unit's (its roll).
+    ``past``: the round as of a moment, when which records stood returned is not known."""
     result, outcome = r.result, r.outcome
+    db = get_session()
+    roll = coverage.unit_roll(db, view.contest.id, view.unit.id)
+    returned = (
+        0 if past else coverage.returned_in_unit(db, view.contest.id, r.round_no, view.unit.id)
+    )
     # Before any record the law's conclusions (void: 0 of 0 voted) mean nothing yet.
     started = result.voting_areas_reported > 0
     concluded = r.complete
@@ -70,7 +77,9 @@ def _round_data(r) -> dict:
         "round_name": ROUND_NAMES.get(r.kind, r.kind),
         "seats": r.seats,
         "complete": concluded,
-        "figures": figures(result, compute_shares(result), r.verified),
+        "figures": figures(
+            result, compute_shares(result), r.verified, roll=roll, returned=returned
+        ),
         "updated_text": updated_text(r.updated_at),
         "updated_at": iso_utc(r.updated_at) if r.updated_at else None,
         "flags": _flags(outcome) if started else [{"kind": "info", "text": NO_RESULT}],
@@ -121,7 +130,7 @@ def _unit_page(code: str, status: int = 200, error: DomainError | None = None):
         view = results.unit_result(get_session(), g.user, code)
     else:
         view = as_of.unit_result(get_session(), g.user, code, moment.seq)
-    data = [_round_data(r) for r in view.rounds]
+    data = [_round_data(r, view, past=moment is not None) for r in view.rounds]
     course = view.course
     return render_template(
         "board_unit.html",
@@ -172,5 +181,5 @@ def results_unit_open_round(code: str):
 def results_unit_json(code: str):
     """The unit page's figures as JSON, for live updates (same access as the page)."""
     view = results.unit_result(get_session(), g.user, code)
-    current = _round_data(view.current)
+    current = _round_data(view.current, view)
     return no_store({**out.unit_result(view), "current": current, "rounds_count": len(view.rounds)})

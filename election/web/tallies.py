@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 
 from election.domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleBroken
 from election.domain.numbers import fmt_int
@@ -32,6 +32,13 @@ REQUIRED = "Hãy nhập số (không có thì ghi 0)"
 KEPT_PARTIAL = "Hãy nhập đủ các dòng phân loại, hoặc để trống cả bảng"
 MAX_TEXT = 2000
 TOO_LONG = "Tối đa 2.000 ký tự"
+# What is wrong with one field's own value, said under each such field.
+PER_FIELD = frozenset((NOT_A_NUMBER, REQUIRED, KEPT_PARTIAL, COUNT_MESSAGE, TOO_LONG))
+ALREADY_ENTERED = "Khu vực bỏ phiếu đã có biên bản cho cấp bầu cử này; nếu cần, hãy sửa biên bản."
+# The figures between review and submit live in the signed session cookie, so the review page
+# is a GET (Back after submit asks nothing); browsers drop cookies above 4 KB.
+DRAFT = "tally_draft"
+MAX_COOKIE = 3800
 
 
 def _place(va_code: str, contest_code: str):
@@ -43,6 +50,21 @@ def _place(va_code: str, contest_code: str):
     raise NotFound(f"Khu vực bỏ phiếu «{va_code}» không bầu cấp bầu cử «{contest_code}»")
 
 
+def read_count(raw: str) -> tuple[int | None, str | None]:
+    """A count as typed ("1.480", "1480", "1 480"): (the number, or None with why; an empty
+    field is (None, None))."""
+    text = raw.replace(" ", "").replace("\u00a0", "")
+    digits = text.replace(".", "")
+    if not text:
+        return None, None
+    if not COUNT_TEXT.fullmatch(text):
+        return None, NOT_A_NUMBER
+    # Past seven digits it is above MAX_COUNT; int() is never asked to read thousands of them.
+    if len(digits.lstrip("0")) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+        return None, COUNT_MESSAGE
+    return int(digits), None
+
+
 def parse_record(form, candidates, seats: int) -> tuple[dict | None, dict, dict]:
     """A posted record: (the data for the services or None, the raw values, field errors)."""
     values: dict[str, str] = {}
@@ -50,19 +72,10 @@ def parse_record(form, candidates, seats: int) -> tuple[dict | None, dict, dict]
 
     def count(name: str, required: bool = True) -> int | None:
         values[name] = raw = form.get(name, "").strip()
-        text = raw.replace(" ", "").replace("\u00a0", "")
-        problem = None
-        if not text:
-            problem = REQUIRED if required else None
-        elif not COUNT_TEXT.fullmatch(text):
-            problem = NOT_A_NUMBER
-        elif int(text.replace(".", "")) > MAX_COUNT:
-            problem = COUNT_MESSAGE
-        else:
-            return int(text.replace(".", ""))
-        if problem:
-            errors[name] = [problem]
-        return None
+        number, problem = read_count(raw)
+        if number is None and (problem or required):
+            errors[name] = [problem or REQUIRED]
+        return number
 
     data: dict = {name: count(name) for name in tallies.FIGURES}
     data["votes"] = {c.code: count(f"votes.{c.code}") for c in candidates}
@@ -99,14 +112,71 @@ def _by_field(problems: list[dict]) -> dict[str, list[str]]:
     return errors
 
 
-def _summary(errors: dict[str, list[str]]) -> list[tuple[str | None, str]]:
-    """Each message once, with the form field it points to when there is one."""
-    first: dict[str, str] = {}
+def _form_rank(name: str) -> tuple[int, float]:
+    """Where a field (or a group's message box) comes on the entry form, top to bottom."""
+    head, _, tail = name.partition(".")
+    if name in tallies.FIGURES:
+        return (0, tallies.FIGURES.index(name))
+    if head == "votes":
+        return (1, 1 if not tail else 0)
+    if head == "names_kept":
+        return (2, int(tail) if tail.isdigit() else 1000)
+    if name in tallies.COMPLAINTS:
+        return (3, tallies.COMPLAINTS.index(name))
+    return (4, ("comment", "reason").index(name) if name in ("comment", "reason") else 2)
+
+
+def _rules(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each message with the fields it concerns; a message about one field's own value (empty,
+    not a number) stays that field's even where another field has the same words."""
+    fields_of: dict[str, list[str]] = {}
     for name, messages in errors.items():
         for message in messages:
-            first.setdefault(message, name)
+            key = f"{name}\0{message}" if message in PER_FIELD else message
+            fields_of.setdefault(key, []).append(name)
+    return fields_of
+
+
+def placed(errors: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Each rule's message once, under the lowest of its fields on the form; the rule's other
+    fields are marked and point to it: (messages by field, field → the field showing it)."""
+    shown: dict[str, list[str]] = {}
+    marked: dict[str, str] = {}
+    for key, names in _rules(errors).items():
+        message = key.rpartition("\0")[2]
+        last = max(names, key=_form_rank)
+        shown.setdefault(last, []).append(message)
+        for name in names:
+            if name != last:
+                marked.setdefault(name, last)
+    return shown, marked
+
+
+def _field_label(name: str, candidates) -> str | None:
+    head, _, tail = name.partition(".")
+    if name in LABELS:
+        return LABELS[name]
+    if head == "votes" and tail:
+        found = [c.full_name for c in candidates if c.code == tail]
+        return f"Số phiếu bầu cho {found[0]}" if found else None
+    if head == "names_kept" and tail.isdigit():
+        return KEPT_LABEL.format(tail)
+    return {**COMPLAINT_LABELS, "comment": "Ghi chú", "reason": "Lý do sửa"}.get(name)
+
+
+def _summary(errors: dict[str, list[str]], candidates=()) -> list[tuple[str | None, str]]:
+    """Each message once, with the form field it points to when there is one; a message of
+    one field starts with that field's name unless it already says it."""
     known = ("votes", "names_kept", "comment", "reason", *tallies.FIGURES, *tallies.COMPLAINTS)
-    return [(name if name.split(".")[0] in known else None, m) for m, name in first.items()]
+    out: list[tuple[str | None, str]] = []
+    for key, names in _rules(errors).items():
+        message = key.rpartition("\0")[2]
+        first = names[0]
+        label = _field_label(first, candidates) if len(names) == 1 else None
+        if label and not message.startswith(label):
+            message = f"{label}: {message[:1].lower()}{message[1:]}"
+        out.append((first if first.split(".")[0] in known else None, message))
+    return out
 
 
 def _key(data: dict) -> Key | None:
@@ -124,14 +194,48 @@ def int_field(name: str) -> int:
 
 
 def page(template: str, status: int = 200, **context):
+    """A tally page: each field's messages placed once (``placed``), the summary beside them."""
     names = {"labels": LABELS, "complaint_labels": COMPLAINT_LABELS, "kept_label": KEPT_LABEL}
-    errors = context.setdefault("errors", {})
-    return render_template(template, **names, summary=_summary(errors), **context), status
+    place = context.get("place")
+    view = context.get("view")
+    candidates = place.candidates if place else view.candidates if view else ()
+    summary = _summary(context.get("errors") or {}, candidates)
+    context["errors"], marked = placed(context.get("errors") or {})
+    return render_template(template, **names, summary=summary, marked=marked, **context), status
 
 
 def _entry_page(va, place, values, errors, status=200, message=None):
     context = {"va": va, "place": place, "values": values, "errors": errors, "message": message}
     return page("tally_entry.html", status, **context)
+
+
+def _drafts() -> dict[str, dict[str, str]]:
+    drafts = session.get(DRAFT)
+    return dict(drafts) if isinstance(drafts, dict) else {}
+
+
+def _draft(va_code: str, contest_code: str) -> dict[str, str] | None:
+    """The figures this user sent to review for this voting area and contest, if any."""
+    values = _drafts().get(f"{va_code}/{contest_code}")
+    return dict(values) if isinstance(values, dict) else None
+
+
+def _keep_draft(va_code: str, contest_code: str, values: dict[str, str] | None) -> bool:
+    """Keep (None: forget) the reviewed figures of one contest in the session, beside those of
+    the others; False when they would not fit a cookie."""
+    drafts = _drafts()
+    drafts.pop(f"{va_code}/{contest_code}", None)
+    if values is not None:
+        drafts[f"{va_code}/{contest_code}"] = values
+        serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
+        if len(serializer.dumps({**session, DRAFT: drafts})) > MAX_COOKIE:
+            _keep_draft(va_code, contest_code, None)
+            return False
+    if drafts:
+        session[DRAFT] = drafts
+    else:
+        session.pop(DRAFT, None)
+    return True
 
 
 @routes.route("/tally/<va_code>/<contest_code>", methods=["GET", "POST"])
@@ -142,41 +246,77 @@ def tally_entry(va_code: str, contest_code: str):
     if request.method == "POST":
         _, values, _ = parse_record(request.form, place.candidates, place.seats)
     elif place.tally is not None:
-        flash("Khu vực bỏ phiếu đã có biên bản cho cấp bầu cử này; nếu cần, hãy sửa biên bản.")
+        flash(ALREADY_ENTERED)
         return redirect(url_for("web.tally_record", record_id=place.tally.id))
+    elif (draft := _draft(va_code, contest_code)) is not None:
+        values = draft
     else:
         roll = place.voters_on_roll
         values = {"voters_on_roll": fmt_int(roll)} if roll is not None else {}
     return _entry_page(va, place, values, {})
 
 
-@routes.post("/tally/<va_code>/<contest_code>/review")
-@login_required("officer")
-def tally_review(va_code: str, contest_code: str):
-    """Check the figures as submit would; show the record as it will be stored."""
-    va, place = _place(va_code, contest_code)
-    data, values, errors = parse_record(request.form, place.candidates, place.seats)
-    if errors:
-        return _entry_page(va, place, values, errors, 400)
+def _review_page(va, place, data: dict, kept: bool = True):
+    """The record as it will be stored, or the entry page when a rule now refuses it."""
     entry = tallies.TallyInput.from_data(data)
-    problems, warnings = tallies.preview(get_session(), g.user, va_code, contest_code, entry)
+    problems, warnings = tallies.preview(get_session(), g.user, va.code, place.contest.code, entry)
+    hidden = _form_values(data, data["votes"], data["names_kept"], data["comment"])
     if problems:
-        return _entry_page(va, place, values, _by_field(problems), 422)
+        return _entry_page(va, place, hidden, _by_field(problems), 422)
     return page(
         "tally_review.html",
         va=va,
         place=place,
         data=data,
-        hidden=_form_values(data, data["votes"], data["names_kept"], data["comment"]),
+        hidden=hidden,
         warnings=warnings,
+        kept=kept,
         key=secrets.token_urlsafe(24),
     )
+
+
+@routes.route("/tally/<va_code>/<contest_code>/review", methods=["GET", "POST"])
+@login_required("officer")
+def tally_review(va_code: str, contest_code: str):
+    """POST: check the figures as submit would, keep them, 303 to the GET review page, which
+    shows the record as it will be stored (post/redirect/get: Back never re-posts)."""
+    va, place = _place(va_code, contest_code)
+    if request.method == "GET":
+        if place.tally is not None:
+            flash(ALREADY_ENTERED)
+            return redirect(url_for("web.tally_record", record_id=place.tally.id), 303)
+        draft = _draft(va_code, contest_code)
+        if draft is None:
+            return redirect(url_for("web.tally_entry", va_code=va_code, contest_code=contest_code))
+        data, values, errors = parse_record(draft, place.candidates, place.seats)
+        if data is None:
+            return _entry_page(va, place, values, errors, 400)
+        return _no_store(_review_page(va, place, data))
+    data, values, errors = parse_record(request.form, place.candidates, place.seats)
+    if errors:
+        return _entry_page(va, place, values, errors, 400)
+    entry = tallies.TallyInput.from_data(data)
+    problems, _warnings = tallies.preview(get_session(), g.user, va_code, contest_code, entry)
+    if problems:
+        return _entry_page(va, place, values, _by_field(problems), 422)
+    hidden = _form_values(data, data["votes"], data["names_kept"], data["comment"])
+    if not _keep_draft(va_code, contest_code, hidden):
+        return _no_store(
+            _review_page(va, place, data, kept=False)
+        )  # too long for a cookie: shown at once
+    return redirect(url_for("web.tally_review", va_code=va_code, contest_code=contest_code), 303)
+
+
+def _no_store(response):
+    """A page the browser must ask for again (after Back too), never keep in a cache."""
+    body, status = response
+    return body, status, {"Cache-Control": "no-store"}
 
 
 @routes.post("/tally/<va_code>/<contest_code>/submit")
 @login_required("officer")
 def tally_submit(va_code: str, contest_code: str):
-    """Store the reviewed record once (the review page's key), then show its receipt."""
+    """Store the reviewed record once (the review page's key), then 303 to its receipt."""
     va, place = _place(va_code, contest_code)
     data, values, errors = parse_record(request.form, place.candidates, place.seats)
     if errors:
@@ -191,10 +331,12 @@ def tally_submit(va_code: str, contest_code: str):
     except Conflict as exc:
         if "id" not in exc.details:
             raise
-        flash("Khu vực bỏ phiếu đã có biên bản cho cấp bầu cử này; nếu cần, hãy sửa biên bản.")
-        return redirect(url_for("web.tally_record", record_id=exc.details["id"]))
+        _keep_draft(va_code, contest_code, None)
+        flash(ALREADY_ENTERED)
+        return redirect(url_for("web.tally_record", record_id=exc.details["id"]), 303)
+    _keep_draft(va_code, contest_code, None)
     flash(f"Đã nộp biên bản, lưu thành phiên bản {receipt.version}.")
-    return redirect(url_for("web.tally_record", record_id=receipt.id))
+    return redirect(url_for("web.tally_record", record_id=receipt.id), 303)
 
 
 def offers_for(view) -> dict[str, bool]:
@@ -275,4 +417,4 @@ def tally_correct(record_id: int):
     except DomainError as exc:
         return record_page(record_id, status_of(exc), exc.message, values, exc.errors, "correct")
     flash(f"Đã lưu bản sửa thành phiên bản {receipt.version}.")
-    return redirect(url_for("web.tally_record", record_id=record_id))
+    return redirect(url_for("web.tally_record", record_id=record_id), 303)

@@ -30,9 +30,10 @@ from election.models import (
     TurnoutReport,
     UnitRound,
 )
-from tests.api.conftest import tally_body
+from tests.api.conftest import PASSWORD, tally_body
 from tests.api.test_tallies_api import QH
 from tests.api.test_web_board import _login
+from tests.api.test_web_tallies import VALID
 
 COUNTED = (AuditEvent, TallyRecord, TallyVersion, TallyVote, TurnoutReport, UnitRound)
 COUNTED += (IdempotencyKey, Evidence, TallyEvidence, TallyKeying)
@@ -1044,6 +1045,84 @@ def test_hostile_uploads_on_the_setup_page_get_4xx_and_keep_nothing(app, client,
                 problems.append(f"{case.id}: rows written: {before} -> {counts()}")
     assert not problems, "\n".join(problems)
     assert list(Path(app.config["IMPORT_DIR"]).glob("*")) == []  # nothing kept on disk either
+
+
+# The officer's web forms (issue #20 item 4): hostile values in the fields of the review step
+# and of the turnout form get a 4xx page with a Vietnamese message, write nothing, and keep
+# no figures in the session for the review page.
+WEB_FIELD_VALUES = {
+    # '"880"' is a JSON string; in a form field 880 is a count like any other.
+    **{f"not-count-{k}": v.strip('"') for k, v in NOT_COUNTS.items() if k != "string"},
+    **{f"injection-{label}": text for label, text in INJECTIONS.items()},
+    "dotted-wrong": "1.00",
+    "comma": "1,000",
+    "leading-dot": ".900",
+    "over-max": "1.000.001",
+    "nbsp": "9\u00a000\u00a0000",
+}
+REVIEW = "/tally/T1A-1/QH/review"
+
+
+def _web_officer(client) -> str:
+    """Sign in as the officer through the login form; the CSRF token of its pages."""
+
+    def token(page: str) -> str:
+        html = client.get(page).get_data(as_text=True)
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+    form = {"username": "officer", "password": PASSWORD, "csrf_token": token("/login")}
+    assert client.post("/login", data=form).status_code == 302
+    return token("/")
+
+
+def _web_cases() -> list[tuple[str, str, dict[str, str], str]]:
+    """(id, path, form, the field the hostile value is in)."""
+    base = VALID  # a valid QH record of T1A-1 as typed in the form
+    cases = []
+    for label, value in WEB_FIELD_VALUES.items():
+        for name in ("voters_voted", "votes.QH1-2"):
+            cases.append((f"review-{name}-{label}", REVIEW, {**base, name: value}, name))
+        if value:  # an empty form is refused as a whole (test_web_officer_phone.py)
+            name = "voters_voted.QH"
+            form = {"time": "11:00", name: value}
+            cases.append((f"turnout-{label}", "/turnout/report", form, name))
+    for label, value in INJECTIONS.items():
+        form = {"time": value, "voters_voted.QH": "100"}
+        cases.append((f"turnout-time-{label}", "/turnout/report", form, "time"))
+    return cases
+
+
+WEB_CASES = _web_cases()
+
+
+def test_hostile_values_in_the_officers_web_forms_get_a_field_error_and_write_nothing(
+    app, client, with_record
+):
+    csrf = _web_officer(client)
+    problems = []
+    for case_id, path, form, name in WEB_CASES:
+        before = _counts(app)
+        response = client.post(path, data={**form, "csrf_token": csrf})
+        page = response.get_data(as_text=True)
+        if not 400 <= response.status_code < 500:
+            problems.append(f"{case_id}: {response.status_code}")
+        elif 'class="error-summary"' not in page or not re.search(
+            rf'name="{re.escape(name)}"[^>]*aria-invalid="true"', page
+        ):
+            problems.append(f"{case_id}: no message for the field {name}")
+        elif _counts(app) != before:
+            problems.append(f"{case_id}: rows written")
+        elif path.endswith("/review") and client.get(path).status_code != 302:
+            problems.append(f"{case_id}: figures kept for the review page")
+    assert len(WEB_CASES) > 80
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("trick", list(PATH_TRICKS))
+def test_path_tricks_on_the_review_page_get_4xx(client, with_record, trick):
+    _web_officer(client)
+    response = client.get(f"/tally/{PATH_TRICKS[trick]}/QH/review")
+    assert 400 <= response.status_code < 500, response.status_code
 
 
 # The reviewer's queue and the audit log on the pages (issue #20): hostile query values.

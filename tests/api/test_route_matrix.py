@@ -146,6 +146,9 @@ PAGES = [
     ("/results/unit/TP1.json", EVERYONE, ("officer", "ward_reviewer")),
     ("/tally/record/1", EVERYONE, OUT_OF_SCOPE_T1),
     ("/tally/T1A-1/QH", ("officer",), ()),
+    # The review page of a contest with nothing sent to review: back to its entry form.
+    ("/tally/T1A-1/HDND_TINH/review", ("officer",), ()),
+    ("/tally/T1A-2/QH/review", ("officer",), ("officer",)),
     ("/review", ("reviewer", "ward_reviewer", "board"), ()),
     # The queue's filters (issue #20): district T1 lies outside the ward reviewer's T2A.
     (
@@ -191,6 +194,7 @@ REDIRECTS = {
         for path in ("/results", "/results?code=HP02", "/results?contest=QH&_method=POST")
     ),
     ("officer", "/tally/T1A-1/QH"),
+    ("officer", "/tally/T1A-1/HDND_TINH/review"),
 }
 
 
@@ -236,6 +240,8 @@ def test_page_posts_refuse_other_roles(client, three):
             "/admin/service-accounts": ("admin",),
             "/tokens": ("officer", "reviewer", "ward_reviewer", "board", "admin"),
             "/tally/T1A-1/QH/submit": ("officer",),
+            "/tally/T1A-1/HDND_TINH/review": ("officer",),
+            "/turnout/report": ("officer",),
             "/tally/T1A-1/QH/send": ("officer",),
             "/tally/record/1/evidence/send": ("officer", "reviewer"),
             "/results/unit/QH1/rounds": ("board",),

@@ -104,7 +104,7 @@ def test_the_officer_reports_through_the_web_form_and_the_board_sees_it(client, 
         "/turnout/report",
         data={"csrf_token": token, "contest": "QH", "time": "11:00", "voters_voted": "1.000"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     bad = client.post(
         "/turnout/report",
         data={"csrf_token": token, "contest": "QH", "time": "14:00", "voters_voted": "mười"},

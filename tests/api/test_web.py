@@ -82,8 +82,8 @@ def test_the_officer_home_lists_the_contests_with_voters_in_vietnamese_format(cl
     _login(client, "officer")
     html = client.get("/").get_data(as_text=True)
     assert html.count("Chưa nhập") == 4
-    assert '<td class="num">1.000</td>' in html
-    assert '<td class="num">993</td>' in html
+    assert "<dt>Cử tri trong danh sách</dt><dd>1.000</dd>" in html
+    assert "<dt>Cử tri trong danh sách</dt><dd>993</dd>" in html
 
 
 def test_pages_need_a_signed_in_user(client, logins):

@@ -67,8 +67,13 @@ def _field(html: str, name: str) -> list[str]:
 def test_the_district_page_shows_its_figures_in_vietnamese_format(client, three):
     html = _page(client, "board", "/results/T1?contest=QH")
     assert "<h1>Kết quả bầu cử — Quận Một</h1>" in html
-    # The summary comes first, then one row per ward (T1A: 2/2 reported, T1B: 1/2).
-    assert _field(html, "voters_on_roll")[0] == "3.300"
+    # The summary comes first, then one row per ward (T1A: 2/2 reported, T1B: 1/2). The roll
+    # of the three reported voting areas is 1.000 + 1.100 + 1.200; all four add T1B-2's 1.300.
+    assert _field(html, "voters_on_roll") == [
+        "3.300 (của 3/4 khu vực đã báo cáo; cả danh sách 4.600)",
+        "2.100",
+        "1.200 (của 1/2 khu vực đã báo cáo; cả danh sách 2.500)",
+    ]
     assert _field(html, "voters_voted")[0] == "2.970"
     assert _field(html, "turnout_pct")[0] == "90,00%"
     assert _field(html, "ballots_valid")[0] == "2.912"
@@ -174,6 +179,7 @@ def test_the_area_json_shows_a_new_record_at_once(app, client, three):
         "valid_pct": "98,04%",
         "ballots_invalid": "81",
         "invalid_pct": "1,96%",
+        "returned": "",
         "reported": "4/4",
         "verified": "0/4",
     }
@@ -200,7 +206,10 @@ def test_the_ward_json_turns_a_missing_row_into_a_record_link(app, client, three
         "Chưa có biên bản",
         None,
     )
-    assert row["figures"]["voters_on_roll"]["text"] == "—"
+    # Without a record: its roll (1.300), and "chưa có" rather than zero votes.
+    assert row["figures"]["voters_on_roll"]["text"] == "1.300"
+    assert row["figures"]["voters_voted"]["text"] == "chưa có"
+    assert row["figures"]["turnout_pct"]["text"] == "chưa có"
     _submit(app, client, "T1B-2")
     row = client.get("/results/T1B.json?contest=QH").get_json()["children"][1]
     assert (row["status_text"], row["record_href"]) == ("Đã nộp", "/tally/record/4")

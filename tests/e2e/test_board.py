@@ -42,7 +42,8 @@ def test_the_city_overview_shows_a_new_record_within_5_seconds_and_drills_down(b
     t2 = page.locator('tr[data-code="T2"]')
     expect(t2.locator('[data-field="reported"]')).to_have_text("1/2")
     assert _row(page, "T2") == {
-        "voters_on_roll": "1.500",
+        # One of T2's two voting areas has reported: its roll, beside the whole roll.
+        "voters_on_roll": "1.500 (của 1/2 khu vực đã báo cáo; cả danh sách 2.900)",
         "voters_voted": "1.350",
         "turnout_pct": "90,00%",
         "ballots_issued": "1.350",

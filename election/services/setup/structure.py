@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from election.domain.contests import law_rank
 from election.domain.errors import NotFound
 from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
 from election.models.geography import Area, AreaLevel, VotingArea
@@ -93,9 +94,8 @@ def contests_with_units(session: Session) -> list[tuple[Contest, list[tuple[Unit
     by_contest: dict[int, list[tuple[Unit, int]]] = {}
     for u in units:
         by_contest.setdefault(u.contest_id, []).append((u, counts.get(u.id, 0)))
-    return [
-        (c, by_contest.get(c.id, [])) for c in session.scalars(select(Contest).order_by(Contest.id))
-    ]
+    contests = sorted(session.scalars(select(Contest)), key=lambda c: (law_rank(c.code), c.id))
+    return [(c, by_contest.get(c.id, [])) for c in contests]
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,7 @@ def voting_area_view(session: Session, code: str, user: User) -> VotingAreaView:
         .where(UnitVotingArea.voting_area_id == va.id)
         .order_by(Contest.id)
     ).all()
+    rows = sorted(rows, key=lambda row: law_rank(row[0].code))
     tallies = {
         (t.contest_id, t.round_no): t
         for t in session.scalars(select(TallyRecord).where(TallyRecord.voting_area_id == va.id))
@@ -201,7 +202,7 @@ def overview(session: Session) -> Overview:
         voting_areas=session.scalar(select(func.count(VotingArea.id))) or 0,
         units=session.scalar(select(func.count(Unit.id))) or 0,
         candidates=session.scalar(select(func.count(Candidate.id))) or 0,
-        voters={k: int(v or 0) for k, v in voters.items()},
+        voters={k: int(voters[k] or 0) for k in sorted(voters, key=law_rank)},
     )
 
 

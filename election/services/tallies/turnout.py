@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from election.db import begin_write
 from election.domain.clock import utcnow
+from election.domain.contests import law_rank
 from election.domain.errors import Forbidden, NotFound, RuleBroken
 from election.domain.numbers import fmt_int, percent
+from election.domain.problems import Problem
 from election.models.contests import Contest, Election
 from election.models.geography import Area, VotingArea
 from election.models.results import ResultTotal, TurnoutReport
@@ -34,28 +36,62 @@ def report(
     session: Session, user: User, voting_area_code: str, contest_code: str, slot: str, voted: int
 ) -> dict:
     """Record (or replace) a polling team's count of voters so far; audited."""
+    return report_all(session, user, voting_area_code, slot, {contest_code: voted}, "")[0]
+
+
+def report_all(
+    session: Session,
+    user: User,
+    voting_area_code: str,
+    slot: str,
+    voted: dict[str, int],
+    field_prefix: str = "voters_voted.",
+) -> list[dict]:
+    """Record (or replace) the counts of several contests at one report time, all or none,
+    each audited. A refused count is named ``field_prefix + contest`` (``voters_voted`` when
+    the prefix is empty)."""
     begin_write(session)
     scope.require_role(user, ("officer",), "báo cáo số cử tri đã bỏ phiếu")
     rate.check(session, user)
-    place = locate(session, voting_area_code, contest_code)
-    scope.require_inside(user, place.voting_area)
     slots = times(session)
     if slot not in slots:
         raise RuleBroken.single(
             "time_unknown", f"Mốc giờ báo cáo phải là một trong: {', '.join(slots)}", "time"
         )
-    roll = session.scalar(
+    places, problems = [], []
+    for contest_code, n in voted.items():
+        place = locate(session, voting_area_code, contest_code)
+        scope.require_inside(user, place.voting_area)
+        field = f"{field_prefix}{contest_code}" if field_prefix else "voters_voted"
+        found = _problem(session, place, slots, slot, n, field)
+        if found is not None:
+            problems.append(found)
+        places.append((place, n))
+    if problems:
+        raise RuleBroken(problems[0].message, problems)
+    done = [_store(session, user, place, slot, n) for place, n in places]
+    session.commit()
+    return done
+
+
+def _roll(session: Session, place) -> int | None:
+    return session.scalar(
         select(func.coalesce(VoterCount.roll_voters, VoterCount.setup_voters)).where(
             VoterCount.voting_area_id == place.voting_area.id,
             VoterCount.contest_id == place.contest.id,
         )
     )
+
+
+def _problem(session: Session, place, slots: list[str], slot: str, voted: int, field: str):
+    """Why a count cannot be reported at ``slot``: above the roll, or out of step in time."""
+    roll = _roll(session, place)
     if roll is not None and voted > roll:
-        raise RuleBroken.single(
+        return Problem(
             "voted_exceeds_roll",
             f"Số cử tri đã bỏ phiếu ({fmt_int(voted)}) không được lớn hơn tổng số cử tri "
             f"({fmt_int(roll)})",
-            "voters_voted",
+            field=field,
         )
     earlier = {
         s: n
@@ -72,12 +108,16 @@ def report(
             (slots.index(other) < position and n > voted)
             or (slots.index(other) > position and n < voted)
         ):
-            raise RuleBroken.single(
+            return Problem(
                 "turnout_decreasing",
                 f"Số cử tri đã bỏ phiếu lúc {slot} ({fmt_int(voted)}) không khớp với báo cáo lúc "
                 f"{other} ({fmt_int(n)}): số người đã bỏ phiếu không giảm theo thời gian",
-                "voters_voted",
+                field=field,
             )
+    return None
+
+
+def _store(session: Session, user: User, place, slot: str, voted: int) -> dict:
     row = session.get(TurnoutReport, (place.voting_area.id, place.contest.id, slot))
     before = None if row is None else {"voters_voted": row.voters_voted}
     if row is None:
@@ -98,7 +138,7 @@ def report(
         before,
         {"contest": place.contest.code, "time": slot, "voters_voted": voted},
     )
-    session.commit()
+    roll = _roll(session, place)
     return {
         "voting_area": place.voting_area.code,
         "contest": place.contest.code,
@@ -106,6 +146,18 @@ def report(
         "voters_voted": voted,
         "turnout_pct": _pct(percent(voted, roll) if roll else None),
     }
+
+
+def reported(session: Session, voting_area: VotingArea) -> dict[str, dict[str, int]]:
+    """What a voting area has reported so far: contest code → report time → voters."""
+    out: dict[str, dict[str, int]] = {}
+    for code, slot, n in session.execute(
+        select(Contest.code, TurnoutReport.slot, TurnoutReport.voters_voted)
+        .join(Contest, Contest.id == TurnoutReport.contest_id)
+        .where(TurnoutReport.voting_area_id == voting_area.id)
+    ):
+        out.setdefault(code, {})[slot] = n
+    return out
 
 
 def _pct(value: Decimal | None) -> str | None:
@@ -173,7 +225,7 @@ def progress(
             scope.voting_areas_below(reports, area.id)
         )
     }
-    contests = session.scalars(select(Contest.code).order_by(Contest.id)).all()
+    contests = sorted(session.scalars(select(Contest.code).order_by(Contest.id)), key=law_rank)
     rows = []
     for contest in contests:
         if contest not in totals:

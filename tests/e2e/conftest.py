@@ -9,6 +9,7 @@ One server and database serve the whole session, so each test writes only its ow
     board, live updates         T2A-1, T2A-2 QH reviewer              T1B-1 HDND_HUYEN
     offline entry               T1B-2 HDND_HUYEN, T2A-2 HDND_XA
     officer's phone             T1A-1 HDND_XA and its turnout at 11:00, T1A-2 HDND_HUYEN
+    audit log                   T1B-1 HDND_TINH
 """
 
 from __future__ import annotations

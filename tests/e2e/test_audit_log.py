@@ -1,7 +1,7 @@
 """The board reads the audit log newest first, in Vietnamese, and jumps to an event by its
 number and by a time (issue #20 item 6).
 
-T2A-1's HĐND thành phố record (unit TP2): roll 1.400, voted 1.260, invalid 25, valid 1.235.
+T1B-1's HĐND thành phố record (unit TP1): roll 1.200, voted 1.080, invalid 21, valid 1.059.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from election.domain.clock import in_vietnam
 from election.models import AuditEvent
 from tests.e2e.conftest import expect, qh_body, texts
 
-VOTES = {"TP2-1": 1235, "TP2-2": 617, "TP2-3": 411, "TP2-4": 7, "TP2-5": 0}
+VOTES = {"TP1-1": 1059, "TP1-2": 529, "TP1-3": 353, "TP1-4": 7, "TP1-5": 0}
 
 
 def _read(server, query):
@@ -33,7 +33,7 @@ def _seqs(page) -> list[int]:
 
 
 def test_the_board_reads_the_log_newest_first_and_jumps_by_number_and_time(browsing, server):
-    record = server.submit(qh_body("T2A-1", 1400, contest="HDND_TINH", votes=VOTES))["id"]
+    record = server.submit(qh_body("T1B-1", 1200, contest="HDND_TINH", votes=VOTES))["id"]
     page = browsing.open("board")
     page.goto("/audit")
     newest = _read(server, select(func.max(AuditEvent.seq)))
@@ -44,10 +44,10 @@ def test_the_board_reads_the_log_newest_first_and_jumps_by_number_and_time(brows
     )
     expect(submitted.locator('[data-label="Thao tác"]')).to_have_text("Nộp biên bản")
     expect(submitted.locator('[data-label="Đối tượng"]')).to_have_text(
-        "Biên bản T2A-1 · HĐND cấp tỉnh/thành phố"
+        "Biên bản T1B-1 · HĐND cấp tỉnh/thành phố"
     )
     expect(submitted.locator('[data-label="Sau"]')).to_contain_text(
-        "Số liệu: Tổng số cử tri 1.400 · Số cử tri đã tham gia bỏ phiếu 1.260 · "
+        "Số liệu: Tổng số cử tri 1.200 · Số cử tri đã tham gia bỏ phiếu 1.080 · "
     )
     # Every action in Vietnamese: no code such as tally.submit or turnout.report.
     assert not [a for a in texts(page.locator('[data-label="Thao tác"]')) if "." in a or "_" in a]

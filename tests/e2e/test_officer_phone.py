@@ -124,7 +124,9 @@ def test_an_officer_enters_corrects_submits_and_back_shows_the_receipt(browsing,
     # browser's question about sending the form again.
     page.go_back()
     page.wait_for_url(receipt_url)
-    expect(page.locator("h1")).to_contain_text("Biên bản kết quả kiểm phiếu số")
+    expect(page.locator("h1")).to_contain_text(
+        "Biên bản kết quả kiểm phiếu — Khu vực bỏ phiếu số 1 (T1A-1) · "
+    )
     expect(page.locator(".receipt .receipt-code")).to_have_text(RECEIPT_CODE)
 
     page.goto("/")

@@ -8,6 +8,7 @@ from flask import render_template, request
 
 from election.domain.clock import VIETNAM_TIME
 from election.domain.errors import InvalidInput, NotFound
+from election.domain.numbers import fmt_int
 from election.http.access import login_required
 from election.http.context import get_session
 from election.http.routes import Routes
@@ -97,7 +98,9 @@ def _audit_page(check=None):
     newest = listing.newest_seq(db)
     if message is None and where["seq"] is not None and where["seq"] > newest:
         status = 404
-        message = f"Chưa có sự kiện số {where['seq']}: sự kiện mới nhất là số {newest}"
+        message = (
+            f"Chưa có sự kiện số {fmt_int(where['seq'])}: sự kiện mới nhất là số {fmt_int(newest)}"
+        )
     if message is None and where["at"] is not None:
         target = listing.last_at(db, where["at"])
         if target is None:

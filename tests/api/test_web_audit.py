@@ -9,6 +9,7 @@ import re
 from sqlalchemy import func, select
 
 from election.domain.clock import VIETNAM_TIME, utcnow
+from election.domain.numbers import fmt_int
 from election.models import AuditEvent
 from election.services import tallies
 from election.services.audit import chain as audit
@@ -76,17 +77,24 @@ def test_the_audit_page_filters_by_action_and_by_voting_area(app, client, logins
 def test_newest_first_with_pages_older_and_newer(app, client, logins):
     _login(client, "admin")
     with app.extensions["election.sessions"]() as session:
-        for n in range(120):
-            audit.append(session, Actor(None, audit.SYSTEM), "login.failed", "user", f"u{n}")
+        failed = [
+            audit.Event(Actor(None, audit.SYSTEM), "login.failed", "user", f"u{n}")
+            for n in range(1000)
+        ]
+        audit.append_many(session, failed)
         session.commit()
     newest = _newest(app)
+    assert newest > 1000
     page = _text(client.get("/audit"))
     assert _seqs(page) == list(range(newest, newest - 100, -1))
-    assert f"100 sự kiện, mới nhất trước: từ số {newest} về số {newest - 99}" in page
+    # Numbers as written elsewhere: 1.012, not 1012.
+    assert f'<td data-label="Số" class="num">{fmt_int(newest)}</td>' in page
+    caption = f"100 sự kiện, mới nhất trước: từ số {fmt_int(newest)} về số {fmt_int(newest - 99)}"
+    assert caption in page
     assert f'href="/audit?before={newest - 99}" rel="next">Cũ hơn ›</a>' in page
     assert "Mới hơn" not in page
     older = _text(client.get(f"/audit?before={newest - 99}"))
-    assert _seqs(older) == list(range(newest - 100, 0, -1))[:100]
+    assert _seqs(older) == list(range(newest - 100, newest - 200, -1))
     assert f'href="/audit?after={newest - 100}" rel="prev">‹ Mới hơn</a>' in older
     back = _text(client.get(f"/audit?after={newest - 100}"))
     assert _seqs(back) == _seqs(page)

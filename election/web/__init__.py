@@ -17,6 +17,7 @@ from election.web import (
     token_pages,
     totp_pages,
     turnout_pages,
+    user_pages,
     views,
 )
 
@@ -37,6 +38,7 @@ PAGES = (
     public_pages,
     certification_pages,
     situation_pages,
+    user_pages,
 )
 
 

@@ -40,6 +40,16 @@ def _counts(app) -> tuple[int, int]:
         )
 
 
+def _refused(app, client, path: str, form: dict, status: int) -> str:
+    """Post ``form`` as the admin; the page answering ``status``, having written nothing."""
+    token = _admin(client)
+    before = _counts(app)
+    response = client.post(path, data={"csrf_token": token, **form})
+    assert response.status_code == status
+    assert _counts(app) == before
+    return response.get_data(as_text=True)
+
+
 def _field_errors(html: str) -> list[str]:
     return re.findall(r'<p class="field-error"[^>]*>([^<]+)</p>', html)
 
@@ -220,14 +230,9 @@ def test_a_created_user_sees_the_password_once_and_must_change_it(app, client, l
 def test_bad_input_for_a_new_user_is_a_4xx_naming_each_field(
     app, client, logins, form, status, errors
 ):
-    token = _admin(client)
-    before = _counts(app)
-    response = client.post("/admin/users", data={"csrf_token": token, **form})
-    assert response.status_code == status
-    html = response.get_data(as_text=True)
+    html = _refused(app, client, "/admin/users", form, status)
     assert _field_errors(html) == errors
     assert 'id="new-password"' not in html
-    assert _counts(app) == before
 
 
 def test_the_teams_of_a_ward_come_as_slips_downloaded_once(app, client, logins):
@@ -324,12 +329,7 @@ def test_a_bad_area_or_too_large_a_batch_is_refused_whole(
     app, client, logins, form, status, message
 ):
     app.config["USER_BATCH_LIMIT"] = 5
-    token = _admin(client)
-    before = _counts(app)
-    response = client.post("/admin/users/teams", data={"csrf_token": token, **form})
-    assert response.status_code == status
-    assert message in response.get_data(as_text=True)
-    assert _counts(app) == before
+    assert message in _refused(app, client, "/admin/users/teams", form, status)
 
 
 def test_a_reset_password_is_shown_once_and_ends_the_users_sessions(app, client, logins):
@@ -440,15 +440,10 @@ def test_a_scope_change_applies_at_once(app, client, logins):
     ],
 )
 def test_a_bad_scope_is_a_4xx_beside_its_field(app, client, logins, form, status, errors):
-    token = _admin(client)
-    before = _counts(app)
     user = _user_id(app, "reviewer")
-    response = client.post(f"/admin/users/{user}/scope", data={"csrf_token": token, **form})
-    assert response.status_code == status
-    html = response.get_data(as_text=True)
+    html = _refused(app, client, f"/admin/users/{user}/scope", form, status)
     assert _field_errors(html) == errors
     assert "<details open>" in html
-    assert _counts(app) == before
 
 
 def test_an_unknown_user_is_404(client, logins):

@@ -114,6 +114,7 @@ def _slip(ws, row: int, slip: Slip, sign_in_url: str) -> int:
 
 def _cell(ws, row: int, col: int, text: str, font: Font) -> None:
     cell = ws.cell(row, col, text)
+    cell.data_type = "s"  # a name typed as "=HYPERLINK(…)" is printed, never evaluated
     cell.font = font
     cell.alignment = Alignment(vertical="center", wrap_text=True)
     cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

@@ -223,7 +223,7 @@ def test_a_created_user_sees_the_password_once_and_must_change_it(app, client, l
         (
             {"username": "ab.cd", "role": "board", "full_name": "x" * 201},
             400,
-            ["Họ và tên tối đa 200 ký tự"],
+            ["Họ và tên tối đa 200 ký tự, không có ký tự điều khiển"],
         ),
     ],
 )

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from election.domain.problems import Problem
-from election.services.identity.users import USERNAME
+from election.services.identity.users import USERNAME, has_control
 
 COLUMNS = ("username", "full_name", "role", "area")
 # Roles a sheet may give: the city-wide ones (board, admin) are created one by one.
@@ -88,7 +88,7 @@ def _row_problems(value: dict[str, str], name: str, number: int) -> list[Problem
     def bad(field: str, message: str) -> None:
         problems.append(Problem(f"{field}_invalid", message, name, number, field))
 
-    if not USERNAME.match(value["username"]):
+    if not USERNAME.fullmatch(value["username"]):
         bad(
             "username",
             f"Tên đăng nhập «{value['username']}» không hợp lệ: 3–80 ký tự, "
@@ -96,8 +96,8 @@ def _row_problems(value: dict[str, str], name: str, number: int) -> list[Problem
         )
     if not value["full_name"]:
         bad("full_name", "Thiếu họ và tên")
-    elif len(value["full_name"]) > 200:
-        bad("full_name", "Họ và tên tối đa 200 ký tự")
+    elif len(value["full_name"]) > 200 or has_control(value["full_name"]):
+        bad("full_name", "Họ và tên tối đa 200 ký tự, không có ký tự điều khiển")
     role, area = _role_area(value)
     if role not in SHEET_ROLES:
         bad(
@@ -107,6 +107,8 @@ def _row_problems(value: dict[str, str], name: str, number: int) -> list[Problem
         )
     if not area:
         bad("area", "Thiếu mã khu vực")
+    elif len(area) > 40 or has_control(area):
+        bad("area", f"Mã khu vực «{area[:40]}» không hợp lệ")
     return problems
 
 

@@ -24,7 +24,7 @@ from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
 from election.services.identity.passwords import generate_password, hash_generated_password
 from election.services.identity.team_sheet import COLUMNS, Sheet
-from election.services.identity.users import DISABLED_PASSWORD, team_username
+from election.services.identity.users import DISABLED_PASSWORD, has_control, team_username
 
 DEFAULT_LIMIT = 300
 
@@ -67,7 +67,8 @@ def create_teams(
     """Create the missing team accounts of ``area_code`` and the sheet's, all or nothing."""
     scope.require_role(admin, ("admin",), "tạo tài khoản các tổ bầu cử")
     begin_write(session)
-    area = session.scalar(select(Area).where(Area.code == area_code.strip()))
+    code = area_code.strip()
+    area = None if has_control(code) else session.scalar(select(Area).where(Area.code == code))
     if area is None:
         raise NotFound(
             f"Không có khu vực hành chính mã «{area_code}»", {"area": ["Chọn một khu vực có thật"]}

@@ -52,16 +52,25 @@ class NewUser:
     generated_password: bool
 
 
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character (NUL, a line break…), which no name or code
+    may: PostgreSQL refuses NUL in any text it stores or compares."""
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
 def scope_errors(role: str | None, area_code: str | None, service: bool = False) -> dict:
     """What is wrong with a role and its scope (an area code), field by field."""
     errors: dict[str, list[str]] = {}
+    if area_code and (has_control(area_code) or len(area_code) > 40):
+        errors["area"] = ["Mã khu vực không hợp lệ (tối đa 40 ký tự, không có ký tự điều khiển)"]
+        area_code = None
     if role is None and not service:
         errors["role"] = ["Người dùng phải có vai trò; chỉ tài khoản dịch vụ mới không có"]
     elif role is not None and role not in ROLES:
         errors["role"] = [f"Vai trò «{role}» không hợp lệ; chọn một trong: {', '.join(ROLES)}"]
-    if role == "officer" and not area_code:
+    if role == "officer" and not area_code and "area" not in errors:
         errors["area"] = ["Tổ bầu cử cần mã khu vực bỏ phiếu"]
-    if role == "reviewer" and not area_code:
+    if role == "reviewer" and not area_code and "area" not in errors:
         errors["area"] = ["Người kiểm tra cần mã khu vực hành chính (phường/xã, quận/huyện)"]
     if role in ("board", "admin") and area_code:
         errors["area"] = ["Vai trò này có phạm vi toàn thành phố; để trống mã khu vực"]
@@ -107,15 +116,15 @@ def create_user(
     page sign-in) and may have no role, which lets it read and never write.
     """
     errors: dict[str, list[str]] = {}
-    if not USERNAME.match(username or ""):
+    if not USERNAME.fullmatch(username or ""):
         errors["username"] = ["Tên đăng nhập gồm 3–80 ký tự: chữ không dấu, số, dấu chấm, gạch"]
     if service and password is not None:
         errors["password"] = ["Tài khoản dịch vụ không có mật khẩu; nó dùng mã truy cập API"]
     errors |= scope_errors(role, area_code, service)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = [f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự"]
-    if len(full_name) > 200:
-        errors["full_name"] = ["Họ và tên tối đa 200 ký tự"]
+    if len(full_name) > 200 or has_control(full_name):
+        errors["full_name"] = ["Họ và tên tối đa 200 ký tự, không có ký tự điều khiển"]
     if errors:
         raise InvalidInput("Thông tin người dùng không hợp lệ", errors)
 

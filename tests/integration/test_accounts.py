@@ -363,3 +363,26 @@ def test_a_changed_scope_applies_at_once_and_is_audited(session, admin):
     with pytest.raises(NotFound):
         accounts.change_scope(session, admin, 999, "board", "")
     assert len(_events(session, "user.scope_change")) == 1
+
+
+def test_a_team_account_made_while_the_batch_hashed_its_passwords_stops_the_batch(
+    session, sessions, admin, monkeypatch
+):
+    # The passwords are hashed before the write lock; someone else may create one meanwhile.
+    made = []
+
+    def meanwhile():
+        if not made:
+            with sessions() as other:
+                made.append(users.create_user(other, "to.t1a-2", "officer", "T1A-2", PASSWORD))
+        return "mat-khau-tam-thoi", "!"
+
+    monkeypatch.setattr(teams, "_secret", meanwhile)
+    with pytest.raises(Conflict) as refused:
+        teams.create_teams(session, admin, "T1A")
+    assert refused.value.message == (
+        "Tài khoản của khu vực này vừa được người khác tạo hoặc cấp mật khẩu; hãy thử lại"
+    )
+    session.rollback()
+    assert session.scalar(select(User).where(User.username == "to.t1a-1")) is None
+    assert _events(session, "user.batch_create") == []

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from election.db import begin_write
 from election.domain.clock import utcnow
-from election.domain.errors import InvalidInput, NotFound
+from election.domain.errors import Conflict, InvalidInput, NotFound
 from election.domain.numbers import fmt_int
 from election.domain.problems import Problem
 from election.models import Area, AreaClosure, User, VotingArea
@@ -66,7 +66,6 @@ def create_teams(
 ) -> TeamBatch:
     """Create the missing team accounts of ``area_code`` and the sheet's, all or nothing."""
     scope.require_role(admin, ("admin",), "tạo tài khoản các tổ bầu cử")
-    begin_write(session)
     code = area_code.strip()
     area = None if has_control(code) else session.scalar(select(Area).where(Area.code == code))
     if area is None:
@@ -117,7 +116,19 @@ def create_teams(
             "tài khoản mỗi lần; hãy chọn từng quận/huyện hoặc phường/xã",
             {"area": [f"Tối đa {fmt_int(limit)} tài khoản mỗi lần"]},
         )
-    credentials = _write(session, wanted, new_teams, unpassworded, new_staff)
+    # Hashing a few hundred passwords takes seconds: done before the write transaction, so
+    # SQLite's write lock (every team's submissions wait on it) is held only to insert.
+    passwords = {
+        name: _secret() for name in [*new_teams, *unpassworded] + [r.username for r, _ in new_staff]
+    }
+    session.commit()
+    begin_write(session)
+    if _changed(session, new_teams + [r.username for r, _ in new_staff], unpassworded):
+        raise Conflict(
+            "Tài khoản của khu vực này vừa được người khác tạo hoặc cấp mật khẩu; hãy thử lại",
+            {"area": ["Hãy gửi lại để tạo những tài khoản còn thiếu"]},
+        )
+    credentials = _write(session, wanted, new_teams, unpassworded, new_staff, passwords)
     if credentials:
         audit.append(
             session,
@@ -140,6 +151,19 @@ def create_teams(
     return TeamBatch(
         area.code, area.name, len(places), credentials, len(wanted) + len(staff) - count
     )
+
+
+def _secret() -> tuple[str, str]:
+    """A generated password and its stored hash."""
+    password = generate_password()
+    return password, hash_generated_password(password)
+
+
+def _changed(session: Session, new: list[str], unpassworded: list[str]) -> bool:
+    """Whether, since the batch was planned, one of its new names was taken or one of the
+    accounts without a password was given one."""
+    now = _known(session, new + unpassworded)
+    return any(name in now for name in new) or not all(now[n][2] for n in unpassworded if n in now)
 
 
 def _at(where: Problem, message: str) -> Problem:
@@ -199,12 +223,13 @@ def _write(
     new_teams: list[str],
     unpassworded: list[str],
     new_staff: list,
+    passwords: dict[str, tuple[str, str]],
 ) -> list[Credential]:
     now = utcnow()
     credentials = []
 
     def add(username: str, full_name: str, role: str, place: _Place) -> None:
-        password = generate_password()
+        password, hashed = passwords[username]
         session.add(
             User(
                 username=username,
@@ -213,7 +238,7 @@ def _write(
                 service=False,
                 voting_area_id=place.id if role == "officer" else None,
                 area_id=place.id if role == "reviewer" else None,
-                password_hash=hash_generated_password(password),
+                password_hash=hashed,
                 must_change_password=True,
                 active=True,
                 session_epoch=0,
@@ -228,8 +253,7 @@ def _write(
         add(row.username, row.full_name, row.role, place)
     for user in session.scalars(select(User).where(User.username.in_(unpassworded))):
         place = wanted[user.username]
-        password = generate_password()
-        user.password_hash = hash_generated_password(password)
+        password, user.password_hash = passwords[user.username]
         user.must_change_password = True
         user.session_epoch += 1
         credentials.append(

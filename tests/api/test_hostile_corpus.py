@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 
 import pytest
@@ -937,7 +938,11 @@ def users_page_cases() -> list[PageCase]:
         for action in ("reset", "unlock", "deactivate", "reactivate", "scope")
         for label, number in (("zero", "0"), ("negative", "-1"), ("huge", "9" * 12), ("text", "x"))
     ]
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"\x00" * (64 << 20))
     sheets = {
+        "zip-bomb.xlsx": bomb.getvalue(),
         "zip-garbage.xlsx": b"PK\x03\x04" + b"\x00" * 200,
         "not-zip.xlsx": b"just text",
         "pdf.csv": b"%PDF-1.4\n\xff\xfe\x00\x01",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from zipfile import BadZipFile
+from zipfile import BadZipFile, ZipFile
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -23,6 +23,7 @@ COLUMNS = ("username", "full_name", "role", "area")
 # Roles a sheet may give: the city-wide ones (board, admin) are created one by one.
 SHEET_ROLES = ("reviewer", "officer")
 MAX_ROWS = 2000
+MAX_UNZIPPED = 20 * 1024 * 1024  # bytes a sheet's .xlsx may unpack to
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,18 @@ def _records(name: str, data: bytes) -> list[list[str]]:
             raise ValueError(f"Không đọc được tệp CSV ({error})") from None
     if kind == "xlsx":
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            with ZipFile(io.BytesIO(data)) as archive:
+                unzipped = sum(member.file_size for member in archive.infolist())
+            workbook = None
+            if unzipped <= MAX_UNZIPPED:
+                workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
             raise ValueError("Tệp không phải là sổ tính Excel (.xlsx) hợp lệ") from None
+        if workbook is None:
+            # A small file that unpacks to gigabytes (a "zip bomb") is refused unread.
+            raise ValueError(
+                "Tệp Excel giải nén ra quá lớn; danh sách người dùng chỉ cần vài trang"
+            )
         try:
             ws = workbook.worksheets[0]
             ws.reset_dimensions()

@@ -386,3 +386,18 @@ def test_a_team_account_made_while_the_batch_hashed_its_passwords_stops_the_batc
     session.rollback()
     assert session.scalar(select(User).where(User.username == "to.t1a-1")) is None
     assert _events(session, "user.batch_create") == []
+
+
+def test_a_team_name_or_sheet_name_held_by_another_account_is_refused(session, admin):
+    users.create_user(session, "to.t1a-2", "reviewer", "T1", PASSWORD)
+    users.create_user(session, "bao-chi", None, service=True)
+    with pytest.raises(Conflict) as taken:
+        teams.create_teams(session, admin, "T1A")
+    assert taken.value.message == "Tên đăng nhập của tổ bầu cử đã thuộc người dùng khác: to.t1a-2"
+    sheet = _sheet("username,full_name,role,area\nbao-chi,Báo Chí,reviewer,T1B\n")
+    with pytest.raises(InvalidInput) as refused:
+        teams.create_teams(session, admin, "T1B", sheet)
+    assert refused.value.errors["sheet"] == [
+        "nguoi-kiem-tra.csv!A2: Tên đăng nhập «bao-chi» đã có người dùng khác vai trò/phạm vi"
+    ]
+    assert session.scalar(select(func.count()).select_from(User)) == 3

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from election.db import begin_write
@@ -27,6 +28,8 @@ from election.services.identity.team_sheet import COLUMNS, Sheet
 from election.services.identity.users import DISABLED_PASSWORD, has_control, team_username
 
 DEFAULT_LIMIT = 300
+OVERTAKEN = "Tài khoản của khu vực này vừa được người khác tạo hoặc cấp mật khẩu; hãy thử lại"
+AGAIN = "Hãy gửi lại để tạo những tài khoản còn thiếu"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,12 @@ def create_teams(
         elif row.username not in known and target is not None:
             new_staff.append((row, target))
         seen.add(row.username)
+    taken = [n for n, p in wanted.items() if n in known and known[n][:2] != ("officer", p.id)]
+    if taken:
+        raise Conflict(
+            "Tên đăng nhập của tổ bầu cử đã thuộc người dùng khác: " + ", ".join(taken[:20]),
+            {"area": ["Đổi tên hoặc vô hiệu hóa các tài khoản đó trước"]},
+        )
     if problems:
         problems.sort(key=lambda p: (p.row or 0, COLUMNS.index(p.field or "username")))
         lines = [sheet.describe(p) for p in problems] if sheet else [p.message for p in problems]
@@ -124,10 +133,7 @@ def create_teams(
     session.commit()
     begin_write(session)
     if _changed(session, new_teams + [r.username for r, _ in new_staff], unpassworded):
-        raise Conflict(
-            "Tài khoản của khu vực này vừa được người khác tạo hoặc cấp mật khẩu; hãy thử lại",
-            {"area": ["Hãy gửi lại để tạo những tài khoản còn thiếu"]},
-        )
+        raise Conflict(OVERTAKEN, {"area": [AGAIN]})
     credentials = _write(session, wanted, new_teams, unpassworded, new_staff, passwords)
     if credentials:
         audit.append(
@@ -171,17 +177,24 @@ def _at(where: Problem, message: str) -> Problem:
 
 
 def _known(session: Session, names: list[str]) -> dict[str, tuple[str | None, int | None, bool]]:
-    """Existing users among ``names``: (role, scope id, has no usable password)."""
+    """Existing users among ``names``: (role, scope id, a person's account without a usable
+    password); a service account's role is None, so it matches no row of a batch."""
     known = {}
     for start in range(0, len(names), 5000):  # PostgreSQL takes at most 65.535 parameters
         chunk = names[start : start + 5000]
         for u in session.execute(
             select(
-                User.username, User.role, User.voting_area_id, User.area_id, User.password_hash
-            ).where(User.username.in_(chunk), User.service.is_(False))
+                User.username,
+                User.role,
+                User.service,
+                User.voting_area_id,
+                User.area_id,
+                User.password_hash,
+            ).where(User.username.in_(chunk))
         ):
             scope_id = u.voting_area_id if u.role == "officer" else u.area_id
-            known[u.username] = (u.role, scope_id, u.password_hash == DISABLED_PASSWORD)
+            unusable = u.password_hash == DISABLED_PASSWORD and not u.service
+            known[u.username] = (None if u.service else u.role, scope_id, unusable)
     return known
 
 
@@ -259,6 +272,11 @@ def _write(
         credentials.append(
             Credential(user.username, user.full_name, "officer", place.code, place.name, password)
         )
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # PostgreSQL: a name taken by another request since ``_changed`` looked.
+        session.rollback()
+        raise Conflict(OVERTAKEN, {"area": [AGAIN]}) from None
     credentials.sort(key=lambda c: (c.role != "officer", c.scope_code, c.username))
     return credentials

@@ -18,6 +18,7 @@ from election.web import (
     token_pages,
     totp_pages,
     turnout_pages,
+    user_pages,
     views,
 )
 
@@ -39,6 +40,7 @@ PAGES = (
     certification_pages,
     situation_pages,
     setup_pages,
+    user_pages,
 )
 
 

@@ -23,6 +23,12 @@ ACTIONS = {
     "login": "Đăng nhập",
     "login.failed": "Đăng nhập thất bại",
     "user.create": "Tạo người dùng",
+    "user.batch_create": "Tạo tài khoản các tổ bầu cử",
+    "user.password_reset": "Đặt lại mật khẩu",
+    "user.unlock": "Mở khóa tài khoản",
+    "user.deactivate": "Vô hiệu hóa tài khoản",
+    "user.reactivate": "Kích hoạt lại tài khoản",
+    "user.scope_change": "Đổi vai trò, phạm vi",
     "setup.import": "Nạp thiết lập cuộc bầu cử",
     "roll.import": "Nạp danh sách cử tri",
     "tally.submit": "Nộp biên bản",
@@ -30,7 +36,12 @@ ACTIONS = {
     "tally.verify": "Xác nhận biên bản",
     "tally.return": "Trả lại biên bản",
 }
-OBJECT_NAMES = {"tally": "Biên bản số", "user": "Người dùng", "voting_area": "Khu vực bỏ phiếu"}
+OBJECT_NAMES = {
+    "tally": "Biên bản số",
+    "user": "Người dùng",
+    "voting_area": "Khu vực bỏ phiếu",
+    "area": "Khu vực",
+}
 SHORT = 120
 
 

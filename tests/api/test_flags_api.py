@@ -8,7 +8,9 @@ from election.services.identity import users
 def _full_turnout(app, client) -> int:
     """T1B-2 (roll 1.300) reports that every voter voted; the record is accepted (201)."""
     with app.extensions["election.sessions"]() as session:
-        token = users.create_user(session, "to-t1b-2", "officer", "T1B-2", "mat-khau-dai-du").token
+        token = users.create_user(
+            session, "to-t1b-2", "officer", "T1B-2", "mat-khau-dai-du", token_label="cli"
+        ).token
     body = {
         "voting_area": "T1B-2",
         "contest": "QH",

@@ -215,7 +215,9 @@ def measure(
             qh = s.scalar(select(Contest.id).where(Contest.code == "QH"))
             records = s.scalar(select(func.count()).select_from(TallyRecord))
             name = "bench-" + secrets.token_hex(4)
-            token = users.create_user(s, name, "board", None, secrets.token_urlsafe(16)).token
+            token = users.create_user(
+                s, name, "board", None, secrets.token_urlsafe(16), token_label="bench"
+            ).token
             recomputed = []
             for _ in range(RECOMPUTE_RUNS):
                 t0 = time.perf_counter()

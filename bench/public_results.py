@@ -76,7 +76,12 @@ def prepare(url: str) -> str:
             except Exception as exc:  # already certified, or a record missing: measure anyway
                 _print(f"  (certification skipped: {exc})")
             return users.create_user(
-                session, f"bench-token-{int(time.time())}", "board", None, "bench-mat-khau"
+                session,
+                f"bench-token-{int(time.time())}",
+                "board",
+                None,
+                "bench-mat-khau",
+                token_label="bench",
             ).token
     finally:
         engine.dispose()

@@ -135,17 +135,39 @@ def demo_command(scale: str, seed: int, year: str, fill: int | None, if_empty: b
     help="Bỏ trống để sinh mật khẩu ngẫu nhiên (phải đổi khi đăng nhập).",
 )
 @click.option("--full-name", default="", help="Họ và tên.")
+@click.option(
+    "--token",
+    "token_label",
+    default=None,
+    help="Cũng cấp một mã truy cập API với ghi chú này (in ở dòng cuối). Bỏ trống: không cấp.",
+)
 def create_user_command(
-    name: str, role: str, area: str | None, password: str | None, full_name: str
+    name: str,
+    role: str,
+    area: str | None,
+    password: str | None,
+    full_name: str,
+    token_label: str | None,
 ) -> None:
-    """Create a user; the API token is printed on the last line."""
+    """Create a user; an API token only with --token LABEL, printed on the last line."""
     from election.services.identity import users
 
-    new = _call(users.create_user, name, role, area, password, full_name)
+    new = _call(
+        users.create_user,
+        name,
+        role,
+        area,
+        password,
+        full_name,
+        users.SYSTEM_ACTOR,
+        False,
+        token_label,
+    )
     click.echo(f"Đã tạo người dùng {name} ({role}).")
     if new.generated_password:
         click.echo(f"Mật khẩu tạm thời: {new.password}")
-    click.echo(new.token)
+    if new.token is not None:
+        click.echo(new.token)
 
 
 @click.command("create-service")
@@ -163,7 +185,9 @@ def create_service_command(name: str, role: str | None, area: str | None, full_n
     """Create a service account (no password); its API token is printed on the last line."""
     from election.services.identity import users
 
-    new = _call(users.create_user, name, role, area, None, full_name, users.SYSTEM_ACTOR, True)
+    new = _call(
+        users.create_user, name, role, area, None, full_name, users.SYSTEM_ACTOR, True, "cli"
+    )
     click.echo(f"Đã tạo tài khoản dịch vụ {name} ({role or 'chỉ đọc'}).")
     click.echo(new.token)
 

@@ -66,6 +66,9 @@ def from_environment() -> dict:
         # "board,admin", the default (docs/SECURITY.md); "none" turns it off. Users already
         # enrolled always give a code.
         "TOTP_REQUIRED_ROLES": _roles(os.environ.get("TOTP_REQUIRED_ROLES", "board,admin")),
+        # At most this many accounts per "teams of an area" request on the users page: a
+        # district at a time, not the city at once (each password is hashed in the request).
+        "USER_BATCH_LIMIT": int(os.environ.get("USER_BATCH_LIMIT", "300")),
         # PostgreSQL connections each worker process keeps open: a sync worker serves one
         # request at a time, with one session; two leave room for a streamed download.
         # Hosts × workers × (pool + overflow) must stay under the server's max_connections.

@@ -19,6 +19,7 @@ from election.web import (
     token_pages,
     totp_pages,
     turnout_pages,
+    user_pages,
     views,
 )
 
@@ -41,6 +42,7 @@ PAGES = (
     certification_pages,
     situation_pages,
     setup_pages,
+    user_pages,
 )
 
 

@@ -35,7 +35,9 @@ def logins(app) -> Logins:
             ("board", "board", None),
             ("admin", "admin", None),
         ):
-            tokens[name] = users.create_user(session, name, role, area, PASSWORD).token
+            tokens[name] = users.create_user(
+                session, name, role, area, PASSWORD, token_label="cli"
+            ).token
     return Logins(tokens)
 
 
@@ -65,7 +67,7 @@ def three(app, client, logins):
     with app.extensions["election.sessions"]() as session:
         for va in THREE:
             tokens[va] = users.create_user(
-                session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du"
+                session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du", token_label="cli"
             ).token
     for va in THREE:
         response = client.post(

@@ -78,7 +78,7 @@ def test_every_answer_as_of_an_event_is_the_live_answer_of_that_moment(
     with app.extensions["election.sessions"]() as session:
         for va in AREAS:
             officer[va] = users.create_user(
-                session, f"to{seed}-{va}", "officer", va, "mat-khau-dai-du"
+                session, f"to{seed}-{va}", "officer", va, "mat-khau-dai-du", token_label="cli"
             ).token
     board = logins.headers("board")
     records: dict[tuple[str, str], list[int]] = {}  # → [id, version]

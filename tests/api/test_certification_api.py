@@ -40,7 +40,7 @@ def teams(app, logins):
     with app.extensions["election.sessions"]() as session:
         for va in VOTING_AREAS:
             token = users.create_user(
-                session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du"
+                session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du", token_label="cli"
             ).token
             headers[va] = {"Authorization": f"Bearer {token}"}
     return headers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from election.models import ApiToken
 from election.services.identity.passwords import hash_token
@@ -53,7 +53,18 @@ def test_import_setup_refuses_a_bad_file_naming_cells(app, tmp_path):
     ]
 
 
-def test_create_user_prints_the_token_last_and_stores_only_its_hash(app, tmp_path):
+def test_create_user_issues_no_token_unless_asked(app, tmp_path):
+    # Issue 20: a new user used to get an API token labelled "cli" whether wanted or not.
+    _run(app, "import-setup", str(_setup_file(tmp_path)))
+    args = ("create-user", "to1", "--role", "officer", "--area", "T1A-1")
+    result = _run(app, *args, "--password", "mat-khau-dai-du")
+    assert result.exit_code == 0, result.output
+    assert result.output == "Đã tạo người dùng to1 (officer).\n"
+    with app.extensions["election.sessions"]() as session:
+        assert session.scalar(select(func.count()).select_from(ApiToken)) == 0
+
+
+def test_create_user_with_token_prints_it_last_and_stores_only_its_hash(app, tmp_path):
     _run(app, "import-setup", str(_setup_file(tmp_path)))
     result = _run(
         app,
@@ -65,11 +76,14 @@ def test_create_user_prints_the_token_last_and_stores_only_its_hash(app, tmp_pat
         "T1A-1",
         "--password",
         "mat-khau-dai-du",
+        "--token",
+        "máy nhập liệu",
     )
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
     with app.extensions["election.sessions"]() as session:
-        assert session.scalar(select(ApiToken.token_hash)) == hash_token(token)
+        stored = session.execute(select(ApiToken.token_hash, ApiToken.label)).one()
+        assert tuple(stored) == (hash_token(token), "máy nhập liệu")
     client = app.test_client()
     response = client.get(
         "/api/v1/voting-areas/T1A-1", headers={"Authorization": f"Bearer {token}"}
@@ -81,7 +95,7 @@ def test_create_user_refuses_an_officer_without_a_voting_area(app, tmp_path):
     _run(app, "import-setup", str(_setup_file(tmp_path)))
     result = _run(app, "create-user", "to1", "--role", "officer", "--password", "mat-khau-dai-du")
     assert result.exit_code == 1
-    assert "area: Tổ bầu cử cần mã khu vực bỏ phiếu (--area)" in result.output
+    assert "area: Tổ bầu cử cần mã khu vực bỏ phiếu" in result.output
 
 
 def test_create_user_refuses_a_short_password_and_a_duplicate_name(app, tmp_path):
@@ -98,8 +112,8 @@ def test_create_user_refuses_a_short_password_and_a_duplicate_name(app, tmp_path
 def test_a_generated_password_is_printed_once(app, tmp_path):
     result = _run(app, "create-user", "ubbc", "--role", "board")
     lines = result.output.strip().splitlines()
-    assert lines[1].startswith("Mật khẩu tạm thời: ")
-    assert lines[-1].startswith("hp_")
+    assert len(lines) == 2
+    assert re.fullmatch(r"Mật khẩu tạm thời: ([a-z2-9]{4}-){3}[a-z2-9]{4}", lines[1])
 
 
 def test_import_roll_prints_the_counts_per_contest(app, tmp_path):

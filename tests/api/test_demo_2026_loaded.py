@@ -30,7 +30,9 @@ def city(app):
         demo.load(session, "city", year=2026, roll_voting_areas=list(ISLAND))
         demo.fill_tallies(session, 2021, 0, voting_areas=list(ISLAND))
         users.create_user(session, "ubbc", "board", None, PASSWORD)
-        token = users.create_user(session, "api-board", "board", password=PASSWORD).token
+        token = users.create_user(
+            session, "api-board", "board", password=PASSWORD, token_label="cli"
+        ).token
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -17,7 +17,9 @@ def city(app):
     """The city demo with per-voter rolls for two voting areas only (the full roll takes ~30 s)."""
     with app.extensions["election.sessions"]() as session:
         demo.load(session, "city", roll_voting_areas=["HP01-01-01", "HP01-01-02"])
-        token = users.create_user(session, "api-board", "board", password="mat-khau-dai-du").token
+        token = users.create_user(
+            session, "api-board", "board", password="mat-khau-dai-du", token_label="cli"
+        ).token
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -12,7 +12,9 @@ from election.services.tallies.flags import flags_below, flags_of_records, root_
 def _full_turnout(app, client) -> int:
     """T1B-2 (roll 1.300) reports that every voter voted; the record is accepted (201)."""
     with app.extensions["election.sessions"]() as session:
-        token = users.create_user(session, "to-t1b-2", "officer", "T1B-2", "mat-khau-dai-du").token
+        token = users.create_user(
+            session, "to-t1b-2", "officer", "T1B-2", "mat-khau-dai-du", token_label="cli"
+        ).token
     body = {
         "voting_area": "T1B-2",
         "contest": "QH",

@@ -126,7 +126,9 @@ def _officer(app, va: str) -> dict:
     from election.services.identity import users
 
     with app.extensions["election.sessions"]() as session:
-        token = users.create_user(session, f"to-{va}", "officer", va, "mat-khau-dai-du").token
+        token = users.create_user(
+            session, f"to-{va}", "officer", va, "mat-khau-dai-du", token_label="cli"
+        ).token
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -170,7 +172,9 @@ def test_a_full_unit_writes_zero_missing_and_no_shortfall_sentence(app, client, 
         "votes": {"XA1-1": 800, "XA1-2": 700, "XA1-3": 600, "XA1-4": 100, "XA1-5": 50},
     }
     with app.extensions["election.sessions"]() as session:
-        token = users.create_user(session, "to-2", "officer", "T1A-2", "mat-khau-dai-du").token
+        token = users.create_user(
+            session, "to-2", "officer", "T1A-2", "mat-khau-dai-du", token_label="cli"
+        ).token
     for va, headers in (
         ("T1A-1", logins.headers("officer")),
         ("T1A-2", {"Authorization": f"Bearer {token}"}),
@@ -464,7 +468,9 @@ def test_an_additional_election_appears_in_the_city_record(app, client, three):
     # Round 1 must be complete before the board opens an additional election.
     for va in ("T1B-2", "T2A-1", "T2A-2"):
         with app.extensions["election.sessions"]() as session:
-            token = users.create_user(session, f"to-{va}", "officer", va, "mat-khau-dai-du").token
+            token = users.create_user(
+                session, f"to-{va}", "officer", va, "mat-khau-dai-du", token_label="cli"
+            ).token
         sent = client.post(
             "/api/v1/tallies", json=tally_body(va), headers={"Authorization": f"Bearer {token}"}
         )

@@ -65,7 +65,9 @@ def test_every_form_prints_on_a4_with_its_labels_and_figures(app, client, three,
     from election.services.identity import users
 
     with app.extensions["election.sessions"]() as session:
-        token = users.create_user(session, "to-xa", "officer", "T1A-1", "mat-khau-dai-du").token
+        token = users.create_user(
+            session, "to-xa", "officer", "T1A-1", "mat-khau-dai-du", token_label="cli"
+        ).token
     xa = {
         "voting_area": "T1A-1",
         "contest": "HDND_XA",

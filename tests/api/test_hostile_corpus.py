@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 import pytest
@@ -1123,6 +1124,191 @@ def test_path_tricks_on_the_review_page_get_4xx(client, with_record, trick):
     _web_officer(client)
     response = client.get(f"/tally/{PATH_TRICKS[trick]}/QH/review")
     assert 400 <= response.status_code < 500, response.status_code
+
+
+# The admin's users page (issue 20): HTML forms behind a session and a CSRF token, so its
+# cases are sent by the signed-in admin with the page's token. Refused, each answers a 4xx
+# page with a Vietnamese message and leaves no user, token, audit event or login failure.
+@dataclass(frozen=True)
+class PageCase:
+    id: str
+    path: str
+    form: dict = field(default_factory=dict)
+    # (filename, content) of the teams form's sheet upload, sent as multipart/form-data.
+    sheet: tuple[str, bytes] | None = None
+    expect: tuple[int, ...] = (400,)
+
+
+USERS = "/admin/users"
+TEAMS = "/admin/users/teams"
+SHEET_HEADER = b"username,full_name,role,area\n"
+
+
+def users_page_cases() -> list[PageCase]:
+    cases = []
+    for label, text in INJECTIONS.items():
+        cases += [
+            PageCase(f"user-username-{label}", USERS, {"username": text, "role": "board"}),
+            PageCase(f"user-role-{label}", USERS, {"username": "kt.moi", "role": text}),
+            PageCase(
+                f"user-area-{label}",
+                USERS,
+                {"username": "kt.moi", "role": "officer", "area": text},
+                expect=(400, 404),
+            ),
+            PageCase(f"teams-area-{label}", TEAMS, {"team_area": text}, expect=(400, 404)),
+            PageCase(
+                f"scope-area-{label}",
+                f"{USERS}/2/scope",
+                {"role": "reviewer", "area": text},
+                expect=(400, 404),
+            ),
+            PageCase(
+                f"sheet-username-{label}",
+                TEAMS,
+                {"team_area": "T1A"},
+                ("ds.csv", SHEET_HEADER + f"{text},Tên,reviewer,T1A\n".encode()),
+            ),
+        ]
+    cases += [
+        PageCase("user-username-newline", USERS, {"username": "kt.\nmoi", "role": "board"}),
+        PageCase("user-username-5000", USERS, {"username": "a" * 5000, "role": "board"}),
+        PageCase(
+            "user-full-name-nul",
+            USERS,
+            {"username": "kt.moi", "role": "board", "full_name": "A\x00"},
+        ),
+        PageCase("user-empty", USERS, {}),
+        PageCase("user-duplicate", USERS, {"username": "officer", "role": "board"}, expect=(409,)),
+        PageCase("teams-no-area", TEAMS, {}, expect=(404,)),
+        PageCase("teams-area-5000", TEAMS, {"team_area": "T" * 5000}, expect=(404,)),
+        PageCase("scope-no-role", f"{USERS}/2/scope", {}),
+        PageCase("scope-admin-self", f"{USERS}/5/scope", {"role": "board"}, expect=(409,)),
+        PageCase("deactivate-self", f"{USERS}/5/deactivate", expect=(409,)),
+        PageCase("reactivate-active", f"{USERS}/2/reactivate", expect=(409,)),
+        PageCase("service-reset", f"{USERS}/6/reset", expect=(409,)),
+        PageCase("service-scope", f"{USERS}/6/scope", {"role": "board"}, expect=(409,)),
+    ]
+    cases += [
+        PageCase(
+            f"{action}-{label}", f"{USERS}/{number}/{action}", {"role": "board"}, expect=(404,)
+        )
+        for action in ("reset", "unlock", "deactivate", "reactivate", "scope")
+        for label, number in (("zero", "0"), ("negative", "-1"), ("huge", "9" * 12), ("text", "x"))
+    ]
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"\x00" * (64 << 20))
+    sheets = {
+        "zip-bomb.xlsx": bomb.getvalue(),
+        "zip-garbage.xlsx": b"PK\x03\x04" + b"\x00" * 200,
+        "not-zip.xlsx": b"just text",
+        "pdf.csv": b"%PDF-1.4\n\xff\xfe\x00\x01",
+        "utf16.csv": "username,full_name,role,area\n".encode("utf-16"),
+        "script.html": b"<script>alert(1)</script>",
+        "../../etc/passwd": SHEET_HEADER + b"kt.a,A,reviewer,T1A\n",
+        "no-columns.csv": b"a,b,c\n1,2,3\n",
+        "empty.csv": b"",
+        "nul-name.csv": SHEET_HEADER + b"kt.a,A\x00B,reviewer,T1A\n",
+        "nul-area.csv": SHEET_HEADER + b"kt.a,A,reviewer,T1A\x00\n",
+        "long-area.csv": SHEET_HEADER + b"kt.a,A,reviewer," + b"T" * 5000 + b"\n",
+        "admin-role.csv": SHEET_HEADER + b"kt.a,A,admin,\n",
+        "outside.csv": SHEET_HEADER + b"kt.a,A,reviewer,T2A\n",
+        "too-many-rows.csv": SHEET_HEADER
+        + b"".join(b"kt.%d,A,reviewer,T1A\n" % n for n in range(2001)),
+        "quote-open.csv": SHEET_HEADER + b'"kt.a,A,reviewer,T1A\n',
+    }
+    cases += [
+        PageCase(f"sheet-{name}", TEAMS, {"team_area": "T1A"}, (name, data))
+        for name, data in sheets.items()
+    ]
+    cases += [
+        PageCase(
+            "sheet-too-large", TEAMS, {"team_area": "T1A"}, ("big.csv", b"x" * (2 << 20)), (413,)
+        ),
+    ]
+    return cases
+
+
+USERS_PAGE_CASES = users_page_cases()
+
+
+def _page_counts(app) -> dict[str, int]:
+    from election.models import ApiToken, LoginFailure, User
+
+    with app.extensions["election.sessions"]() as session:
+        return {
+            m.__name__: session.scalar(select(func.count()).select_from(m))
+            for m in (User, ApiToken, AuditEvent, LoginFailure)
+        }
+
+
+def _page_problem(app, client, token: str, case: PageCase) -> str | None:
+    import re
+
+    before = _page_counts(app)
+    # A body built here, not by the test client, which leaves a large one's spooled file open.
+    parts = [(k, None, str(v).encode()) for k, v in {"csrf_token": token, **case.form}.items()]
+    if case.sheet is not None:
+        name, content = case.sheet
+        parts.append(("sheet", name, content))
+    response = client.post(
+        case.path,
+        data=multipart(parts),
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+    )
+    status, html = response.status_code, response.get_data(as_text=True)
+    if status not in case.expect:
+        return f"{case.id}: {status} not in {case.expect}"
+    message = re.search(r'<p class="error" role="alert">([^<]+)</p>', html)
+    if response.mimetype != "text/html" or message is None or not _is_vietnamese(message[1]):
+        return f"{case.id}: no Vietnamese error on the page: {html[:300]!r}"
+    if _page_counts(app) != before:
+        return f"{case.id}: rows written by a refused request: {before} -> {_page_counts(app)}"
+    return None
+
+
+def test_the_users_page_corpus_is_large_and_its_names_are_unique():
+    assert len(USERS_PAGE_CASES) >= 80
+    assert len({c.id for c in USERS_PAGE_CASES}) == len(USERS_PAGE_CASES)
+
+
+def test_hostile_posts_to_the_users_page_get_4xx_in_vietnamese_and_write_nothing(
+    app, client, logins
+):
+    from election.services.identity import users
+    from tests.api.test_web import _csrf, _login
+
+    with app.extensions["election.sessions"]() as session:
+        assert users.create_user(session, "bao-chi", None, service=True).user.id == 6
+    _login(client, "admin")
+    token = _csrf(client, USERS)
+    problems = [_page_problem(app, client, token, case) for case in USERS_PAGE_CASES]
+    problems = [p for p in problems if p]
+    assert not problems, f"{len(problems)} of {len(USERS_PAGE_CASES)}:\n" + "\n".join(problems)
+
+
+def test_a_formula_in_a_sheet_is_printed_on_the_slip_never_evaluated(client, logins):
+    from openpyxl import load_workbook
+
+    from tests.api.test_web import _csrf, _login
+
+    _login(client, "admin")
+    formula = '=HYPERLINK("http://evil.example","Bấm vào đây")'
+    sheet = SHEET_HEADER + f'kt.a,"{formula.replace(chr(34), chr(34) * 2)}",reviewer,T1A\n'.encode()
+    response = client.post(
+        TEAMS,
+        data={
+            "csrf_token": _csrf(client, USERS),
+            "team_area": "T1A",
+            "sheet": (io.BytesIO(sheet), "ds.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    cells = [c for row in load_workbook(io.BytesIO(response.data)).active.iter_rows() for c in row]
+    named = [c for c in cells if c.value == formula]
+    assert len(named) == 1 and named[0].data_type == "s"
 
 
 # The reviewer's queue and the audit log on the pages (issue #20): hostile query values.

@@ -70,7 +70,7 @@ def submitted(app, client, logins):
     with app.extensions["election.sessions"]() as session:
         for va in ("T1A-2", "T1B-1", "T2A-1"):
             tokens[va] = users.create_user(
-                session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du"
+                session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du", token_label="cli"
             ).token
     for va in VOTES:
         response = client.post(

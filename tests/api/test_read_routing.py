@@ -74,7 +74,9 @@ def _officer(app, va: str) -> str:
     from election.services.identity import users
 
     with app.extensions["election.sessions"]() as session:
-        return users.create_user(session, f"to-{va.lower()}", "officer", va, "mat-khau-dai").token
+        return users.create_user(
+            session, f"to-{va.lower()}", "officer", va, "mat-khau-dai", token_label="cli"
+        ).token
 
 
 def _reported(client, headers: dict, path: str = AREA) -> tuple[str, int]:

@@ -18,7 +18,7 @@ def teams(app, logins):
     with app.extensions["election.sessions"]() as session:
         for va in VOTING_AREAS:
             tokens[va] = users.create_user(
-                session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du"
+                session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du", token_label="cli"
             ).token
     return {va: {"Authorization": f"Bearer {t}"} for va, t in tokens.items()}
 

@@ -174,6 +174,8 @@ PAGES = [
     ("/open/records.csv", EVERYONE, ()),
     ("/open/nist-results.json", CITY, ()),
     ("/admin/tokens", ("admin",), ()),
+    ("/admin/users", ("admin",), ()),
+    ("/admin/users?q=to&role=officer&area=T1&page=1", ("admin",), ()),
     ("/tokens", EVERYONE, ()),  # each user's own tokens (issue 15)
     ("/setup/template.xlsx", ("admin",), ()),
     ("/admin/setup", ("admin",), ()),
@@ -238,6 +240,14 @@ def test_page_posts_refuse_other_roles(client, three):
             "/tally/record/1/correct": ("officer", "reviewer"),
             "/admin/tokens": ("admin",),
             "/admin/service-accounts": ("admin",),
+            # The users page (issue 20); user 1 is the officer. Admin goes last of the roles.
+            "/admin/users": ("admin",),
+            "/admin/users/teams": ("admin",),
+            "/admin/users/1/reset": ("admin",),
+            "/admin/users/1/unlock": ("admin",),
+            "/admin/users/1/deactivate": ("admin",),
+            "/admin/users/1/reactivate": ("admin",),
+            "/admin/users/1/scope": ("admin",),
             "/tokens": ("officer", "reviewer", "ward_reviewer", "board", "admin"),
             "/tally/T1A-1/QH/submit": ("officer",),
             "/tally/T1A-1/HDND_TINH/review": ("officer",),

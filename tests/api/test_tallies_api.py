@@ -380,7 +380,9 @@ def test_idempotency_keys_belong_to_their_user(app, client, logins):
     from election.services.identity import users
 
     with app.extensions["election.sessions"]() as session:
-        other = users.create_user(session, "to-t1a-2", "officer", "T1A-2", "mat-khau-dai-du").token
+        other = users.create_user(
+            session, "to-t1a-2", "officer", "T1A-2", "mat-khau-dai-du", token_label="cli"
+        ).token
     first = _submit(client, logins, **{"Idempotency-Key": "same-key"})
     body = {**QH, "voting_area": "T1A-2", "voters_on_roll": 1100}
     second = client.post(

@@ -43,7 +43,9 @@ def test_three_of_six_areas_leave_the_turnout_open(client, three):
 
 def _submit(app, client, va: str) -> None:
     with app.extensions["election.sessions"]() as session:
-        token = users.create_user(session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du")
+        token = users.create_user(
+            session, f"to-{va.lower()}", "officer", va, "mat-khau-dai-du", token_label="cli"
+        )
     response = client.post(
         "/api/v1/tallies",
         json=tally_body(va),

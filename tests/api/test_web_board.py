@@ -36,7 +36,9 @@ def _login(client, username: str) -> None:
 
 def _officer_token(app, va: str) -> str:
     with app.extensions["election.sessions"]() as session:
-        return users.create_user(session, f"to-{va.lower()}", "officer", va, "mat-khau-dai").token
+        return users.create_user(
+            session, f"to-{va.lower()}", "officer", va, "mat-khau-dai", token_label="cli"
+        ).token
 
 
 def _submit(app, client, va: str) -> None:

@@ -123,7 +123,9 @@ def _load_election(url: str, secret_key: str) -> dict[str, str]:
                 if name in ("board", "admin"):
                     users.enroll_totp(session, name, TOTP_SECRET)
             return {
-                va: users.create_user(session, f"to-{va.lower()}", "officer", va, PASSWORD).token
+                va: users.create_user(
+                    session, f"to-{va.lower()}", "officer", va, PASSWORD, token_label="cli"
+                ).token
                 for va in VOTING_AREAS
             }
     finally:

@@ -92,7 +92,7 @@ PAGES = {
         "/audit/verify",
         "/turnout",
     ],
-    "admin": ["/", "/audit"],
+    "admin": ["/", "/audit", "/admin/users"],
 }
 # Figures of a valid HĐND thành phố record of T1A-1 (roll 1.000), for the review step.
 ENTRY = {

@@ -175,7 +175,7 @@ def loaded(url: str) -> Database:
         store_setup(session, small_setup(), Actor(None, "system"))
         for va in VOTING_AREAS:
             db.tokens[va] = users.create_user(
-                session, f"to-{va.lower()}", "officer", va, PASSWORD
+                session, f"to-{va.lower()}", "officer", va, PASSWORD, token_label="cli"
             ).token
         for name, role, area in (
             ("reviewer", "reviewer", "T"),
@@ -183,7 +183,9 @@ def loaded(url: str) -> Database:
             ("reviewer-t2", "reviewer", "T2"),
             ("board", "board", None),
         ):
-            db.tokens[name] = users.create_user(session, name, role, area, PASSWORD).token
+            db.tokens[name] = users.create_user(
+                session, name, role, area, PASSWORD, token_label="cli"
+            ).token
     engine.dispose()
     return db
 

@@ -12,6 +12,13 @@ ROOT = Path(__file__).resolve().parents[2] / "election"
 INDIRECT = {
     "services/tallies/review.py": {"tally.verify", "tally.return"},
     "services/identity/signin.py": {"login", "login.password", "login.failed", "login.totp_failed"},
+    "services/identity/accounts.py": {
+        "user.password_reset",
+        "user.unlock",
+        "user.deactivate",
+        "user.reactivate",
+        "user.scope_change",
+    },
 }
 
 

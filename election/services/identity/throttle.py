@@ -24,6 +24,8 @@ TOTP_FAILED = "login.totp_failed"
 PASSWORD_OK = ("login", "login.password")
 # Fully signed in: clears both.
 SIGNED_IN = ("login",)
+# An admin lifted the throttle of the account (the users page): clears both.
+UNLOCKED = "user.unlock"
 
 
 def _wait(failures: list[dt.datetime], limit: int, now: dt.datetime) -> int:
@@ -37,31 +39,54 @@ def account_wait(session: Session, username: str) -> int:
 
     A correct password clears the password failures; only a full sign-in clears the failed
     second-factor codes, so knowing the password does not buy fresh guesses at the code.
+    An admin's unlock clears both.
     """
+    return account_waits(session, [username]).get(username, 0)
+
+
+def account_waits(session: Session, usernames: list[str]) -> dict[str, int]:
+    """``account_wait`` of each of ``usernames`` with one query; throttled accounts only."""
     now = utcnow()
     rows = session.execute(
-        select(AuditEvent.action, AuditEvent.at)
+        select(AuditEvent.object_id, AuditEvent.action, AuditEvent.at)
         .where(
             AuditEvent.object_type == "user",
-            AuditEvent.object_id == username,
-            AuditEvent.action.in_((*PASSWORD_OK, PASSWORD_FAILED, TOTP_FAILED)),
+            AuditEvent.object_id.in_(usernames),
+            AuditEvent.action.in_((*PASSWORD_OK, PASSWORD_FAILED, TOTP_FAILED, UNLOCKED)),
             AuditEvent.at >= now - WINDOW,
         )
         .order_by(AuditEvent.seq)
     ).all()
-    passwords: list[dt.datetime] = []
-    codes: list[dt.datetime] = []
-    for action, at in rows:
-        if action in PASSWORD_OK:
-            passwords = []
-        if action in SIGNED_IN:
-            codes = []
-        if action == PASSWORD_FAILED:
-            passwords.append(as_utc(at))
-        elif action == TOTP_FAILED:
-            codes.append(as_utc(at))
     session.commit()
-    return max(_wait(passwords, MAX_FAILURES, now), _wait(codes, MAX_FAILURES, now))
+    passwords: dict[str, list[dt.datetime]] = {}
+    codes: dict[str, list[dt.datetime]] = {}
+    for object_id, action, at in rows:
+        name = str(object_id)
+        if action in PASSWORD_OK or action == UNLOCKED:
+            passwords[name] = []
+        if action in SIGNED_IN or action == UNLOCKED:
+            codes[name] = []
+        if action == PASSWORD_FAILED:
+            passwords.setdefault(name, []).append(as_utc(at))
+        elif action == TOTP_FAILED:
+            codes.setdefault(name, []).append(as_utc(at))
+    waits = {
+        name: max(
+            _wait(passwords.get(name, []), MAX_FAILURES, now),
+            _wait(codes.get(name, []), MAX_FAILURES, now),
+        )
+        for name in {str(object_id) for object_id, _action, _at in rows}
+    }
+    return {name: wait for name, wait in waits.items() if wait}
+
+
+def unlock(session: Session, username: str) -> None:
+    """Forget an account's counted failures (inside the caller's write transaction).
+
+    The caller audits ``user.unlock``, which is what ``account_waits`` reads; the failures
+    made on this account no longer count against the address they came from either.
+    """
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username[:80]))
 
 
 def address_wait(session: Session, address: str | None) -> int:

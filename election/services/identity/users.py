@@ -21,6 +21,7 @@ from election.services.identity.passwords import (
     MIN_PASSWORD_LENGTH,
     check_password,
     generate_password,
+    hash_generated_password,
     hash_password,
     hash_token,
     new_token,
@@ -46,8 +47,55 @@ TOTP_ROLES = ("board", "admin")
 class NewUser:
     user: User
     password: str
-    token: str
+    # An API token only when one was asked for (``token_label``); shown once.
+    token: str | None
     generated_password: bool
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character (NUL, a line break…), which no name or code
+    may: PostgreSQL refuses NUL in any text it stores or compares."""
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
+def scope_errors(role: str | None, area_code: str | None, service: bool = False) -> dict:
+    """What is wrong with a role and its scope (an area code), field by field."""
+    errors: dict[str, list[str]] = {}
+    if area_code and (has_control(area_code) or len(area_code) > 40):
+        errors["area"] = ["Mã khu vực không hợp lệ (tối đa 40 ký tự, không có ký tự điều khiển)"]
+        area_code = None
+    if role is None and not service:
+        errors["role"] = ["Người dùng phải có vai trò; chỉ tài khoản dịch vụ mới không có"]
+    elif role is not None and role not in ROLES:
+        errors["role"] = [f"Vai trò «{role}» không hợp lệ; chọn một trong: {', '.join(ROLES)}"]
+    if role == "officer" and not area_code and "area" not in errors:
+        errors["area"] = ["Tổ bầu cử cần mã khu vực bỏ phiếu"]
+    if role == "reviewer" and not area_code and "area" not in errors:
+        errors["area"] = ["Người kiểm tra cần mã khu vực hành chính (phường/xã, quận/huyện)"]
+    if role in ("board", "admin") and area_code:
+        errors["area"] = ["Vai trò này có phạm vi toàn thành phố; để trống mã khu vực"]
+    return errors
+
+
+def resolve_scope(
+    session: Session, role: str | None, area_code: str | None
+) -> tuple[int | None, int | None]:
+    """(voting_area_id, area_id) of a role's scope; NotFound for an unknown code."""
+    if role == "officer":
+        voting_area_id = session.scalar(select(VotingArea.id).where(VotingArea.code == area_code))
+        if voting_area_id is None:
+            raise NotFound(
+                f"Không có khu vực bỏ phiếu mã «{area_code}»", {"area": ["Mã không tồn tại"]}
+            )
+        return voting_area_id, None
+    if role == "reviewer":
+        area_id = session.scalar(select(Area.id).where(Area.code == area_code))
+        if area_id is None:
+            raise NotFound(
+                f"Không có khu vực hành chính mã «{area_code}»", {"area": ["Mã không tồn tại"]}
+            )
+        return None, area_id
+    return None, None
 
 
 def create_user(
@@ -59,49 +107,36 @@ def create_user(
     full_name: str = "",
     actor: Actor = Actor(None, audit.SYSTEM),
     service: bool = False,
+    token_label: str | None = None,
 ) -> NewUser:
-    """Create a user with one API token; the password and token are returned once.
+    """Create a user; a generated password (and a token, if ``token_label``) returned once.
 
-    A ``service`` account is an integration's: it has no password (no page sign-in) and
-    may have no role, which lets it read and never write.
+    No token comes with a new user unless ``token_label`` asks for one (a script's or a
+    service account's). A ``service`` account is an integration's: it has no password (no
+    page sign-in) and may have no role, which lets it read and never write.
     """
     errors: dict[str, list[str]] = {}
-    if not USERNAME.match(username or ""):
+    if not USERNAME.fullmatch(username or ""):
         errors["username"] = ["Tên đăng nhập gồm 3–80 ký tự: chữ không dấu, số, dấu chấm, gạch"]
     if service and password is not None:
         errors["password"] = ["Tài khoản dịch vụ không có mật khẩu; nó dùng mã truy cập API"]
-    if role is None and not service:
-        errors["role"] = ["Người dùng phải có vai trò; chỉ tài khoản dịch vụ mới không có"]
-    elif role is not None and role not in ROLES:
-        errors["role"] = [f"Vai trò «{role}» không hợp lệ; chọn một trong: {', '.join(ROLES)}"]
+    errors |= scope_errors(role, area_code, service)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = [f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự"]
-    if role == "officer" and not area_code:
-        errors["area"] = ["Tổ bầu cử cần mã khu vực bỏ phiếu (--area)"]
-    if role == "reviewer" and not area_code:
-        errors["area"] = ["Người kiểm tra cần mã khu vực hành chính (--area)"]
-    if role in ("board", "admin") and area_code:
-        errors["area"] = ["Vai trò này có phạm vi toàn thành phố; không ghi --area"]
+    if len(full_name) > 200 or has_control(full_name):
+        errors["full_name"] = ["Họ và tên tối đa 200 ký tự, không có ký tự điều khiển"]
     if errors:
         raise InvalidInput("Thông tin người dùng không hợp lệ", errors)
 
     begin_write(session)
-    voting_area_id = area_id = None
-    if role == "officer":
-        voting_area_id = session.scalar(select(VotingArea.id).where(VotingArea.code == area_code))
-        if voting_area_id is None:
-            raise NotFound(
-                f"Không có khu vực bỏ phiếu mã «{area_code}»", {"area": ["Mã không tồn tại"]}
-            )
-    if role == "reviewer":
-        area_id = session.scalar(select(Area.id).where(Area.code == area_code))
-        if area_id is None:
-            raise NotFound(
-                f"Không có khu vực hành chính mã «{area_code}»", {"area": ["Mã không tồn tại"]}
-            )
-
+    voting_area_id, area_id = resolve_scope(session, role, area_code)
     generated = password is None and not service
-    password = password or ("" if service else generate_password())
+    if generated:
+        password = generate_password()
+        password_hash = hash_generated_password(password)
+    else:
+        password = password or ""
+        password_hash = DISABLED_PASSWORD if service else hash_password(password)
     now = utcnow()
     user = User(
         username=username,
@@ -110,7 +145,7 @@ def create_user(
         service=service,
         voting_area_id=voting_area_id,
         area_id=area_id,
-        password_hash=DISABLED_PASSWORD if service else hash_password(password),
+        password_hash=password_hash,
         must_change_password=generated,
         active=True,
         session_epoch=0,
@@ -118,10 +153,14 @@ def create_user(
     )
     if not inserted(session, user):
         raise Conflict(f"Tên đăng nhập «{username}» đã có người dùng", {"username": ["Đã tồn tại"]})
-    token = new_token()
-    session.add(
-        ApiToken(user_id=user.id, token_hash=hash_token(token), label="cli", created_at=now)
-    )
+    token = None
+    if token_label is not None:
+        token = new_token()
+        session.add(
+            ApiToken(
+                user_id=user.id, token_hash=hash_token(token), label=token_label, created_at=now
+            )
+        )
     audit.append(
         session,
         actor,
@@ -130,7 +169,8 @@ def create_user(
         user.username,
         None,
         {"username": username, "role": role, "area": area_code, "full_name": full_name}
-        | ({"service": True} if service else {}),
+        | ({"service": True} if service else {})
+        | ({"token": token_label} if token_label is not None else {}),
     )
     session.commit()
     return NewUser(user, password, token, generated)
@@ -144,7 +184,15 @@ def create_service_account(session: Session, admin: User, username: str, full_na
     """
     scope.require_role(admin, ("admin",), "tạo tài khoản dịch vụ")
     return create_user(
-        session, username, None, None, None, full_name, Actor.of(admin), service=True
+        session,
+        username,
+        None,
+        None,
+        None,
+        full_name,
+        Actor.of(admin),
+        service=True,
+        token_label="service",
     )
 
 

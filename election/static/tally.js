@@ -289,6 +289,14 @@
     }
   }
 
+  // Forms of counts without a record's rules (the turnout report): the same typing aids.
+  for (const form of document.querySelectorAll("form[data-counts]")) {
+    for (const input of form.querySelectorAll("[data-count]")) {
+      selectOnFocus(input);
+      formatOnBlur(input);
+    }
+  }
+
   // A second click on a sending form would only send the same thing again: the server stores
   // it once (idempotency key, expected version), but the user would wait twice.
   for (const form of document.querySelectorAll("form[data-once]")) {

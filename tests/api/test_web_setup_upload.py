@@ -151,6 +151,7 @@ def test_a_roll_is_previewed_against_today_then_applied(app, admin):
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])
     page = admin.get(f"/admin/setup/jobs/{job_id}").get_data(as_text=True)
     assert "3 cử tri của 2 khu vực bỏ phiếu" in page
+    assert "T1A-1 · " in page and "T2A-1 · " in page  # counts that change are listed
     # T1A-1: a full voter and a short-term resident (no commune council): QH 2, HĐND xã 1.
     assert 'Quốc hội</td><td class="num">0</td><td class="num">3</td>' in page
     assert 'HĐND cấp xã</td><td class="num">0</td><td class="num">2</td>' in page
@@ -162,6 +163,11 @@ def test_a_roll_is_previewed_against_today_then_applied(app, admin):
     assert _finish(admin, job_id)["status"] == "done"
     assert _count(app, Voter) == 3
     assert _count(app, AuditEvent, AuditEvent.action == "roll.import") == 1
+    # The same file again changes no count: no area listed, the two counted in a note.
+    again = _upload(admin, "/admin/setup/rolls", "danh-sach.csv", ROLL.encode())
+    page = admin.get(again.headers["Location"]).get_data(as_text=True)
+    assert "T1A-1 · " not in page and "T2A-1 · " not in page
+    assert "2 khu vực bỏ phiếu có số cử tri trong tệp bằng số hiện nay" in page
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,9 @@ def echo(line: str = "") -> None:
 
 
 def shown(url: str) -> str:
-    """A URL as printed in the report (no password)."""
+    """A URL as printed in the report (no password); a bare host/database as it is."""
+    if "://" not in url:
+        return url
     return make_url(url).render_as_string(hide_password=True)
 
 

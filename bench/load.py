@@ -27,8 +27,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 
 from bench.submit_cost import fresh_url
-from election import migrate
-from election.db import make_engine, make_sessionmaker
+from election import create_app, migrate
 from election.demo.names import FAMILY_WEIGHTS, MALE_GIVEN, MALE_MIDDLE
 from election.models import VotingArea
 from election.services.setup import demo
@@ -118,11 +117,10 @@ def write_roll(path: str, codes: list[str], rows: int, seed: int = 7) -> None:
 def roll(url: str | None) -> Load:
     target = database_url(url, "roll.db")
     migrate.upgrade(target)
-    engine = make_engine(target)
-    with make_sessionmaker(engine)() as session:
+    # The app's sessionmaker: the demo's TOTP secrets are sealed with the app's key.
+    with create_app({"DATABASE_URL": target}).extensions["election.sessions"]() as session:
         demo.load(session, "city", roll_voting_areas=[])
         codes = list(session.scalars(select(VotingArea.code).order_by(VotingArea.id)))
-    engine.dispose()
     path = os.path.join(tempfile.mkdtemp(), "roll_1m.csv")
     write_roll(path, codes, ROLL_ROWS)
     seconds, rss = measured([*FLASK, "import-roll", path], target)

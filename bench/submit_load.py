@@ -62,7 +62,7 @@ from sqlalchemy.orm import Session
 
 from bench._procs import Gunicorn
 from bench.submit_cost import fresh_url
-from election import migrate
+from election import create_app, migrate
 from election.db import begin_write, make_engine, make_sessionmaker
 from election.demo.tallies import candidate_weights, plausible_tally
 from election.domain.clock import utcnow
@@ -537,7 +537,8 @@ def _measure(
     database = engine.dialect.name
     warmups = {w: 4 * w for w in workers}
     needed = sum(warmups[w] + 2 * records * len(clients) for w in workers)
-    with make_sessionmaker(engine)() as session:
+    # The app's sessionmaker: the demo's TOTP secrets are sealed with the key the server reads.
+    with create_app({"DATABASE_URL": url}).extensions["election.sessions"]() as session:
         demo.load(session, "city", roll_voting_areas=[])
         pool = prepare_submissions(session, needed, seed)
     engine.dispose()

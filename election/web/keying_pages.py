@@ -18,9 +18,9 @@ from election.web.tallies import (
     key_page,
     offers_for,
     page,
-    parse_record,
     record_page,
 )
+from election.web.tally_fields import parse_record
 
 routes = Routes()
 

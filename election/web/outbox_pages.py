@@ -21,7 +21,8 @@ from election.http.context import get_session
 from election.http.routes import Routes
 from election.services import tallies
 from election.services.tallies.idempotency import MAX_KEY_LENGTH, Key
-from election.web.tallies import _place, parse_record
+from election.web.tallies import _place
+from election.web.tally_fields import parse_record
 
 routes = Routes()
 

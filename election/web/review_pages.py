@@ -14,7 +14,8 @@ from election.services import tallies
 from election.services.setup import structure
 from election.services.tallies import flags, keying, queue
 from election.services.tallies.queue import QueueFilter
-from election.web.tallies import MAX_TEXT, REVIEWERS, TOO_LONG, int_field, page, record_page
+from election.web.tallies import REVIEWERS, int_field, page, record_page
+from election.web.tally_fields import MAX_TEXT, TOO_LONG
 
 routes = Routes()
 

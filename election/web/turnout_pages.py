@@ -12,7 +12,7 @@ from election.http.context import get_session
 from election.http.routes import Routes
 from election.services.setup import structure
 from election.services.tallies import turnout
-from election.web.tallies import read_count
+from election.web.tally_fields import read_count
 
 routes = Routes()
 

@@ -342,8 +342,10 @@ def verify_audit_command(anchor: Any) -> None:
     """Check the audit chain (against an anchor kept outside it) and the running totals."""
     from election.services.audit import check as audit_check
     from election.services.results import recompute
+    from election.services.settle import settle_now
 
     with _session() as session:
+        settle_now(session)
         report = audit_check.verify(session, anchor)
         totals = recompute.compare(session) if report.ok else None
     if not report.ok:
@@ -364,8 +366,10 @@ def verify_audit_command(anchor: Any) -> None:
 def audit_head_command() -> None:
     """Print SEQ HASH of the newest audit event: copy it somewhere outside the database."""
     from election.services.audit import chain
+    from election.services.settle import settle_now
 
     with _session() as session:
+        settle_now(session)
         head = chain.anchor(session)
     click.echo(f"{head.seq} {head.hash}")
 

@@ -89,6 +89,18 @@ def _configure_sqlite(engine: Engine, memory: bool) -> None:
 
 
 class _Session(Session):
+    def commit(self) -> None:
+        """Commit; a write that left events or totals pending settles them after.
+
+        See ``election.services.settle`` (imported here, as this module is below the services).
+        """
+        if "pending" not in self.info:
+            super().commit()
+            return
+        from election.services import settle
+
+        settle.commit(self, super().commit)
+
     def close(self) -> None:
         """Close; a connection the database already dropped has nothing left to roll back.
 
@@ -136,6 +148,10 @@ def begin_write(session: Session) -> None:
         # transaction that later writes can fail on SQLite instead of waiting its turn.
         session.commit()
     session.connection(execution_options=WRITE)
+    if session.get_bind().dialect.name == "sqlite":
+        # The database's one write lock is held from BEGIN IMMEDIATE: the transaction chains
+        # its events and writes every total itself (``services.settle`` has the other way).
+        session.info["audit_head_held"] = session.get_transaction()
 
 
 def ping(session: Session) -> None:

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from election.models.audit import AuditEvent, AuditHead
+from election.models.audit import AuditEvent, AuditHead, PendingWrite
 from election.models.certification import Certification, PublicSnapshot
 from election.models.contests import (
     CONTEST_CODES,
@@ -52,6 +52,7 @@ __all__ = [
     "IdempotencyKey",
     "ImportJob",
     "LoginFailure",
+    "PendingWrite",
     "PublicSnapshot",
     "ResultPart",
     "ResultTotal",

@@ -38,6 +38,24 @@ class AuditEvent(Base):
     )
 
 
+class PendingWrite(Base):
+    """What one committed write left for the short step after it (``services.settle``).
+
+    ``events`` are its audit events, not chained yet (no numbers, no hashes); ``delta`` is
+    what it adds to the totals every district shares (the city, the country, units that span
+    districts), summed (``totals.Ledger.as_json``). The step chains the events in the order
+    of ``id``, adds the deltas and deletes the row in one transaction. Nothing here is part
+    of the chain: a stored total plus the pending deltas is the sum of the records.
+    """
+
+    __tablename__ = "pending_write"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    events: Mapped[list] = mapped_column(JSON)
+    delta: Mapped[dict | None] = mapped_column(JSON)
+
+
 class AuditHead(Base):
     """The single row holding the chain's head; locking it serialises appends."""
 

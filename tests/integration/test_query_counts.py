@@ -1,6 +1,7 @@
 """The number of SQL statements of the hot paths does not grow with the election (no N+1).
 
-The counts are what the code issues today (18 for a submission and one more on SQLite, 5 for an area read);
+The counts are what the code issues today (a submission: 19 on SQLite, 16 + 7 on PostgreSQL;
+5 for an area read);
 each test also checks that the count stays the same once more records exist, so a
 statement per record or per candidate (an N+1) fails it.
 """
@@ -62,7 +63,18 @@ def test_a_submission_costs_the_same_statements_however_many_records_exist(sessi
     # Read the user's scope, the voting area and unit, the record slot; write the record,
     # its version and votes, the running totals of the voting area's scopes, the audit event.
     # On SQLite election.db issues the BEGIN itself, which counts as one more statement.
-    assert len(first) == _plus_sqlite_begin(session, 18), first
+    if session.get_bind().dialect.name == "sqlite":
+        assert len(first) == 19, first
+        return
+    # On PostgreSQL the write leaves its event and the city's totals as one pending row (16
+    # statements: the same reads and writes, less the head's three, plus the pending row; the
+    # head and the city untouched), and the step after its commit takes them: lock the head,
+    # take the pending rows, insert the event, move the head, add to the city's and the unit's
+    # totals, the city's part and the candidates' votes (7).
+    writes = first[: first.index(next(s for s in first if "FOR UPDATE" in s and "audit_head" in s))]
+    assert len(writes) == 16, writes
+    assert not [s for s in writes if "audit_head" in s or "audit_event (" in s], writes
+    assert len(first) == 16 + 7, first
 
 
 def test_an_area_read_costs_the_same_statements_for_one_record_or_six(session):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from election.domain.clock import utcnow
 from election.domain.numbers import iso_utc as timestamp
 from election.models import AuditEvent, AuditHead, User
+from election.services import pending
 
 GENESIS = "0" * 64
 SYSTEM = "system"
@@ -101,55 +102,87 @@ def append(
     append_many(session, [Event(actor, action, object_type, object_id, before, after)])
 
 
+# The ``Session.info`` key of the transaction that holds the chain's head (``lock_head``);
+# a later transaction is another object, so the mark never outlives its transaction.
+HEAD_HELD = "audit_head_held"
+
+
+def holds_head(session: Session) -> bool:
+    """Whether the session's transaction holds the head: its events are chained at once.
+
+    On SQLite a write transaction holds the whole database from its BEGIN IMMEDIATE
+    (``db.begin_write``), so it chains and totals at once, as there is no one to let pass.
+    """
+    current = session.get_transaction()
+    return current is not None and session.info.get(HEAD_HELD) is current
+
+
 def append_many(session: Session, events: Sequence[Event], at: dt.datetime | None = None) -> None:
     """Add events in order, all stamped ``at`` (default: now), in the caller's transaction.
 
-    Call it as the last write before commit: it locks the chain head, which
-    serialises appenders, and the lock is then held only until the commit.
+    They are stored with the transaction's other pending work when it commits and chained by
+    the short step after the commit (``services.settle``), so a write never waits for the
+    head while it works. A transaction that holds the head (``lock_head``) chains them now.
     """
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
     at = at or utcnow()
     credential = credential_of(session)
-    seq, digest = head.seq, head.hash
-    rows = []
-    for event in events:
+    rows = [
+        {
+            "at": at,
+            "actor_id": event.actor.id,
+            "actor": event.actor.name,
+            "action": event.action,
+            "credential": credential,
+            "object_type": event.object_type,
+            "object_id": None if event.object_id is None else str(event.object_id),
+            "before": event.before,
+            "after": event.after,
+        }
+        for event in events
+    ]
+    if not rows:
+        return
+    if holds_head(session):
+        chain(session, rows)
+    else:
+        pending.of(session).events.extend(rows)
+
+
+def lock_head(session: Session) -> tuple[int, str]:
+    """Lock the chain's head until the transaction ends; its (seq, hash)."""
+    seq, digest = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+    ).one()
+    session.info[HEAD_HELD] = session.get_transaction()
+    return seq, digest
+
+
+def chain(session: Session, rows: list[dict], head: tuple[int, str] | None = None) -> None:
+    """Give ``rows`` the next numbers and their hashes, insert them and move the head.
+
+    The caller holds the head (``lock_head``, which gave ``head``).
+    """
+    if not rows:
+        return
+    seq, digest = head or lock_head(session)
+    for row in rows:
         seq += 1
         prev = digest
-        oid = None if event.object_id is None else str(event.object_id)
         digest = chain_hash(
             prev,
             canonical(
                 seq,
-                at,
-                event.actor.name,
-                event.action,
-                event.object_type,
-                oid,
-                event.before,
-                event.after,
-                credential,
+                row["at"],
+                row["actor"],
+                row["action"],
+                row["object_type"],
+                row["object_id"],
+                row["before"],
+                row["after"],
+                row["credential"],
             ),
         )
-        rows.append(
-            {
-                "seq": seq,
-                "at": at,
-                "actor_id": event.actor.id,
-                "actor": event.actor.name,
-                "action": event.action,
-                "credential": credential,
-                "object_type": event.object_type,
-                "object_id": oid,
-                "before": event.before,
-                "after": event.after,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
-    if not rows:
-        return
+        row.update(seq=seq, prev_hash=prev, hash=digest)
     session.execute(insert(AuditEvent), rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
 

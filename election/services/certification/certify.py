@@ -30,6 +30,7 @@ from election.services.audit.chain import Actor
 from election.services.certification.read import CertView
 from election.services.certification.snapshots import snapshot
 from election.services.results import units as unit_rounds
+from election.services.settle import settle
 from election.services.tallies import keying
 from election.services.tallies.common import COMPLAINTS, FIGURES
 
@@ -232,6 +233,9 @@ def _store(
     digest: str,
     signers: str | None,
 ) -> CertView:
+    # Chain what is pending and keep the head: the anchor is the whole past, and the
+    # certification's own event is the next one.
+    settle(session)
     head = audit.anchor(session)
     now = utcnow()
     cert = Certification(

@@ -19,6 +19,7 @@ from election.models.users import User
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
 from election.services.certification.snapshots import snapshot
+from election.services.settle import settle
 
 
 def after_record_change(
@@ -85,6 +86,9 @@ def after_unit_change(
             changes.append(f"{unit.name}: mở lại do {cause}")
         else:
             changes.append(f"{_area_name(session, cert)}: mở lại do {unit.name} thay đổi")
+    # Rare, and each reopening names its own event: chain what is pending (this write's own
+    # event too) and keep the head, so the reopenings are numbered right after it.
+    settle(session)
     before = audit.anchor(session).seq
     audit.append_many(session, events)
     for n, cert in enumerate(found, start=1):  # each one's own event, in the order appended

@@ -38,6 +38,7 @@ from election.services.audit import chain as audit
 from election.services.forms import committee, records
 from election.services.forms.common import Basics, basics, lower_first
 from election.services.results import require_unit_scope
+from election.services.settle import settle_now
 from exports import xlsx
 
 KINDS = forms.KINDS
@@ -79,6 +80,7 @@ def export(
     verify_url: str = "/verify/",
 ) -> FormFile:
     """One official record as an .xlsx; ``user`` None is the command line (the whole city)."""
+    settle_now(session)  # the anchor it prints holds every write committed before
     base = basics(session)
     built = _build(session, base, user, kind, contest_code, scope_code, round_no)
     code, head = _register(session, user, kind, contest_code, scope_code, built)
@@ -95,6 +97,7 @@ def export_ward(
     verify_url: str = "/verify/",
 ) -> FormFile:
     """Every count record of a ward's voting areas for a contest, one sheet each."""
+    settle_now(session)
     base = basics(session)
     ward = session.scalar(select(Area).where(Area.code == ward_code))
     if ward is None:

@@ -32,6 +32,7 @@ from election.models import (
     AuditEvent,
     AuditHead,
     Candidate,
+    PendingWrite,
     TallyRecord,
     Unit,
     UnitRound,
@@ -120,8 +121,19 @@ DIRECTION: str | None = None
 RETRIES = 3
 
 
-def _head(session: Session) -> int:
-    return session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0
+def _head(session: Session) -> int | None:
+    """The chain's head, or None while writes wait to be settled (``services.settle``).
+
+    A write committed but not settled has changed the live totals of its ward and district
+    and not yet the chain, so the live answer cannot be taken back from the head then.
+    """
+    seq, waiting = session.execute(
+        select(
+            AuditHead.seq,
+            select(PendingWrite.id).exists(),
+        ).where(AuditHead.id == 1)
+    ).one_or_none() or (0, False)
+    return None if waiting else seq
 
 
 def _area_as_of(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from election.domain.clock import utcnow
 from election.domain.results import FIGURES
-from election.models import ResultPart, ResultTotal, ResultVote
+from election.models import PendingWrite, ResultPart, ResultTotal, ResultVote
 
 # The totals of every scope, derived from the current versions of the records.
 # {scope} is the join that maps a voting area to its scopes; one statement per kind.
@@ -105,18 +105,39 @@ def stored_parts(session: Session) -> dict[tuple, int]:
         ResultPart.unit_id,
         ResultPart.ballots_valid,
     )
-    return {tuple(row[:4]): row[4] for row in session.execute(select(*columns))}
+    found = {tuple(row[:4]): row[4] for row in session.execute(select(*columns))}
+    for delta in _pending(session):
+        for *key, n in delta["parts"]:
+            found[tuple(key)] = found.get(tuple(key), 0) + n
+    return found
 
 
 def stored_totals(session: Session) -> dict[tuple, tuple]:
+    """The stored totals, with what the writes not settled yet add to them (see ``settle``)."""
     columns = [getattr(ResultTotal, c) for c in TOTAL_COLUMNS]
-    return {tuple(row[:4]): tuple(row[4:]) for row in session.execute(select(*columns))}
+    found = {tuple(row[:4]): tuple(row[4:]) for row in session.execute(select(*columns))}
+    for delta in _pending(session):
+        # A delta's row: the key, then reported, verified and the figures (no voting areas).
+        for row in delta["totals"]:
+            key = tuple(row[:4])
+            old = found.get(key, (0,) * (len(TOTAL_COLUMNS) - 4))
+            found[key] = (old[0], *(a + b for a, b in zip(old[1:], row[4:], strict=True)))
+    return found
 
 
 def stored_votes(session: Session) -> dict[tuple, int]:
     columns = [getattr(ResultVote, c) for c in VOTE_COLUMNS]
+    found = {tuple(row[:5]): row[5] for row in session.execute(select(*columns))}
+    for delta in _pending(session):
+        for *key, n in delta["first_votes"] + delta["later_votes"]:
+            found[tuple(key)] = found.get(tuple(key), 0) + n
     # A candidate whose votes went back to zero keeps a zero row: not a difference.
-    return {tuple(row[:5]): row[5] for row in session.execute(select(*columns)) if row[5]}
+    return {key: n for key, n in found.items() if n}
+
+
+def _pending(session: Session) -> list[dict]:
+    deltas = session.scalars(select(PendingWrite.delta).order_by(PendingWrite.id))
+    return [delta for delta in deltas if delta]
 
 
 @dataclass(frozen=True)
@@ -151,7 +172,12 @@ def compare(session: Session) -> Comparison:
 
 
 def rebuild(session: Session) -> None:
-    """Replace every running total by its recomputation (in the caller's transaction)."""
+    """Replace every running total by its recomputation (in the caller's transaction).
+
+    What writes left pending for the totals is in the records already: it goes too (their
+    events stay, to be chained).
+    """
+    session.execute(update(PendingWrite).values(delta=None))
     session.execute(delete(ResultVote))
     session.execute(delete(ResultTotal))
     session.execute(delete(ResultPart))

@@ -21,9 +21,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from election.domain.clock import utcnow
 from election.domain.results import FIGURES
-from election.models.contests import UnitVotingArea
-from election.models.geography import AreaClosure, VotingArea
+from election.models.contests import Contest, UnitVotingArea
+from election.models.geography import Area, AreaClosure, AreaLevel, VotingArea
 from election.models.results import ResultPart, ResultTotal, ResultVote
+from election.services import pending
+from election.services.audit.chain import holds_head
 from election.services.results import recompute
 
 # What a change adds to a total, in the order of a summed row.
@@ -42,16 +44,28 @@ def open_first_rounds(session: Session) -> None:
     recompute.rebuild(session)
 
 
-def _ancestors(session: Session, voting_area_ids: list[int]) -> dict[int, list[int]]:
-    """The ids of the areas each voting area lies in, in id order."""
-    found: dict[int, list[int]] = {va: [] for va in voting_area_ids}
-    for va, area_id in session.execute(
-        select(VotingArea.id, AreaClosure.ancestor_id)
+# The levels whose areas lie inside one district: a transaction writes their totals itself,
+# and only the writers of that district share them. The rows above (the city, the country)
+# every district shares: a transaction leaves what it adds to them pending, and the short
+# step after its commit folds it in (``services.settle``).
+NEAR_LEVELS = frozenset({"district", "ward"})
+# The contests whose electoral units lie inside one district (a commune's inside one ward);
+# the units of the others (National Assembly, the city's council) span districts.
+NEAR_CONTESTS = frozenset({"HDND_HUYEN", "HDND_XA"})
+
+
+def ancestors(session: Session, voting_area_ids: list[int]) -> dict[int, list[tuple[int, bool]]]:
+    """The areas each voting area lies in, in id order, each with whether it is near."""
+    found: dict[int, list[tuple[int, bool]]] = {va: [] for va in voting_area_ids}
+    for va, area_id, level in session.execute(
+        select(VotingArea.id, AreaClosure.ancestor_id, AreaLevel.code)
         .join(AreaClosure, AreaClosure.descendant_id == VotingArea.area_id)
+        .join(Area, Area.id == AreaClosure.ancestor_id)
+        .join(AreaLevel, AreaLevel.id == Area.level_id)
         .where(VotingArea.id.in_(voting_area_ids))
         .order_by(VotingArea.id, AreaClosure.ancestor_id)
     ):
-        found[va].append(area_id)
+        found[va].append((area_id, level in NEAR_LEVELS))
     return found
 
 
@@ -66,8 +80,11 @@ class Change:
     verified: int = 0
     figures: Mapping[str, int] | None = None
     votes: Mapping[int, int] | None = None  # candidate id → difference
-    unit_id: int | None = None  # the record's unit, when the caller already knows it
-    areas: Sequence[int] | None = None  # the areas its voting area lies in, when known
+    # The record's unit and its contest's code, when the caller already knows them.
+    unit_id: int | None = None
+    contest_code: str | None = None
+    # The areas its voting area lies in, with whether each is near, when known (``ancestors``).
+    areas: Sequence[tuple[int, bool]] | None = None
 
 
 def _of_scope(model: type[ResultTotal] | type[ResultVote]) -> tuple[ColumnElement[bool], ...]:
@@ -104,30 +121,50 @@ def apply(session: Session, change: Change) -> None:
 def apply_many(session: Session, changes: Sequence[Change], now: dt.datetime | None = None) -> None:
     """Add the changes to the totals of their scopes: summed per scope, then written in order.
 
-    One statement per kind of row, whatever the number of changes: the totals, the parts
-    of each area's valid ballots per unit, the candidates' votes.
+    The near scopes (the ward, the district, a unit inside a district) are written now, one
+    statement per kind of row whatever the number of changes: the totals, the parts of each
+    area's valid ballots per unit, the candidates' votes. What the far scopes get is left as
+    one pending row, folded in after the commit (``fold``).
     """
-    units = _units(session, [c for c in changes if c.unit_id is None])
+    units = _units(session, [c for c in changes if c.unit_id is None or c.contest_code is None])
     missing = sorted({c.voting_area_id for c in changes if c.areas is None})
-    areas = _ancestors(session, missing) if missing else {}
-    sums = _Sums()
+    areas = ancestors(session, missing) if missing else {}
+    near = Ledger()
+    # A transaction that holds the audit head (SQLite's writes, a certification's) has no one
+    # to let pass: it writes the far rows too.
+    far = near if holds_head(session) else Ledger()
     for change in changes:
-        unit_id = change.unit_id or units[(change.voting_area_id, change.contest_id)]
+        if change.unit_id is not None and change.contest_code is not None:
+            unit = (change.unit_id, change.contest_code in NEAR_CONTESTS)
+        else:
+            unit = units[(change.voting_area_id, change.contest_id)]
         inside = areas[change.voting_area_id] if change.areas is None else change.areas
-        sums.add(change, unit_id, inside)
-    sums.write(session, now or utcnow())
+        add(near, far, change, unit, inside)
+    now = now or utcnow()
+    near.write(session, now)
+    if far is not near and far:
+        waiting = pending.of(session)
+        if waiting.delta is None:
+            waiting.delta = far
+        else:
+            waiting.delta.merge(far)
 
 
-def _units(session: Session, changes: list[Change]) -> dict[tuple[int, int], int]:
-    """The unit of each change's voting area in its contest: (voting area, contest) → unit."""
+def _units(session: Session, changes: list[Change]) -> dict[tuple[int, int], tuple[int, bool]]:
+    """The unit of each change's voting area in its contest, and whether it is near."""
     if not changes:
         return {}
     return {
-        (va, contest): unit
-        for va, contest, unit in session.execute(
+        (va, contest): (unit, code in NEAR_CONTESTS)
+        for va, contest, unit, code in session.execute(
             select(
-                UnitVotingArea.voting_area_id, UnitVotingArea.contest_id, UnitVotingArea.unit_id
-            ).where(
+                UnitVotingArea.voting_area_id,
+                UnitVotingArea.contest_id,
+                UnitVotingArea.unit_id,
+                Contest.code,
+            )
+            .join(Contest, Contest.id == UnitVotingArea.contest_id)
+            .where(
                 UnitVotingArea.voting_area_id.in_(sorted({c.voting_area_id for c in changes})),
                 UnitVotingArea.contest_id.in_(sorted({c.contest_id for c in changes})),
             )
@@ -135,7 +172,39 @@ def _units(session: Session, changes: list[Change]) -> dict[tuple[int, int], int
     }
 
 
-class _Sums:
+def add(
+    near: Ledger,
+    far: Ledger,
+    change: Change,
+    unit: tuple[int, bool],
+    areas: Sequence[tuple[int, bool]],
+) -> None:
+    """Add ``change`` to the rows of its scopes: the near ones' in ``near``, the rest in ``far``."""
+    figures = change.figures or {}
+    added = (change.reported, change.verified, *[figures.get(name, 0) for name in FIGURES])
+    contest, round_no = change.contest_id, change.round_no
+    unit_id, unit_near = unit
+    scopes = [("area", a, is_near) for a, is_near in areas]
+    scopes.append(("unit", unit_id, unit_near))
+    for kind, sid, is_near in scopes:
+        into = near if is_near else far
+        key = (kind, sid, contest, round_no)
+        into.totals[key] = [a + b for a, b in zip(into.totals[key], added, strict=True)]
+    first = change.reported > 0
+    valid = figures.get("ballots_valid", 0)
+    if valid or first:
+        for a, is_near in areas:
+            (near if is_near else far).parts[(a, contest, round_no, unit_id)] += valid
+    # A first record lists every candidate, zeros too, so each gets its row.
+    votes = [(c, d) for c, d in (change.votes or {}).items() if d or first]
+    for kind, sid, is_near in scopes:
+        ledger = near if is_near else far
+        into = ledger.first_votes if first else ledger.later_votes
+        for candidate_id, d in votes:
+            into[(kind, sid, contest, round_no, candidate_id)] += d
+
+
+class Ledger:
     """Changes summed per row of the totals, the parts and the votes, before writing."""
 
     def __init__(self) -> None:
@@ -149,26 +218,41 @@ class _Sums:
         self.first_votes: dict[tuple, int] = defaultdict(int)
         self.later_votes: dict[tuple, int] = defaultdict(int)
 
-    def add(self, change: Change, unit_id: int, areas: Sequence[int]) -> None:
-        figures = change.figures or {}
-        added = (change.reported, change.verified, *[figures.get(name, 0) for name in FIGURES])
-        contest, round_no = change.contest_id, change.round_no
-        scopes = [("area", a) for a in areas]
-        scopes.append(("unit", unit_id))
-        for kind, sid in scopes:
-            key = (kind, sid, contest, round_no)
-            self.totals[key] = [a + b for a, b in zip(self.totals[key], added, strict=True)]
-        first = change.reported > 0
-        valid = figures.get("ballots_valid", 0)
-        if valid or first:
-            for a in areas:
-                self.parts[(a, contest, round_no, unit_id)] += valid
-        # A first record lists every candidate, zeros too, so each gets its row.
-        votes = [(c, d) for c, d in (change.votes or {}).items() if d or first]
-        into = self.first_votes if first else self.later_votes
-        for kind, sid in scopes:
-            for candidate_id, d in votes:
-                into[(kind, sid, contest, round_no, candidate_id)] += d
+    def __bool__(self) -> bool:
+        return bool(self.totals or self.parts or self.first_votes or self.later_votes)
+
+    def as_json(self) -> dict:
+        """The ledger as a pending row's ``delta`` (lists, as JSON keeps them)."""
+        return {
+            "totals": [[*key, *row] for key, row in self.totals.items()],
+            "parts": [[*key, n] for key, n in self.parts.items()],
+            "first_votes": [[*key, n] for key, n in self.first_votes.items()],
+            "later_votes": [[*key, n] for key, n in self.later_votes.items()],
+        }
+
+    def take(self, delta: Mapping) -> None:
+        """Add a pending row's ``delta`` (``as_json``) to this ledger."""
+        for row in delta["totals"]:
+            key = tuple(row[:4])
+            self.totals[key] = [a + b for a, b in zip(self.totals[key], row[4:], strict=True)]
+        for row in delta["parts"]:
+            self.parts[tuple(row[:4])] += row[4]
+        for row in delta["first_votes"]:
+            self.first_votes[tuple(row[:5])] += row[5]
+        for row in delta["later_votes"]:
+            self.later_votes[tuple(row[:5])] += row[5]
+
+    def merge(self, other: Ledger) -> None:
+        """Add another ledger of the same transaction to this one."""
+        for key, row in other.totals.items():
+            self.totals[key] = [a + b for a, b in zip(self.totals[key], row, strict=True)]
+        for mine, theirs in (
+            (self.parts, other.parts),
+            (self.first_votes, other.first_votes),
+            (self.later_votes, other.later_votes),
+        ):
+            for key, n in theirs.items():
+                mine[key] += n
 
     def write(self, session: Session, now: dt.datetime) -> None:
         if not self.totals:
@@ -224,6 +308,18 @@ class _Sums:
         ]
         if changed:
             session.connection().execute(_ADD_TO_VOTE, changed)
+
+
+def fold(session: Session, deltas: Sequence[Mapping], now: dt.datetime) -> None:
+    """Add pending rows' deltas (``Ledger.as_json``) to the far totals, stamped ``now``.
+
+    ``services.settle`` calls it with the audit head locked: one fold at a time, and each
+    pending row is added by the one fold that deleted it.
+    """
+    ledger = Ledger()
+    for delta in deltas:
+        ledger.take(delta)
+    ledger.write(session, now)
 
 
 def add_rows(session: Session, model, keys: list[str], column: str, rows: list[dict]) -> None:

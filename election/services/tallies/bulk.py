@@ -20,7 +20,7 @@ from election.domain import tally as rules
 from election.domain.clock import utcnow
 from election.domain.errors import Conflict, RuleBroken
 from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
-from election.models.geography import AreaClosure, VotingArea
+from election.models.geography import VotingArea
 from election.models.rolls import VoterCount
 from election.models.tallies import TallyRecord, TallyVersion, TallyVote
 from election.models.users import User
@@ -119,6 +119,7 @@ def submit_many(session: Session, items: list[Item]) -> int:
                 figures={name: version[name] for name in FIGURES},
                 votes={ids[code]: n for code, n in official.items()},
                 unit_id=unit_id,
+                contest_code=item.contest,
                 areas=ctx.ancestors[va_id],
             )
         )
@@ -175,13 +176,7 @@ class _Context:
                 ).where(VoterCount.voting_area_id.in_(ids))
             )
         }
-        self.ancestors: dict[int, list[int]] = defaultdict(list)
-        for va, a in session.execute(
-            select(VotingArea.id, AreaClosure.ancestor_id)
-            .join(AreaClosure, AreaClosure.descendant_id == VotingArea.area_id)
-            .where(VotingArea.id.in_(ids))
-        ):
-            self.ancestors[va].append(a)
+        self.ancestors = totals.ancestors(session, ids)
         self.existing = set(
             session.execute(
                 select(TallyRecord.voting_area_id, TallyRecord.contest_id).where(

@@ -286,5 +286,6 @@ def roll_up(
             figures=figures,
             votes=votes,
             unit_id=place.unit.id,
+            contest_code=place.contest.code,
         ),
     )

@@ -27,7 +27,7 @@ from election.models.results import ResultPart, ResultTotal, ResultVote
 from election.services.results import recompute
 
 # What a change adds to a total, in the order of a summed row.
-_COUNTS = ("reported", "verified", *FIGURES)
+_COUNTS = ("reported", "verified", *FIGURES, "with_photo", "keyed", "matched")
 
 
 def open_first_rounds(session: Session) -> None:
@@ -68,6 +68,10 @@ class Change:
     votes: Mapping[int, int] | None = None  # candidate id → difference
     unit_id: int | None = None  # the record's unit, when the caller already knows it
     areas: Sequence[int] | None = None  # the areas its voting area lies in, when known
+    # Records backed by a photo, keyed a second time (current version), matched.
+    with_photo: int = 0
+    keyed: int = 0
+    matched: int = 0
 
 
 def _of_scope(model: type[ResultTotal] | type[ResultVote]) -> tuple[ColumnElement[bool], ...]:
@@ -151,7 +155,14 @@ class _Sums:
 
     def add(self, change: Change, unit_id: int, areas: Sequence[int]) -> None:
         figures = change.figures or {}
-        added = (change.reported, change.verified, *[figures.get(name, 0) for name in FIGURES])
+        added = (
+            change.reported,
+            change.verified,
+            *[figures.get(name, 0) for name in FIGURES],
+            change.with_photo,
+            change.keyed,
+            change.matched,
+        )
         contest, round_no = change.contest_id, change.round_no
         scopes = [("area", a) for a in areas]
         scopes.append(("unit", unit_id))

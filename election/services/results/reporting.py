@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from election.domain.errors import Forbidden
@@ -49,7 +49,7 @@ def backing(session: Session, area: Area, contest_id: int) -> Backing:
     return Backing(*row) if row is not None else Backing()
 
 
-def _first_round_of(area: Area) -> tuple:
+def _first_round_of(area: Area) -> tuple[ColumnElement[bool], ...]:
     """The area's running totals of round 1, one row per contest."""
     return (
         ResultTotal.scope_kind == "area",

@@ -51,6 +51,10 @@ class ResultTotal(Base):
     ballots_received: Mapped[int] = mapped_column(default=0)
     ballots_valid: Mapped[int] = mapped_column(default=0)
     ballots_invalid: Mapped[int] = mapped_column(default=0)
+    # Records backed by a photo, keyed a second time (current version), matched (issue #16).
+    with_photo: Mapped[int] = mapped_column(default=0, server_default="0")
+    keyed: Mapped[int] = mapped_column(default=0, server_default="0")
+    matched: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (

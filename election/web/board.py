@@ -346,7 +346,7 @@ def _area_page(code: str | None):
     backed = None
     if area is not None and moment is None:
         contest_id = next(c.id for c, _us in contests if c.code == contest)
-        backed = reporting.backing(get_session(), area).get(contest_id, reporting.Backing())
+        backed = reporting.backing(get_session(), area, contest_id)
     return render_template(
         "board_area.html",
         backed=backed,

@@ -28,7 +28,7 @@ from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
 from election.services.evidence import content
 from election.services.evidence.store import Store
-from election.services.tallies.common import record_for_update
+from election.services.tallies.common import add_to_totals, record_for_update
 
 ADDERS = ("officer", "reviewer")
 
@@ -70,6 +70,7 @@ def attach(
             )
         )
         if linked is None:
+            first = not _has_evidence(session, record.id)
             now = utcnow()
             _record_file(session, clean, now)
             store.put(session, clean.sha256, clean.path)
@@ -89,12 +90,20 @@ def attach(
                 "version": record.current_version,
                 "captured_at": clean.captured_at.isoformat() if clean.captured_at else None,
             }
+            if first:
+                # A record counts once among those backed by a photo, however many it has.
+                add_to_totals(session, record, with_photo=1)
             session.flush()
             audit.append(session, Actor.of(user), "evidence.add", "tally", record.id, None, after)
         session.commit()
     finally:
         clean.path.unlink(missing_ok=True)
     return Attached(clean.sha256, clean.media_type)
+
+
+def _has_evidence(session: Session, record_id: int) -> bool:
+    found = select(TallyEvidence.id).where(TallyEvidence.record_id == record_id).limit(1)
+    return session.scalar(found) is not None
 
 
 def _record_file(session: Session, clean: content.Clean, now: dt.datetime) -> None:

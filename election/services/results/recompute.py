@@ -15,8 +15,10 @@ from election.domain.clock import utcnow
 from election.domain.results import FIGURES
 from election.models import PendingWrite, ResultPart, ResultTotal, ResultVote
 
-# The totals of every scope, derived from the current versions of the records.
-# {scope} is the join that maps a voting area to its scopes; one statement per kind.
+# The totals of every scope, derived from the current versions of the records: with_photo
+# counts records with any evidence, keyed and matched those with a keying (a matching one)
+# of their current version. {scope} is the join that maps a voting area to its scopes; one
+# statement per kind.
 _TOTALS = """
 SELECT {kind} AS scope_kind, {scope_id} AS scope_id, uva.contest_id AS contest_id,
        ur.round_no AS round_no, COUNT(*) AS voting_areas_total, COUNT(tv.id) AS reported,
@@ -26,7 +28,13 @@ SELECT {kind} AS scope_kind, {scope_id} AS scope_id, uva.contest_id AS contest_i
        COALESCE(SUM(tv.ballots_issued), 0) AS ballots_issued,
        COALESCE(SUM(tv.ballots_received), 0) AS ballots_received,
        COALESCE(SUM(tv.ballots_valid), 0) AS ballots_valid,
-       COALESCE(SUM(tv.ballots_invalid), 0) AS ballots_invalid
+       COALESCE(SUM(tv.ballots_invalid), 0) AS ballots_invalid,
+       SUM(CASE WHEN EXISTS (SELECT 1 FROM tally_evidence te WHERE te.record_id = tr.id)
+           THEN 1 ELSE 0 END) AS with_photo,
+       SUM(CASE WHEN EXISTS (SELECT 1 FROM tally_keying k WHERE k.record_id = tr.id
+                AND k.version = tr.current_version) THEN 1 ELSE 0 END) AS keyed,
+       SUM(CASE WHEN EXISTS (SELECT 1 FROM tally_keying k WHERE k.record_id = tr.id
+                AND k.version = tr.current_version AND k.matches) THEN 1 ELSE 0 END) AS matched
 FROM unit_voting_area uva
 JOIN unit_round ur ON ur.unit_id = uva.unit_id
 {scope}
@@ -72,6 +80,9 @@ TOTAL_COLUMNS = (
     "reported",
     "verified",
     *FIGURES,
+    "with_photo",
+    "keyed",
+    "matched",
 )
 VOTE_COLUMNS = ("scope_kind", "scope_id", "contest_id", "round_no", "candidate_id", "votes")
 

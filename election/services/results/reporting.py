@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from election.domain.errors import Forbidden
@@ -13,11 +13,7 @@ from election.models import (
     Area,
     Contest,
     ResultTotal,
-    TallyEvidence,
-    TallyKeying,
-    TallyRecord,
     User,
-    VotingArea,
 )
 from election.services import scope
 from election.services.results.areas import area_or_root
@@ -43,34 +39,23 @@ class Backing:
     matched: int = 0
 
 
-def backing(session: Session, area: Area) -> dict[int, Backing]:
-    """Per contest id: the area's first-round records with a photo, keyed, and matched."""
-    current = TallyKeying.version == TallyRecord.current_version
-    keyed = (
-        select(
-            TallyKeying.record_id,
-            func.max(case((TallyKeying.matches, 1), else_=0)).label("matched"),
+def backing(session: Session, area: Area, contest_id: int) -> Backing:
+    """The area's first-round records of a contest with a photo, keyed, and matched."""
+    row = session.execute(
+        select(ResultTotal.with_photo, ResultTotal.keyed, ResultTotal.matched).where(
+            *_first_round_of(area), ResultTotal.contest_id == contest_id
         )
-        .join(TallyRecord, (TallyRecord.id == TallyKeying.record_id) & current)
-        .group_by(TallyKeying.record_id)
-        .subquery()
+    ).first()
+    return Backing(*row) if row is not None else Backing()
+
+
+def _first_round_of(area: Area) -> tuple[ColumnElement[bool], ...]:
+    """The area's running totals of round 1, one row per contest."""
+    return (
+        ResultTotal.scope_kind == "area",
+        ResultTotal.scope_id == area.id,
+        ResultTotal.round_no == 1,
     )
-    photo = select(TallyEvidence.record_id).distinct().subquery()
-    rows = session.execute(
-        select(
-            TallyRecord.contest_id,
-            func.count(photo.c.record_id),
-            func.count(keyed.c.record_id),
-            func.coalesce(func.sum(keyed.c.matched), 0),
-        )
-        .join(VotingArea, VotingArea.id == TallyRecord.voting_area_id)
-        .join(Area, Area.id == VotingArea.area_id)
-        .outerjoin(photo, photo.c.record_id == TallyRecord.id)
-        .outerjoin(keyed, keyed.c.record_id == TallyRecord.id)
-        .where(TallyRecord.round_no == 1, Area.path.startswith(area.path, autoescape=True))
-        .group_by(TallyRecord.contest_id)
-    )
-    return {contest_id: Backing(int(p), int(k), int(m)) for contest_id, p, k, m in rows}
 
 
 def progress(session: Session, user: User, code: str | None) -> tuple[Area, list[Progress]]:
@@ -78,15 +63,10 @@ def progress(session: Session, user: User, code: str | None) -> tuple[Area, list
     area = area_or_root(session, code)
     if not scope.area_inside(user, area):
         raise Forbidden("Khu vực này nằm ngoài phạm vi của bạn")
-    backed = backing(session, area)
     rows = session.execute(
-        select(Contest.id, Contest.code, ResultTotal)
+        select(Contest.code, ResultTotal)
         .join(ResultTotal, ResultTotal.contest_id == Contest.id)
-        .where(
-            ResultTotal.scope_kind == "area",
-            ResultTotal.scope_id == area.id,
-            ResultTotal.round_no == 1,
-        )
+        .where(*_first_round_of(area))
         .order_by(Contest.id)
     )
     return area, [
@@ -96,7 +76,9 @@ def progress(session: Session, user: User, code: str | None) -> tuple[Area, list
             t.reported,
             t.verified,
             t.updated_at,
-            **vars(backed.get(contest_id, Backing())),
+            t.with_photo,
+            t.keyed,
+            t.matched,
         )
-        for contest_id, code_, t in rows
+        for code_, t in rows
     ]

@@ -29,7 +29,7 @@ from election.services.audit.chain import holds_head
 from election.services.results import recompute
 
 # What a change adds to a total, in the order of a summed row.
-_COUNTS = ("reported", "verified", *FIGURES)
+_COUNTS = ("reported", "verified", *FIGURES, "with_photo", "keyed", "matched")
 
 
 def open_first_rounds(session: Session) -> None:
@@ -85,6 +85,10 @@ class Change:
     contest_code: str | None = None
     # The areas its voting area lies in, with whether each is near, when known (``ancestors``).
     areas: Sequence[tuple[int, bool]] | None = None
+    # Records backed by a photo, keyed a second time (current version), matched.
+    with_photo: int = 0
+    keyed: int = 0
+    matched: int = 0
 
 
 def _of_scope(model: type[ResultTotal] | type[ResultVote]) -> tuple[ColumnElement[bool], ...]:
@@ -181,7 +185,14 @@ def add(
 ) -> None:
     """Add ``change`` to the rows of its scopes: the near ones' in ``near``, the rest in ``far``."""
     figures = change.figures or {}
-    added = (change.reported, change.verified, *[figures.get(name, 0) for name in FIGURES])
+    added = (
+        change.reported,
+        change.verified,
+        *[figures.get(name, 0) for name in FIGURES],
+        change.with_photo,
+        change.keyed,
+        change.matched,
+    )
     contest, round_no = change.contest_id, change.round_no
     unit_id, unit_near = unit
     scopes = [("area", a, is_near) for a, is_near in areas]

@@ -256,6 +256,14 @@ def record_for_update(session: Session, record_id: int) -> TallyRecord:
     return record
 
 
+def add_to_totals(session: Session, record: TallyRecord, **counts: int) -> None:
+    """Add counts (``totals.Change``'s: verified, keyed, …) to the totals of the record's scopes."""
+    totals.apply(
+        session,
+        totals.Change(record.voting_area_id, record.contest_id, record.round_no, **counts),
+    )
+
+
 def roll_up(
     session: Session,
     place: Place,
@@ -263,8 +271,13 @@ def roll_up(
     entry: TallyInput,
     old: TallyVersion | None = None,
     old_status: str | None = None,
+    old_keyed: bool = False,
+    old_matched: bool = False,
 ) -> None:
-    """Apply what a new version changes to the running totals (the old one's figures leave)."""
+    """Apply what a new version changes to the running totals (the old one's figures leave).
+
+    Keyings are of one version: the old one's keyed and matched leave with it.
+    """
     ids = {c.code: c.id for c in place.candidates}
     figures = {name: getattr(entry.figures, name) for name in FIGURES}
     votes = {ids[code]: entry.figures.votes[code] for code in ids}
@@ -287,5 +300,7 @@ def roll_up(
             votes=votes,
             unit_id=place.unit.id,
             contest_code=place.contest.code,
+            keyed=-int(old_keyed),
+            matched=-int(old_matched),
         ),
     )

@@ -18,7 +18,7 @@ from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
 from election.services.certification import reopen
 from election.services.identity import rate
-from election.services.tallies import idempotency
+from election.services.tallies import idempotency, keying
 from election.services.tallies.common import (
     CORRECTORS,
     SUBMITTERS,
@@ -182,6 +182,7 @@ def correct(
         )
     )
     old_status = record.status
+    old_keys = keying.states(session, [record.id])[record.id]
     moved = session.execute(
         update(TallyRecord)
         .where(TallyRecord.id == record.id, TallyRecord.current_version == expected_version)
@@ -198,7 +199,7 @@ def correct(
         raise stale_conflict(record_for_update(session, record_id), expected_version, session)
     session.refresh(record)
     version = write_version(session, record, new, where, entry, warnings, user, reason)
-    roll_up(session, where, record, entry, old, old_status)
+    roll_up(session, where, record, entry, old, old_status, old_keys.keyed, old_keys.matched)
     receipt = Receipt(record.id, new, "submitted", warnings)
     audit.append(
         session,

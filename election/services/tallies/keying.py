@@ -31,6 +31,7 @@ from election.services.tallies.common import (
     FIGURES,
     Place,
     TallyInput,
+    add_to_totals,
     locate,
     record_for_update,
 )
@@ -172,6 +173,7 @@ def key(
     ballot = [c.code for c in place.candidates]
     keyed = as_fields(entry)
     found = rules.differences(keyed, stored_fields(session, record, place), ballot)
+    before = states(session, [record.id])[record.id]
     row = TallyKeying(
         record_id=record.id,
         version=record.current_version,
@@ -182,6 +184,10 @@ def key(
         created_at=utcnow(),
     )
     session.add(row)
+    # The version counts once among the keyed, and once among the matched from its first match.
+    newly_keyed, newly_matched = not before.keyed, not found and not before.matched
+    if newly_keyed or newly_matched:
+        add_to_totals(session, record, keyed=int(newly_keyed), matched=int(newly_matched))
     session.flush()
     after = {"version": record.current_version, "match": not found, "differences": found}
     audit.append(session, Actor.of(user), "tally.key", "tally", record.id, None, after)

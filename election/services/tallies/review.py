@@ -17,11 +17,8 @@ from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
 from election.services.certification import reopen
-from election.services.results import totals
 from election.services.tallies import keying
-from election.services.tallies.common import (
-    record_for_update,
-)
+from election.services.tallies.common import add_to_totals, record_for_update
 from election.services.tallies.stale import stale_conflict, status_conflict
 
 
@@ -89,14 +86,8 @@ def _change_status(
     if moved != 1:
         session.rollback()
         raise Conflict("Biên bản vừa được người khác cập nhật; hãy tải lại và thử lại")
-    totals.apply(
-        session,
-        totals.Change(
-            record.voting_area_id,
-            record.contest_id,
-            record.round_no,
-            verified=(status == "verified") - (before["status"] == "verified"),
-        ),
+    add_to_totals(
+        session, record, verified=(status == "verified") - (before["status"] == "verified")
     )
     after = {"version": record.current_version, "status": status}
     if reason is not None:

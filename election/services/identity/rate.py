@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
 
 from election.domain.clock import as_utc, utcnow
@@ -19,20 +19,31 @@ COUNTED = ("tally.submit", "tally.correct", "turnout.report")
 def check(session: Session, user: User) -> None:
     """Refuse a user's 61st record change within a minute (429 with Retry-After)."""
     now = utcnow()
-    times = session.scalars(
+    refuse_over_limit(session.connection().scalar(select(oldest_counted(user.id, now))), now)
+
+
+def oldest_counted(user_id: int, now: dt.datetime) -> ScalarSelect[dt.datetime]:
+    """When the user's MAX_CHANGES-th latest change within the window was, as a scalar
+    subquery: NULL while they made fewer (their latest events, newest first, by index)."""
+    return (
         select(AuditEvent.at)
         .where(
-            AuditEvent.actor_id == user.id,
+            AuditEvent.actor_id == user_id,
             AuditEvent.action.in_(COUNTED),
             AuditEvent.at >= now - WINDOW,
         )
         .order_by(AuditEvent.seq.desc())
-        .limit(MAX_CHANGES)
-    ).all()
-    if len(times) < MAX_CHANGES:
+        .offset(MAX_CHANGES - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def refuse_over_limit(oldest: dt.datetime | None, now: dt.datetime) -> None:
+    """429 when ``oldest_counted`` found a MAX_CHANGES-th change, until it leaves the window."""
+    if oldest is None:
         return
-    oldest = as_utc(times[-1])
-    wait = int((oldest + WINDOW - now).total_seconds()) + 1
+    wait = int((as_utc(oldest) + WINDOW - now).total_seconds()) + 1
     raise TooManyRequests(
         f"Quá {MAX_CHANGES} lần gửi biên bản trong một phút; hãy thử lại sau {max(1, wait)} giây",
         wait,

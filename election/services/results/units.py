@@ -120,7 +120,7 @@ class Ballot:
     candidates: list[Candidate]  # in ballot order
 
 
-def chosen_round(unit_id: Any, round_no: int | None = None) -> ScalarSelect[int]:
+def chosen_round(unit_id: Any, round_no: Any = None) -> ScalarSelect[int]:
     """The number of the round ``ballot`` reads for a unit, as a scalar subquery (None: none)."""
     query = select(UnitRound.round_no).where(UnitRound.unit_id == unit_id)
     if round_no is not None:

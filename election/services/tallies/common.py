@@ -6,8 +6,22 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Integer, String, cast, insert, literal, null, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from election.cache import Lru
@@ -107,22 +121,8 @@ def locate(
     # contest and unit, the round to read and the setup's hash; the first round's candidates
     # are then usually known. The lookups below only run to name what is missing.
     found = session.execute(
-        select(
-            VotingArea,
-            Contest,
-            Unit,
-            results.chosen_round(Unit.id, round_no),
-            results.setup_hash_subquery(),
-        )
-        .select_from(VotingArea)
-        .join(Contest, Contest.code == contest_code)
-        .join(
-            UnitVotingArea,
-            (UnitVotingArea.voting_area_id == VotingArea.id)
-            & (UnitVotingArea.contest_id == Contest.id),
-        )
-        .join(Unit, Unit.id == UnitVotingArea.unit_id)
-        .where(VotingArea.code == voting_area_code)
+        _PLACE_OF_ROUND if round_no is not None else _PLACE,
+        {"voting_area_code": voting_area_code, "contest_code": contest_code, "round_no": round_no},
     ).first()
     if found is not None:
         va, contest, unit, chosen, setup = found
@@ -155,6 +155,32 @@ def locate(
     return _place(va, contest, unit, results.ballot(session, unit, round_no))
 
 
+def _place_query(round_no: BindParameter[int] | None) -> Select[Any]:
+    return (
+        select(
+            VotingArea,
+            Contest,
+            Unit,
+            results.chosen_round(Unit.id, round_no),
+            results.setup_hash_subquery(),
+        )
+        .select_from(VotingArea)
+        .join(Contest, Contest.code == bindparam("contest_code"))
+        .join(
+            UnitVotingArea,
+            (UnitVotingArea.voting_area_id == VotingArea.id)
+            & (UnitVotingArea.contest_id == Contest.id),
+        )
+        .join(Unit, Unit.id == UnitVotingArea.unit_id)
+        .where(VotingArea.code == bindparam("voting_area_code"))
+    )
+
+
+# Built once (building a statement costs about as much CPU as running it).
+_PLACE = _place_query(None)
+_PLACE_OF_ROUND = _place_query(bindparam("round_no"))
+
+
 def _first_ballot(session: Session, unit_id: int, setup: str | None) -> tuple[OnBallot, ...]:
     """Every candidate of the unit in ballot order, kept per database and setup."""
     key = (str(session.get_bind().engine.url), setup, unit_id)
@@ -185,10 +211,8 @@ def context_and_record(session: Session, place: Place) -> tuple[rules.TallyConte
     return _facts(session, place, with_record=True)
 
 
-def _facts(
-    session: Session, place: Place, with_record: bool
-) -> tuple[rules.TallyContext, int | None]:
-    va_id, contest_id = place.voting_area.id, place.contest.id
+def _facts_query(with_record: bool) -> CompoundSelect:
+    va_id, contest_id = bindparam("va_id"), bindparam("contest_id")
     no_int = cast(null(), Integer)
     parts = [
         select(literal("count"), Contest.code, VoterCount.setup_voters, VoterCount.roll_voters)
@@ -219,13 +243,31 @@ def _facts(
             select(literal("record"), cast(null(), String), TallyRecord.id, no_int).where(
                 TallyRecord.voting_area_id == va_id,
                 TallyRecord.contest_id == contest_id,
-                TallyRecord.round_no == place.round_no,
+                TallyRecord.round_no == bindparam("round_no"),
             )
         )
+    return union_all(*parts)
+
+
+_FACTS = {with_record: _facts_query(with_record) for with_record in (False, True)}
+
+
+def _facts(
+    session: Session, place: Place, with_record: bool
+) -> tuple[rules.TallyContext, int | None]:
+    """The voter counts, the other contests' records, the threshold, the place's record."""
+    rows = session.connection().execute(
+        _FACTS[with_record],
+        {
+            "va_id": place.voting_area.id,
+            "contest_id": place.contest.id,
+            "round_no": place.round_no,
+        },
+    )
     counts: dict[str, int | None] = {}
     others: dict[str, int] = {}
     bp, record = None, None
-    for kind, code, value, roll in session.connection().execute(union_all(*parts)):
+    for kind, code, value, roll in rows:
         if kind == "count":
             counts[code] = roll if roll is not None else value
         elif kind == "other":

@@ -121,12 +121,15 @@ def _begin(
     now = utcnow()
     # The rate limit's count comes with the key's lookup: one round trip.
     stored, oldest = idempotency.replay_beside(
-        session, user, key, rate.oldest_counted(user.id, now)
+        session, user, key, _KEY_AND_RATE, rate.window(user.id, now)
     )
     if stored is None:
         rate.refuse_over_limit(oldest, now)
         scope.require_role(user, roles, what)
     return stored
+
+
+_KEY_AND_RATE = idempotency.beside(rate.OLDEST_COUNTED)
 
 
 def _duplicate(record_id: int) -> Conflict:

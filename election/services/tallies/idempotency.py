@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import TypeVar
+from typing import Any
 
-from sqlalchemy import ScalarSelect, insert, null, select
+from sqlalchemy import ColumnElement, Select, bindparam, insert, null, select
 from sqlalchemy.orm import Session
 
 from election.domain.clock import utcnow
@@ -16,7 +17,6 @@ from election.models import IdempotencyKey, User
 from election.services.tallies.common import Receipt
 
 MAX_KEY_LENGTH = 200
-T = TypeVar("T")
 # The table keeps a status beside each answer; every answer it keeps is a record created.
 CREATED = 201
 
@@ -34,31 +34,48 @@ class Key:
         return cls(value, hashlib.sha256(canonical.encode()).hexdigest())
 
 
+def beside(other: ColumnElement[Any]) -> Select[Any]:
+    """A statement of one row: ``other`` (a scalar subquery) and the stored answer to a key."""
+    probe = select(other.label("other")).subquery()
+    return (
+        select(probe.c.other, IdempotencyKey.request_hash, IdempotencyKey.response_body)
+        .select_from(probe)
+        .outerjoin(
+            IdempotencyKey,
+            (IdempotencyKey.user_id == bindparam("key_user_id"))
+            & (IdempotencyKey.key == bindparam("key_value")),
+        )
+    )
+
+
+_ALONE = beside(null())
+
+
 def replay(session: Session, user: User, key: Key | None) -> Receipt | None:
     """The stored receipt for this key, or None; another request under the same key is refused."""
-    return replay_beside(session, user, key)[0]
+    if key is None:
+        return None
+    return replay_beside(session, user, key, _ALONE)[0]
 
 
 def replay_beside(
-    session: Session, user: User, key: Key | None, other: ScalarSelect[T] | None = None
-) -> tuple[Receipt | None, T | None]:
-    """``replay``, and the value of the scalar subquery ``other`` read in the same round trip."""
-    if key is None:
-        return None, session.connection().scalar(select(other)) if other is not None else None
-    probe = select((other if other is not None else null()).label("other")).subquery()
+    session: Session,
+    user: User,
+    key: Key | None,
+    statement: Select[Any],
+    params: Mapping[str, object] | None = None,
+) -> tuple[Receipt | None, Any]:
+    """``replay``, and the value of the other column of ``statement`` (from ``beside``, run
+    with ``params``) read in the same round trip."""
     row = (
         session.connection()
         .execute(
-            select(probe.c.other, IdempotencyKey.request_hash, IdempotencyKey.response_body)
-            .select_from(probe)
-            .outerjoin(
-                IdempotencyKey,
-                (IdempotencyKey.user_id == user.id) & (IdempotencyKey.key == key.value),
-            )
+            statement,
+            {"key_user_id": user.id, "key_value": key.value if key else None, **(params or {})},
         )
         .one()
     )
-    if row.request_hash is None:
+    if key is None or row.request_hash is None:
         return None, row.other
     if row.request_hash != key.request_hash:
         raise RuleBroken.single(

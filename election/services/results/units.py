@@ -139,7 +139,7 @@ def ballot(session: Session, unit: Unit, round_no: int | None = None) -> Ballot:
     if round_no is not None:
         query = query.where(UnitRound.round_no == round_no)
     chosen = session.scalars(query.order_by(UnitRound.round_no.desc())).first()
-    if is_first(chosen.round_no if chosen is not None else None):
+    if chosen is None or is_first(chosen.round_no):
         return Ballot(round_no or 1, law.FIRST, unit.seats, list(unit.candidates))
     # A later round's ballot and seats follow from what the rounds before it settled.
     judged = course_of(session, unit, upto=chosen.round_no)[0][-1]

@@ -93,7 +93,7 @@ def remember(session: Session, user: User, key: Key | None, receipt: Receipt) ->
     """
     if key is not None:
         session.connection().execute(
-            insert(IdempotencyKey.__table__),
+            insert(IdempotencyKey),
             {
                 "user_id": user.id,
                 "key": key.value,

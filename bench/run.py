@@ -5,7 +5,8 @@ In order (each figure against a reference measured in the same run, every target
 1. Loads (bench.load): the demo city and a 1,000,000-voter roll on SQLite and on
    PostgreSQL; the nation filled 99 % (``demo --scale nation --fill 99``) on PostgreSQL.
 2. Submit (bench.submit_load): records/s and p50/p99 over HTTP (2 and 4 gunicorn workers,
-   1–8 clients) against the plain-SQL limit, on SQLite and PostgreSQL.
+   1–8 clients) against the two plain-SQL limits (the same rows; the minimal record, votes
+   and audit row), on SQLite and PostgreSQL.
 3. Live totals (bench.live_totals): a demo city filled 90 % on SQLite and on PostgreSQL,
    and the nation, each alone and while submissions run.
 4. EXPLAIN (bench.explain) of the hot paths on the nation (the PostgreSQL city if quick).
@@ -374,9 +375,9 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
             rows.append(
                 [
                     f"Submit: PostgreSQL, {sub['target']['clients']} clients, {t['workers']} "
-                    f"workers: ≥ {sub['target']['ratio']} of the limit, p99 < "
+                    f"workers: ≥ {sub['target']['ratio']} of the minimal limit, p99 < "
                     f"{sub['target']['p99_ms']:.0f} ms",
-                    f"ratio {t['ratio']:.3f}, p99 {t['p99_ms']:.1f} ms",
+                    f"ratio {t['minimal_ratio']:.3f}, p99 {t['p99_ms']:.1f} ms",
                     mark(t["met"]),
                 ]
             )
@@ -465,7 +466,11 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
         "a fresh demo city; per configuration, 240 records over HTTP (gunicorn sync workers, "
         "each client one process, every answer 201) and, as the limit, 240 other records "
         "written with the same rows by as many raw DBAPI connections (no web stack, no ORM, "
-        "durable commits). Ratio = HTTP rec/s ÷ limit rec/s. Peak RSS: the busiest worker "
+        "durable commits), and, as the minimal limit, 240 more written as one durable "
+        "transaction of the record, its version, its votes and one audit row (in a scratch "
+        "table, its seq from a sequence: no head row locked; no running totals, no "
+        "Idempotency-Key). Ratio = HTTP rec/s ÷ limit rec/s; the target is judged on the "
+        "ratio to the minimal limit (issue #19). Peak RSS: the busiest worker "
         "(VmHWM, reset before each configuration). At the end the record count, the audit "
         "chain and the running totals are checked.",
         "",
@@ -485,6 +490,9 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
                 "limit rec/s",
                 "limit p99 ms",
                 "ratio",
+                "minimal limit rec/s",
+                "minimal limit p99 ms",
+                "minimal ratio",
                 "peak worker RSS MiB",
             ],
             [
@@ -497,6 +505,9 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
                     f"{r['limit']['rec_per_s']:.1f}",
                     f"{r['limit']['p99_ms']:.1f}",
                     f"{r['ratio']:.3f}",
+                    f"{r['minimal_limit']['rec_per_s']:.1f}",
+                    f"{r['minimal_limit']['p99_ms']:.1f}",
+                    f"{r['minimal_ratio']:.3f}",
                     r["peak_worker_rss_mib"],
                 ]
                 for r in s["rows"]
@@ -514,8 +525,10 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
             for t in s["target"]["results"]:
                 L += [
                     f"- Target ({s['target']['clients']} clients, {t['workers']} workers): "
-                    f"ratio {t['ratio']:.3f} ≥ {s['target']['ratio']} and p99 "
-                    f"{t['p99_ms']:.1f} < {s['target']['p99_ms']:.0f} ms: {mark(t['met'])}"
+                    f"ratio to the minimal limit {t['minimal_ratio']:.3f} ≥ "
+                    f"{s['target']['ratio']} and p99 {t['p99_ms']:.1f} < "
+                    f"{s['target']['p99_ms']:.0f} ms: {mark(t['met'])} (ratio to the same-rows "
+                    f"limit {t['ratio']:.3f})"
                 ]
                 if not t["met"]:
                     row = next(
@@ -524,9 +537,9 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
                         if r["workers"] == t["workers"] and r["clients"] == s["target"]["clients"]
                     )
                     L[-1] += (
-                        f" — {row['rec_per_s']:.1f} rec/s against a limit of "
-                        f"{row['limit']['rec_per_s']:.1f} rec/s (limit p99 "
-                        f"{row['limit']['p99_ms']:.1f} ms); {ctx['machine']['nproc']} cores "
+                        f" — {row['rec_per_s']:.1f} rec/s against a minimal limit of "
+                        f"{row['minimal_limit']['rec_per_s']:.1f} rec/s (its p99 "
+                        f"{row['minimal_limit']['p99_ms']:.1f} ms); {ctx['machine']['nproc']} cores "
                         f"shared by the {s['target']['clients']} client processes, "
                         f"{t['workers']} workers and PostgreSQL."
                     )

@@ -14,13 +14,24 @@ concurrent clients:
   tally_version, its tally_vote rows, the running totals of every scope — result_total,
   result_part, result_vote —, the audit event chained under the locked head, and the
   Idempotency-Key row), in the order the service writes them;
+- the minimal limit: the same, with only what any design must write: one durable
+  transaction of the record (tally_record, tally_version and its tally_vote rows) and one
+  audit row. The audit row goes to a scratch table ``bench_audit_event`` (audit_event's
+  columns and indexes, its ``seq`` given by the database: a sequence on PostgreSQL, the
+  rowid on SQLite), so that no head row is locked and the chain being verified at the end
+  stays the service's own; its hash is the SHA-256 of the event's canonical content,
+  unchained. The records are deleted again after each round (outside the timing), as they
+  have no running totals and the end checks compare those with the records;
 - HTTP: that many client processes, each with one http.client connection, POST N other
   records to /api/v1/tallies with their team's token and an Idempotency-Key; every answer
   must be 201.
 
 Every record goes to a (voting area, contest) never submitted before. Printed: a table of
-records/s, p50/p99 ms, the limit, the ratio to the limit and the peak RSS (VmHWM) of the
-busiest worker per configuration, then one JSON line with every figure. At the end the
+records/s, p50/p99 ms, both limits, the ratio to each (HTTP rec/s ÷ limit rec/s) and the
+peak RSS (VmHWM) of the busiest worker per configuration, then one JSON line with every
+figure (per row, ``limit`` and ``ratio`` for the same-rows limit, ``minimal_limit`` and
+``minimal_ratio`` for the minimal one). The target (issue #19) is judged against the minimal
+limit. At the end the
 number of tally records must equal the number written, the audit chain must verify and the
 running totals must equal their recomputation.
 
@@ -52,11 +63,26 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -73,6 +99,8 @@ from election.models import (
     Candidate,
     Contest,
     TallyRecord,
+    TallyVersion,
+    TallyVote,
     Unit,
     VotingArea,
 )
@@ -86,7 +114,8 @@ from election.services.tallies import COMPLAINTS
 from election.services.tallies.idempotency import Key
 
 PATH = "/api/v1/tallies"
-TARGET = {"clients": 4, "ratio": 0.25, "p99_ms": 100.0}  # on PostgreSQL (issue #7)
+# On PostgreSQL (issue #7); since issue #19 the ratio is to the minimal limit.
+TARGET = {"clients": 4, "ratio": 0.25, "p99_ms": 100.0, "against": "minimal"}
 # fork: the children only need what the parent already built (plain data), and start fast.
 MP = multiprocessing.get_context("fork")
 
@@ -370,14 +399,32 @@ class RawWriter:
         # SQLAlchemy stores SQLite datetimes as naive UTC text with microseconds.
         return at if self.pg else at.strftime("%Y-%m-%d %H:%M:%S.%f")
 
-    def write(self, s: Submission) -> None:
-        sql = self.sql
-        now = utcnow()
-        ts = self._time(now)
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator:
+        """A cursor in a durable write transaction, committed at the end (rolled back on error)."""
         cur = self.conn.cursor()
         if not self.pg:
             cur.execute("BEGIN IMMEDIATE")
         try:
+            yield cur
+            if self.pg:
+                self.conn.commit()
+            else:
+                cur.execute("COMMIT")
+        except BaseException:
+            if self.pg:
+                self.conn.rollback()
+            else:
+                self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+
+    def write(self, s: Submission) -> None:
+        sql = self.sql
+        now = utcnow()
+        ts = self._time(now)
+        with self._transaction() as cur:
             cur.execute(sql["record"], (s.voting_area_id, s.contest_id, ts, ts))
             record_id = cur.fetchone()[0]
             names_kept = json.dumps(list(s.names_kept)) if s.names_kept is not None else None
@@ -436,29 +483,105 @@ class RawWriter:
             )
             receipt = {"id": record_id, "version": 1, "status": "submitted", "warnings": []}
             cur.execute(sql["key"], (s.user_id, s.key, s.request_hash, json.dumps(receipt), ts))
-            if self.pg:
-                self.conn.commit()
-            else:
-                cur.execute("COMMIT")
-        except BaseException:
-            if self.pg:
-                self.conn.rollback()
-            else:
-                self.conn.execute("ROLLBACK")
-            raise
-        finally:
-            cur.close()
 
     def close(self) -> None:
         self.conn.close()
 
 
-def _sql_client(url, items, barrier, stop, results, index) -> None:
+# --- the minimal limit: a record, its votes and one audit row ------------------------------
+
+_SCRATCH = MetaData()
+# audit_event's columns and indexes (without the foreign key on actor_id), its seq given by
+# the database: appending takes no lock on a head row.
+BENCH_AUDIT = Table(
+    "bench_audit_event",
+    _SCRATCH,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", DateTime(timezone=True)),
+    Column("actor_id", Integer),
+    Column("actor", String(80)),
+    Column("action", String(40)),
+    Column("credential", String(40)),
+    Column("object_type", String(40)),
+    Column("object_id", String(80)),
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64), unique=True),
+    Index("ix_bench_audit_event_object", "object_type", "object_id"),
+    Index("ix_bench_audit_event_actor_seq", "actor_id", "seq"),
+    Index("ix_bench_audit_event_action", "action"),
+)
+
+
+class MinimalWriter(RawWriter):
+    """Writes only a record, its version and votes, and one unchained audit row, durably."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        p, j = ("%s", "%s::json") if self.pg else ("?", "?")
+        self.audit_sql = (
+            "INSERT INTO bench_audit_event (at, actor_id, actor, action, credential, "
+            f'object_type, object_id, "before", "after", prev_hash, hash) VALUES ({p}, {p}, '
+            f"{p}, 'tally.submit', {p}, 'tally', {p}, NULL, {j}, '', {p})"
+        )
+
+    def write(self, s: Submission) -> None:
+        sql = self.sql
+        ts = self._time(utcnow())
+        with self._transaction() as cur:
+            cur.execute(sql["record"], (s.voting_area_id, s.contest_id, ts, ts))
+            record_id = cur.fetchone()[0]
+            names_kept = list(s.names_kept) if s.names_kept is not None else None
+            kept = json.dumps(names_kept) if names_kept is not None else None
+            cur.execute(sql["version"], (record_id, *s.figures, kept, "[]", s.user_id, ts))
+            version_id = cur.fetchone()[0]
+            cur.executemany(sql["vote"], [(version_id, c, n) for c, _, n in s.votes])
+            after = {
+                "record": record_id,
+                "voting_area": s.voting_area,
+                "contest": s.contest,
+                "votes": {code: n for _, code, n in s.votes},
+                "figures": dict(zip(FIGURES, s.figures, strict=True)),
+                "names_kept": names_kept,
+                "actor": s.user_id,
+            }
+            oid = str(record_id)
+            credential = "bench"
+            digest = chain_hash(
+                "",
+                canonical(0, utcnow(), s.username, "tally.submit", "tally", oid, None, after),
+            )
+            cur.execute(
+                self.audit_sql,
+                (ts, s.user_id, s.username, credential, oid, json.dumps(after), digest),
+            )
+
+
+def _forget(url: str, items: Sequence[Submission]) -> None:
+    """Delete the minimal limit's records again: they have no running totals."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            records = select(TallyRecord.id).where(
+                tuple_(TallyRecord.voting_area_id, TallyRecord.contest_id).in_(
+                    [(s.voting_area_id, s.contest_id) for s in items]
+                )
+            )
+            versions = select(TallyVersion.id).where(TallyVersion.record_id.in_(records))
+            conn.execute(delete(TallyVote).where(TallyVote.version_id.in_(versions)))
+            conn.execute(delete(TallyVersion).where(TallyVersion.record_id.in_(records)))
+            conn.execute(delete(TallyRecord).where(TallyRecord.id.in_(records)))
+    finally:
+        engine.dispose()
+
+
+def _sql_client(url, items, barrier, stop, results, index, writer_class=None) -> None:
     samples: list[tuple[float, float]] = []
     error = None
     writer = None
     try:
-        writer = RawWriter(url)
+        writer = (writer_class or RawWriter)(url)
         barrier.wait(120)
         for s in items:
             started = time.perf_counter()
@@ -475,6 +598,18 @@ def _sql_client(url, items, barrier, stop, results, index) -> None:
 
 def limit_round(url: str, items: Sequence[Submission], clients: int) -> list[tuple]:
     return _run(_sql_client, [(url, chunk) for chunk in _chunks(items, clients)])
+
+
+def _minimal_client(url, items, barrier, stop, results, index) -> None:
+    _sql_client(url, items, barrier, stop, results, index, MinimalWriter)
+
+
+def minimal_round(url: str, items: Sequence[Submission], clients: int) -> list[tuple]:
+    """The minimal limit's samples; its records are deleted again afterwards."""
+    try:
+        return _run(_minimal_client, [(url, chunk) for chunk in _chunks(items, clients)])
+    finally:
+        _forget(url, items)
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -536,11 +671,13 @@ def _measure(
     engine = make_engine(url)
     database = engine.dialect.name
     warmups = {w: 4 * w for w in workers}
-    needed = sum(warmups[w] + 2 * records * len(clients) for w in workers)
+    needed = sum(warmups[w] + 3 * records * len(clients) for w in workers)
     # The app's sessionmaker: the demo's TOTP secrets are sealed with the key the server reads.
     with create_app({"DATABASE_URL": url}).extensions["election.sessions"]() as session:
         demo.load(session, "city", roll_voting_areas=[])
         pool = prepare_submissions(session, needed, seed)
+    _SCRATCH.drop_all(engine)
+    _SCRATCH.create_all(engine)
     engine.dispose()
     echo(f"{database}: demo city loaded, {needed} submissions prepared")
     fresh = iter(pool)
@@ -566,6 +703,8 @@ def _measure(
                 limit = figures_of(limit_round(url, take(records), c))
                 written += records
                 check(f"the limit with {c} connections")
+                minimal = figures_of(minimal_round(url, take(records), c))
+                check(f"the minimal limit with {c} connections")
                 server.reset_peaks()
                 served = figures_of(http_round(server.port, take(records), c))
                 written += records
@@ -578,13 +717,16 @@ def _measure(
                     **served,
                     "limit": limit,
                     "ratio": round(served["rec_per_s"] / limit["rec_per_s"], 3),
+                    "minimal_limit": minimal,
+                    "minimal_ratio": round(served["rec_per_s"] / minimal["rec_per_s"], 3),
                     "peak_worker_rss_mib": round(max(peaks.values()), 1) if peaks else None,
                     "worker_rss_mib": sorted(round(v, 1) for v in peaks.values()),
                 }
                 rows.append(row)
                 echo(
                     f"  {w} workers, {c} clients: {served['rec_per_s']} rec/s "
-                    f"(limit {limit['rec_per_s']}), p99 {served['p99_ms']} ms"
+                    f"(limit {limit['rec_per_s']}, minimal limit {minimal['rec_per_s']}), "
+                    f"p99 {served['p99_ms']} ms"
                 )
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
@@ -600,8 +742,9 @@ def _measure(
         {
             "workers": r["workers"],
             "ratio": r["ratio"],
+            "minimal_ratio": r["minimal_ratio"],
             "p99_ms": r["p99_ms"],
-            "met": r["ratio"] >= TARGET["ratio"] and r["p99_ms"] < TARGET["p99_ms"],
+            "met": r["minimal_ratio"] >= TARGET["ratio"] and r["p99_ms"] < TARGET["p99_ms"],
         }
         for r in rows
         if r["clients"] == TARGET["clients"]
@@ -625,17 +768,18 @@ def table(result: dict) -> str:
     head = (
         f"{'database':<10} {'workers':>7} {'clients':>7} {'records':>7} {'rec/s':>7} "
         f"{'p50 ms':>7} {'p99 ms':>7} {'limit rec/s':>11} {'lim p50':>7} {'lim p99':>7} "
-        f"{'ratio':>6} {'peak RSS MiB':>12}"
+        f"{'ratio':>6} {'min rec/s':>9} {'min p99':>7} {'min ratio':>9} {'peak RSS MiB':>12}"
     )
     lines = [head, "-" * len(head)]
     for r in result["rows"]:
-        lim = r["limit"]
+        lim, least = r["limit"], r["minimal_limit"]
         rss = r["peak_worker_rss_mib"]
         lines.append(
             f"{r['database']:<10} {r['workers']:>7} {r['clients']:>7} {r['records']:>7} "
             f"{r['rec_per_s']:>7.1f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} "
             f"{lim['rec_per_s']:>11.1f} {lim['p50_ms']:>7.1f} {lim['p99_ms']:>7.1f} "
-            f"{r['ratio']:>6.3f} {rss if rss is not None else '?':>12}"
+            f"{r['ratio']:>6.3f} {least['rec_per_s']:>9.1f} {least['p99_ms']:>7.1f} "
+            f"{r['minimal_ratio']:>9.3f} {rss if rss is not None else '?':>12}"
         )
     return "\n".join(lines)
 
@@ -712,8 +856,9 @@ def main(argv: list[str] | None = None) -> None:
     for t in result["target"]["results"] if result["target"]["applies"] else []:
         print(
             f"target (PostgreSQL, {TARGET['clients']} clients, {t['workers']} workers): ratio "
-            f"{t['ratio']} ≥ {TARGET['ratio']} and p99 {t['p99_ms']} < {TARGET['p99_ms']} ms: "
-            + ("met" if t["met"] else "MISSED")
+            f"to the minimal limit {t['minimal_ratio']} ≥ {TARGET['ratio']} and p99 "
+            f"{t['p99_ms']} < {TARGET['p99_ms']} ms (ratio to the same-rows limit "
+            f"{t['ratio']}): " + ("met" if t["met"] else "MISSED")
         )
     checks = result["checks"]
     print(

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from election.db import begin_write, inserted
@@ -276,6 +276,14 @@ def sign_out(session: Session, user_id: int) -> None:
     session.commit()
 
 
+# Built once: every API call runs it.
+_TOKEN_OWNER = (
+    select(User, ApiToken.id, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+
+
 def user_for_token(session: Session, token: str, writes: bool = False) -> tuple[User, int] | None:
     """The active user owning an unrevoked token, and the token's id; or None.
 
@@ -285,11 +293,7 @@ def user_for_token(session: Session, token: str, writes: bool = False) -> tuple[
     night (a team sends its four records within minutes). If the request fails, that
     minute's record of use is lost with it; the next request records it.
     """
-    found = session.execute(
-        select(User, ApiToken.id, ApiToken.last_used_at)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    ).one_or_none()
+    found = session.execute(_TOKEN_OWNER, {"token_hash": hash_token(token)}).one_or_none()
     if found is None or not found[0].active:
         return None
     user, token_id, last = found

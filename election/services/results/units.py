@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from election.domain import rounds as rounds_law
@@ -119,14 +120,26 @@ class Ballot:
     candidates: list[Candidate]  # in ballot order
 
 
+def chosen_round(unit_id: Any, round_no: Any = None) -> ScalarSelect[int]:
+    """The number of the round ``ballot`` reads for a unit, as a scalar subquery (None: none)."""
+    query = select(UnitRound.round_no).where(UnitRound.unit_id == unit_id)
+    if round_no is not None:
+        query = query.where(UnitRound.round_no == round_no)
+    return query.order_by(UnitRound.round_no.desc()).limit(1).scalar_subquery()
+
+
+def is_first(chosen: int | None) -> bool:
+    """Whether the round ``chosen_round`` found is read as the first round: every candidate."""
+    return chosen is None or chosen == 1
+
+
 def ballot(session: Session, unit: Unit, round_no: int | None = None) -> Ballot:
     """A round of the unit (default: its latest): its number, kind, seats and ballot."""
     query = select(UnitRound).where(UnitRound.unit_id == unit.id)
     if round_no is not None:
         query = query.where(UnitRound.round_no == round_no)
     chosen = session.scalars(query.order_by(UnitRound.round_no.desc())).first()
-    if chosen is None or chosen.round_no == 1:
-        # The first round (on a submission's hot path): every candidate, every seat.
+    if chosen is None or is_first(chosen.round_no):
         return Ballot(round_no or 1, law.FIRST, unit.seats, list(unit.candidates))
     # A later round's ballot and seats follow from what the rounds before it settled.
     judged = course_of(session, unit, upto=chosen.round_no)[0][-1]

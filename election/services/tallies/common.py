@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
+from election.cache import Lru
 from election.domain import tally as rules
 from election.domain.clock import utcnow
 from election.domain.errors import NotFound, RuleBroken
 from election.domain.results import FIGURES
+from election.domain.winners import FIRST
 from election.models.contests import Candidate, Contest, Election, Unit, UnitVotingArea
 from election.models.geography import VotingArea
 from election.models.rolls import VoterCount
@@ -58,13 +75,30 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class OnBallot:
+    """A candidate as a record's ballot lists them (a worker keeps these between requests)."""
+
+    id: int
+    code: str
+    unit_id: int
+    ballot_order: int
+    full_name: str
+    date_of_birth: dt.date
+    gender: str
+
+    @classmethod
+    def of(cls, c: Candidate) -> OnBallot:
+        return cls(c.id, c.code, c.unit_id, c.ballot_order, c.full_name, c.date_of_birth, c.gender)
+
+
+@dataclass(frozen=True)
 class Place:
     """Where a record belongs: the voting area, the contest and its unit's candidates."""
 
     voting_area: VotingArea
     contest: Contest
     unit: Unit
-    candidates: list[Candidate]
+    candidates: list[OnBallot]  # in ballot order
     round_no: int = 1
     round_kind: str = "first"
     # The seats this round fills: an additional election's are those still to fill, and a
@@ -72,26 +106,30 @@ class Place:
     seats: int | None = None
 
 
+# A unit's candidates never change once a setup is stored (see results.lines), so a worker
+# keeps each first-round ballot it has read, per database and per setup (the hash of the
+# setup's audit event; a reload gets a new one). Without a setup event nothing is kept.
+_BALLOTS = Lru(8192)
+_ON_BALLOT = select(*(Candidate.__table__.c[f.name] for f in fields(OnBallot)))
+
+
 def locate(
     session: Session, voting_area_code: str, contest_code: str, round_no: int | None = None
 ) -> Place:
     """Where a record belongs, for the unit's current round unless ``round_no`` is given."""
-    # One round trip for the usual case (on a submission's hot path); the lookups below
-    # only run to name what is missing.
+    # One round trip for the usual case (on a submission's hot path): the voting area,
+    # contest and unit, the round to read and the setup's hash; the first round's candidates
+    # are then usually known. The lookups below only run to name what is missing.
     found = session.execute(
-        select(VotingArea, Contest, Unit)
-        .select_from(VotingArea)
-        .join(Contest, Contest.code == contest_code)
-        .join(
-            UnitVotingArea,
-            (UnitVotingArea.voting_area_id == VotingArea.id)
-            & (UnitVotingArea.contest_id == Contest.id),
-        )
-        .join(Unit, Unit.id == UnitVotingArea.unit_id)
-        .where(VotingArea.code == voting_area_code)
+        _PLACE_OF_ROUND if round_no is not None else _PLACE,
+        {"voting_area_code": voting_area_code, "contest_code": contest_code, "round_no": round_no},
     ).first()
     if found is not None:
-        va, contest, unit = found
+        va, contest, unit, chosen, setup = found
+        if results.is_first(chosen):
+            # As results.ballot reads a first round: every candidate, every seat.
+            ballot = list(_first_ballot(session, unit.id, setup))
+            return Place(va, contest, unit, ballot, round_no or 1, FIRST, unit.seats)
         return _place(va, contest, unit, results.ballot(session, unit, round_no))
     va = session.scalar(select(VotingArea).where(VotingArea.code == voting_area_code))
     if va is None:
@@ -117,24 +155,71 @@ def locate(
     return _place(va, contest, unit, results.ballot(session, unit, round_no))
 
 
+def _place_query(round_no: BindParameter[int] | None) -> Select[Any]:
+    return (
+        select(
+            VotingArea,
+            Contest,
+            Unit,
+            results.chosen_round(Unit.id, round_no),
+            results.setup_hash_subquery(),
+        )
+        .select_from(VotingArea)
+        .join(Contest, Contest.code == bindparam("contest_code"))
+        .join(
+            UnitVotingArea,
+            (UnitVotingArea.voting_area_id == VotingArea.id)
+            & (UnitVotingArea.contest_id == Contest.id),
+        )
+        .join(Unit, Unit.id == UnitVotingArea.unit_id)
+        .where(VotingArea.code == bindparam("voting_area_code"))
+    )
+
+
+# Built once (building a statement costs about as much CPU as running it).
+_PLACE = _place_query(None)
+_PLACE_OF_ROUND = _place_query(bindparam("round_no"))
+
+
+def _first_ballot(session: Session, unit_id: int, setup: str | None) -> tuple[OnBallot, ...]:
+    """Every candidate of the unit in ballot order, kept per database and setup."""
+    key = (str(session.get_bind().engine.url), setup, unit_id)
+    found = _BALLOTS.get(key) if setup is not None else None
+    if found is not None:
+        return found
+    listed = tuple(
+        OnBallot(*row)
+        for row in session.connection().execute(
+            _ON_BALLOT.where(Candidate.unit_id == unit_id).order_by(Candidate.ballot_order)
+        )
+    )
+    return _BALLOTS.put(key, listed) if setup is not None else listed
+
+
 def _place(va: VotingArea, contest: Contest, unit: Unit, ballot: results.Ballot) -> Place:
-    return Place(va, contest, unit, ballot.candidates, ballot.round_no, ballot.kind, ballot.seats)
+    candidates = [OnBallot.of(c) for c in ballot.candidates]
+    return Place(va, contest, unit, candidates, ballot.round_no, ballot.kind, ballot.seats)
 
 
 def context_of(session: Session, place: Place) -> rules.TallyContext:
     """The roll count and the other contests' voters of the voting area, and the thresholds."""
-    counts = {
-        code: (roll if roll is not None else setup_)
-        for code, setup_, roll in session.execute(
-            select(Contest.code, VoterCount.setup_voters, VoterCount.roll_voters)
-            .join(VoterCount, VoterCount.contest_id == Contest.id)
-            .where(VoterCount.voting_area_id == place.voting_area.id)
-        )
-    }
-    roll = counts.pop(place.contest.code, None)
-    # Another contest's record, where there is one, says what its team counted.
-    for code, voters in session.execute(
-        select(Contest.code, TallyVersion.voters_on_roll)
+    return _facts(session, place, with_record=False)[0]
+
+
+def context_and_record(session: Session, place: Place) -> tuple[rules.TallyContext, int | None]:
+    """``context_of`` and the id of the record already stored for the place, in one round trip."""
+    return _facts(session, place, with_record=True)
+
+
+def _facts_query(with_record: bool) -> CompoundSelect:
+    va_id, contest_id = bindparam("va_id"), bindparam("contest_id")
+    no_int = cast(null(), Integer)
+    parts = [
+        select(literal("count"), Contest.code, VoterCount.setup_voters, VoterCount.roll_voters)
+        .join(VoterCount, VoterCount.contest_id == Contest.id)
+        .where(VoterCount.voting_area_id == va_id),
+        # Another contest's record, where there is one, says what its team counted.
+        select(literal("other"), Contest.code, TallyVersion.voters_on_roll, no_int)
         .join(TallyRecord, TallyRecord.contest_id == Contest.id)
         .join(
             TallyVersion,
@@ -142,26 +227,78 @@ def context_of(session: Session, place: Place) -> rules.TallyContext:
             & (TallyVersion.version == TallyRecord.current_version),
         )
         .where(
-            TallyRecord.voting_area_id == place.voting_area.id,
-            TallyRecord.contest_id != place.contest.id,
+            TallyRecord.voting_area_id == va_id,
+            TallyRecord.contest_id != contest_id,
             TallyRecord.round_no == 1,
+        ),
+        select(
+            literal("bp"),
+            cast(null(), String),
+            select(Election.invalid_warning_bp).limit(1).scalar_subquery(),
+            no_int,
+        ),
+    ]
+    if with_record:
+        parts.append(
+            select(literal("record"), cast(null(), String), TallyRecord.id, no_int).where(
+                TallyRecord.voting_area_id == va_id,
+                TallyRecord.contest_id == contest_id,
+                TallyRecord.round_no == bindparam("round_no"),
+            )
         )
-    ):
-        counts[code] = voters
-    bp = session.scalar(select(Election.invalid_warning_bp)) or 1000
-    return rules.TallyContext(
+    return union_all(*parts)
+
+
+_FACTS = {with_record: _facts_query(with_record) for with_record in (False, True)}
+
+
+def _facts(
+    session: Session, place: Place, with_record: bool
+) -> tuple[rules.TallyContext, int | None]:
+    """The voter counts, the other contests' records, the threshold, the place's record."""
+    rows = session.connection().execute(
+        _FACTS[with_record],
+        {
+            "va_id": place.voting_area.id,
+            "contest_id": place.contest.id,
+            "round_no": place.round_no,
+        },
+    )
+    counts: dict[str, int | None] = {}
+    others: dict[str, int] = {}
+    bp, record = None, None
+    for kind, code, value, roll in rows:
+        if kind == "count":
+            counts[code] = roll if roll is not None else value
+        elif kind == "other":
+            others[code] = value
+        elif kind == "bp":
+            bp = value
+        elif record is None:
+            record = value
+    roll_voters = counts.pop(place.contest.code, None)
+    counts.update(others)
+    context = rules.TallyContext(
         contest=place.contest.code,
         seats=place.seats if place.seats is not None else place.unit.seats,
         candidates=tuple(rules.Candidate(c.code, c.full_name) for c in place.candidates),
-        roll_voters=roll,
+        roll_voters=roll_voters,
         other_voters=counts,
-        invalid_warning_pct=Decimal(bp) / 100,
+        invalid_warning_pct=Decimal(bp or 1000) / 100,
     )
+    return context, record
 
 
-def checked(session: Session, place: Place, entry: TallyInput) -> list[dict]:
-    """Refuse a record that breaks a hard rule (422, every rule named); return its warnings."""
-    findings = rules.check_tally(entry.figures, context_of(session, place))
+def checked(
+    session: Session, place: Place, entry: TallyInput, context: rules.TallyContext | None = None
+) -> list[dict]:
+    """Refuse a record that breaks a hard rule (422, every rule named); return its warnings.
+
+    ``context``: the place's ``context_of``, when the caller has read it already.
+    """
+    if context is None:
+        context = context_of(session, place)
+    findings = rules.check_tally(entry.figures, context)
     broken = rules.errors(findings)
     if broken:
         errors: dict[str, list[str]] = {}
@@ -214,30 +351,35 @@ def write_version(
     user: User,
     reason: str | None,
 ) -> TallyVersion:
+    """Insert the record's version ``number`` and its votes; the version, not in the session."""
     f = entry.figures
-    version = TallyVersion(
-        record_id=record.id,
-        version=number,
+    values = {
+        "record_id": record.id,
+        "version": number,
         **{name: getattr(f, name) for name in FIGURES},
         **{name: entry.complaints.get(name, 0) for name in COMPLAINTS},
-        names_kept=list(f.names_kept) if f.names_kept is not None else None,
-        warnings=warnings,
-        comment=f.comment,
-        reason=reason,
-        actor_id=user.id,
-        created_at=utcnow(),
-    )
-    session.add(version)
-    session.flush()
-    ids = {c.code: c.id for c in place.candidates}
-    session.execute(
-        insert(TallyVote),
+        "names_kept": list(f.names_kept) if f.names_kept is not None else None,
+        "warnings": warnings,
+        "comment": f.comment,
+        "reason": reason,
+        "actor_id": user.id,
+        "created_at": utcnow(),
+    }
+    # Core statements: the ORM's unit of work cost more CPU than the inserts themselves.
+    connection = session.connection()
+    version_id = connection.execute(_INSERT_VERSION, values).scalar_one()
+    connection.execute(
+        _INSERT_VOTE,
         [
-            {"version_id": version.id, "candidate_id": ids[code], "votes": f.votes[code]}
-            for code in ids
+            {"version_id": version_id, "candidate_id": c.id, "votes": f.votes[c.code]}
+            for c in place.candidates
         ],
     )
-    return version
+    return TallyVersion(id=version_id, **values)
+
+
+_INSERT_VERSION = insert(TallyVersion.__table__).returning(TallyVersion.__table__.c.id)
+_INSERT_VOTE = insert(TallyVote.__table__)
 
 
 def official_votes(place: Place, entry: TallyInput) -> dict[str, int]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from election.db import begin_write, inserted
+from election.db import begin_write
 from election.domain.clock import utcnow
 from election.domain.errors import Conflict, Forbidden, RuleBroken
 from election.models.contests import Contest
@@ -26,6 +26,7 @@ from election.services.tallies.common import (
     Receipt,
     TallyInput,
     checked,
+    context_and_record,
     locate,
     official_votes,
     record_for_update,
@@ -51,23 +52,27 @@ def submit(
         return stored
     place = locate(session, voting_area_code, contest_code)
     scope.require_inside(user, place.voting_area)
-    existing = _existing(session, place)
+    context, existing = context_and_record(session, place)
     if existing is not None:
         raise _duplicate(existing)
-    warnings = checked(session, place, entry)
+    warnings = checked(session, place, entry, context)
     now = utcnow()
-    record = TallyRecord(
-        voting_area_id=place.voting_area.id,
-        contest_id=place.contest.id,
-        round_no=place.round_no,
-        status="submitted",
-        current_version=1,
-        created_at=now,
-        updated_at=now,
-    )
-    if not inserted(session, record):
+    values = {
+        "voting_area_id": place.voting_area.id,
+        "contest_id": place.contest.id,
+        "round_no": place.round_no,
+        "status": "submitted",
+        "current_version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        record_id = session.connection().execute(_INSERT_RECORD, values).scalar_one()
+    except IntegrityError:
         # Another submission won the race between our check and our insert.
+        session.rollback()
         return _after_race(session, user, key, place)
+    record = TallyRecord(id=record_id, **values)  # for what follows; not in the session
     version = write_version(session, record, 1, place, entry, warnings, user, None)
     roll_up(session, place, record, entry)
     receipt = Receipt(record.id, 1, "submitted", warnings)
@@ -85,13 +90,17 @@ def submit(
             (place.voting_area.code, place.contest.code),
         ),
     )
-    idempotency.remember(session, user, key, receipt)
     try:
+        # A twin under the same key that committed first makes this insert fail.
+        idempotency.remember(session, user, key, receipt)
         session.commit()
     except IntegrityError:
         session.rollback()
         return _after_race(session, user, key, place)
     return receipt
+
+
+_INSERT_RECORD = insert(TallyRecord.__table__).returning(TallyRecord.__table__.c.id)
 
 
 def _existing(session: Session, place: Place) -> int | None:
@@ -109,11 +118,18 @@ def _begin(
 ) -> Receipt | None:
     """Start a write: the receipt already given for ``key``, else None once rate and role allow."""
     begin_write(session)
-    stored = idempotency.replay(session, user, key)
+    now = utcnow()
+    # The rate limit's count comes with the key's lookup: one round trip.
+    stored, oldest = idempotency.replay_beside(
+        session, user, key, _KEY_AND_RATE, rate.window(user.id, now)
+    )
     if stored is None:
-        rate.check(session, user)
+        rate.refuse_over_limit(oldest, now)
         scope.require_role(user, roles, what)
     return stored
+
+
+_KEY_AND_RATE = idempotency.beside(rate.OLDEST_COUNTED)
 
 
 def _duplicate(record_id: int) -> Conflict:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, bindparam, insert, null, select
 from sqlalchemy.orm import Session
 
 from election.domain.clock import utcnow
@@ -32,36 +34,72 @@ class Key:
         return cls(value, hashlib.sha256(canonical.encode()).hexdigest())
 
 
+def beside(other: ColumnElement[Any]) -> Select[Any]:
+    """A statement of one row: ``other`` (a scalar subquery) and the stored answer to a key."""
+    probe = select(other.label("other")).subquery()
+    return (
+        select(probe.c.other, IdempotencyKey.request_hash, IdempotencyKey.response_body)
+        .select_from(probe)
+        .outerjoin(
+            IdempotencyKey,
+            (IdempotencyKey.user_id == bindparam("key_user_id"))
+            & (IdempotencyKey.key == bindparam("key_value")),
+        )
+    )
+
+
+_ALONE = beside(null())
+
+
 def replay(session: Session, user: User, key: Key | None) -> Receipt | None:
     """The stored receipt for this key, or None; another request under the same key is refused."""
     if key is None:
         return None
-    row = session.scalar(
-        select(IdempotencyKey).where(
-            IdempotencyKey.user_id == user.id, IdempotencyKey.key == key.value
+    return replay_beside(session, user, key, _ALONE)[0]
+
+
+def replay_beside(
+    session: Session,
+    user: User,
+    key: Key | None,
+    statement: Select[Any],
+    params: Mapping[str, object] | None = None,
+) -> tuple[Receipt | None, Any]:
+    """``replay``, and the value of the other column of ``statement`` (from ``beside``, run
+    with ``params``) read in the same round trip."""
+    row = (
+        session.connection()
+        .execute(
+            statement,
+            {"key_user_id": user.id, "key_value": key.value if key else None, **(params or {})},
         )
+        .one()
     )
-    if row is None:
-        return None
+    if key is None or row.request_hash is None:
+        return None, row.other
     if row.request_hash != key.request_hash:
         raise RuleBroken.single(
             "idempotency_key_reused",
             "Idempotency-Key này đã được dùng cho một yêu cầu khác; hãy dùng khóa mới",
             "Idempotency-Key",
         )
-    return Receipt(**row.response_body)
+    return Receipt(**row.response_body), row.other
 
 
 def remember(session: Session, user: User, key: Key | None, receipt: Receipt) -> None:
-    """Store the receipt in the caller's transaction, beside the change it answers."""
+    """Store the receipt in the caller's transaction, beside the change it answers.
+
+    An IntegrityError here: the key was stored meanwhile (a twin committed first).
+    """
     if key is not None:
-        session.add(
-            IdempotencyKey(
-                user_id=user.id,
-                key=key.value,
-                request_hash=key.request_hash,
-                response_status=CREATED,
-                response_body=asdict(receipt),
-                created_at=utcnow(),
-            )
+        session.connection().execute(
+            insert(IdempotencyKey),
+            {
+                "user_id": user.id,
+                "key": key.value,
+                "request_hash": key.request_hash,
+                "response_status": CREATED,
+                "response_body": asdict(receipt),
+                "created_at": utcnow(),
+            },
         )

@@ -11,9 +11,13 @@ concurrent clients:
 - the limit: that many processes, each with a raw DBAPI connection (psycopg / sqlite3 with
   the app's PRAGMAs), write N records as durable transactions with precomputed SQL and no
   web stack, no ORM, no checks: the same rows a submission writes (tally_record,
-  tally_version, its tally_vote rows, the running totals of every scope — result_total,
-  result_part, result_vote —, the audit event chained under the locked head, and the
-  Idempotency-Key row), in the order the service writes them;
+  tally_version, its tally_vote rows, the running totals — result_total, result_part,
+  result_vote —, the audit event and the Idempotency-Key row), in the order the service
+  writes them. On PostgreSQL that is two transactions since issue #19, as
+  ``services.settle`` does: the write (its record, the totals inside its district, one
+  ``pending_write`` row with its event and the far scopes' delta, the key), then the settle
+  (lock the head, take the pending rows, chain their events, add to the far totals). On
+  SQLite one transaction, the event chained under the head;
 - the minimal limit: the same, with only what any design must write: one durable
   transaction of the record (tally_record, tally_version and its tally_vote rows) and one
   audit row. The audit row goes to a scratch table ``bench_audit_event`` (audit_event's
@@ -51,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import http.client
 import json
 import multiprocessing
@@ -95,7 +100,6 @@ from election.domain.clock import utcnow
 from election.domain.results import FIGURES
 from election.models import (
     ApiToken,
-    AreaClosure,
     Candidate,
     Contest,
     TallyRecord,
@@ -108,7 +112,7 @@ from election.services.audit import chain as audit
 from election.services.audit.chain import SYSTEM, Actor, canonical, chain_hash
 from election.services.identity import users
 from election.services.identity.passwords import hash_token, new_token
-from election.services.results import recompute
+from election.services.results import recompute, totals
 from election.services.setup import demo, structure
 from election.services.tallies import COMPLAINTS
 from election.services.tallies.idempotency import Key
@@ -139,6 +143,8 @@ class Submission:
     contest: str
     unit_id: int
     areas: tuple[int, ...]  # the voting area's ward and every area above it, by id
+    near: tuple[bool, ...]  # per area: inside the district (written by the write itself)
+    unit_near: bool  # the unit lies inside a district (totals.NEAR_CONTESTS)
     figures: tuple[int, ...]  # in FIGURES order
     votes: tuple[tuple[int, str, int], ...]  # (candidate id, code, votes) in ballot order
     names_kept: tuple[int, ...] | None
@@ -205,11 +211,7 @@ def prepare_submissions(session: Session, count: int, seed: int = 1) -> list[Sub
             select(Unit.code, Candidate.code, Candidate.id).join(Unit, Unit.id == Candidate.unit_id)
         )
     }
-    above: dict[int, list[int]] = {}
-    for ancestor, descendant in session.execute(
-        select(AreaClosure.ancestor_id, AreaClosure.descendant_id)
-    ):
-        above.setdefault(descendant, []).append(ancestor)
+    placed = totals.ancestors(session, sorted({va[code][0] for code, _ in slots}))
     session.rollback()
     rng = random.Random(f"bench-submit-load:{seed}")
     out = []
@@ -237,7 +239,9 @@ def prepare_submissions(session: Session, count: int, seed: int = 1) -> list[Sub
                 contest_id=contests[slot.contest],
                 contest=slot.contest,
                 unit_id=units[slot.unit],
-                areas=tuple(sorted(above[va[code][1]])),
+                areas=tuple(a for a, _near in placed[va[code][0]]),
+                near=tuple(near for _a, near in placed[va[code][0]]),
+                unit_near=slot.contest in totals.NEAR_CONTESTS,
                 figures=tuple(data[name] for name in FIGURES),
                 votes=tuple(
                     (candidates[(slot.unit, c)], c, data["votes"][c]) for c in slot.candidates
@@ -388,6 +392,8 @@ class RawWriter:
             "head": "SELECT seq, hash FROM audit_head WHERE id = 1"
             + (" FOR UPDATE" if self.pg else ""),
             "move": f"UPDATE audit_head SET seq = {p}, hash = {p} WHERE id = 1",
+            "pending": f"INSERT INTO pending_write (at, events, delta) VALUES ({p}, {j}, {j})",
+            "take": "DELETE FROM pending_write RETURNING id, events, delta",
             "event": "INSERT INTO audit_event (seq, at, actor_id, actor, action, object_type, "
             f'object_id, "before", "after", prev_hash, hash) VALUES ({p}, {p}, {p}, {p}, '
             f"'tally.submit', 'tally', {p}, NULL, {j}, {p}, {p})",
@@ -421,9 +427,20 @@ class RawWriter:
             cur.close()
 
     def write(self, s: Submission) -> None:
+        """As the service writes: on PostgreSQL the write, then its settle; on SQLite one."""
         sql = self.sql
         now = utcnow()
         ts = self._time(now)
+        # Running totals, scopes in the service's order: areas by id, then the unit.
+        scopes = [("area", a, near) for a, near in zip(s.areas, s.near, strict=True)]
+        scopes.append(("unit", s.unit_id, s.unit_near))
+        ordered = sorted((c, n) for c, _, n in s.votes)
+        valid = s.figures[FIGURES.index("ballots_valid")]
+        if self.pg:
+            near = [(k, sid) for k, sid, is_near in scopes if is_near]
+            far = [(k, sid) for k, sid, is_near in scopes if not is_near]
+        else:
+            near, far = [(k, sid) for k, sid, _n in scopes], []
         with self._transaction() as cur:
             cur.execute(sql["record"], (s.voting_area_id, s.contest_id, ts, ts))
             record_id = cur.fetchone()[0]
@@ -431,58 +448,103 @@ class RawWriter:
             cur.execute(sql["version"], (record_id, *s.figures, names_kept, "[]", s.user_id, ts))
             version_id = cur.fetchone()[0]
             cur.executemany(sql["vote"], [(version_id, c, n) for c, _, n in s.votes])
-            # Running totals, scopes in the service's order: areas by id, then the unit.
-            scopes = [("area", a) for a in s.areas] + [("unit", s.unit_id)]
-            cur.executemany(
-                sql["total"], [(ts, *s.figures, k, sid, s.contest_id) for k, sid in scopes]
-            )
-            valid = s.figures[FIGURES.index("ballots_valid")]
-            cur.executemany(sql["part"], [(a, s.contest_id, s.unit_id, valid) for a in s.areas])
-            ordered = sorted((c, n) for c, _, n in s.votes)
-            cur.executemany(
-                sql["rvote"],
-                [(k, sid, s.contest_id, c, n) for k, sid in scopes for c, n in ordered],
-            )
-            # The audit event, chained under the locked head, as audit.append does.
-            cur.execute(sql["head"])
-            head_seq, head_hash = cur.fetchone()
-            seq, at = head_seq + 1, utcnow()
-            after = {
-                "record": record_id,
-                "voting_area": s.voting_area,
-                "contest": s.contest,
-                "round": 1,
-                "version": 1,
-                "figures": dict(zip(FIGURES, s.figures, strict=True))
-                | dict.fromkeys(COMPLAINTS, 0),
-                "votes": {code: n for _, code, n in s.votes},
-                "names_kept": list(s.names_kept) if s.names_kept is not None else None,
-                "comment": None,
-                "reason": None,
-                "warnings": [],
-                "actor": s.user_id,
+            adds = {
+                "figures": s.figures,
+                "votes": ordered,
+                "valid": valid,
+                "contest": s.contest_id,
+                "unit": s.unit_id,
             }
-            oid = str(record_id)
+            self._totals(cur, ts, near, adds)
+            event = self._event(s, record_id)
+            if self.pg:
+                # The event and the far scopes' delta wait in one pending row (services.settle).
+                delta = adds | {"scopes": far}
+                cur.execute(sql["pending"], (ts, json.dumps([event]), json.dumps(delta)))
+            else:
+                self._chain(cur, [event])
+            receipt = {"id": record_id, "version": 1, "status": "submitted", "warnings": []}
+            cur.execute(sql["key"], (s.user_id, s.key, s.request_hash, json.dumps(receipt), ts))
+        if not self.pg:
+            return
+        # The settle: lock the head, take the pending rows, chain, add to the far totals.
+        with self._transaction() as cur:
+            cur.execute(sql["head"])
+            head = cur.fetchone()
+            cur.execute(sql["take"])
+            taken = sorted(cur.fetchall())
+            if not taken:
+                return
+            self._chain(cur, [e for _id, events, _far in taken for e in events], head)
+            for _id, _events, delta in taken:
+                self._totals(cur, ts, [tuple(f) for f in delta["scopes"]], delta)
+
+    def _totals(self, cur, ts, scopes, adds: dict) -> None:
+        """Add one record's figures, valid ballots and votes (``adds``) to ``scopes``."""
+        if not scopes:
+            return
+        sql, contest = self.sql, adds["contest"]
+        cur.executemany(
+            sql["total"], [(ts, *adds["figures"], k, sid, contest) for k, sid in scopes]
+        )
+        areas = [sid for k, sid in scopes if k == "area"]
+        cur.executemany(sql["part"], [(a, contest, adds["unit"], adds["valid"]) for a in areas])
+        cur.executemany(
+            sql["rvote"], [(k, sid, contest, c, n) for k, sid in scopes for c, n in adds["votes"]]
+        )
+
+    def _event(self, s: Submission, record_id: int) -> dict:
+        at = utcnow()
+        after = {
+            "record": record_id,
+            "voting_area": s.voting_area,
+            "contest": s.contest,
+            "round": 1,
+            "version": 1,
+            "figures": dict(zip(FIGURES, s.figures, strict=True)) | dict.fromkeys(COMPLAINTS, 0),
+            "votes": {code: n for _, code, n in s.votes},
+            "names_kept": list(s.names_kept) if s.names_kept is not None else None,
+            "comment": None,
+            "reason": None,
+            "warnings": [],
+            "actor": s.user_id,
+        }
+        return {
+            "at": at.isoformat(),
+            "actor_id": s.user_id,
+            "actor": s.username,
+            "object_id": str(record_id),
+            "after": after,
+        }
+
+    def _chain(self, cur, events: list[dict], head=None) -> None:
+        """Chain ``events`` under the locked head, as audit.chain does."""
+        sql = self.sql
+        if head is None:
+            cur.execute(sql["head"])
+            head = cur.fetchone()
+        seq, digest = head
+        for e in events:
+            seq += 1
+            at = dt.datetime.fromisoformat(e["at"])
+            prev, oid = digest, e["object_id"]
             digest = chain_hash(
-                head_hash,
-                canonical(seq, at, s.username, "tally.submit", "tally", oid, None, after),
+                prev, canonical(seq, at, e["actor"], "tally.submit", "tally", oid, None, e["after"])
             )
-            cur.execute(sql["move"], (seq, digest))
             cur.execute(
                 sql["event"],
                 (
                     seq,
                     self._time(at),
-                    s.user_id,
-                    s.username,
+                    e["actor_id"],
+                    e["actor"],
                     oid,
-                    json.dumps(after),
-                    head_hash,
+                    json.dumps(e["after"]),
+                    prev,
                     digest,
                 ),
             )
-            receipt = {"id": record_id, "version": 1, "status": "submitted", "warnings": []}
-            cur.execute(sql["key"], (s.user_id, s.key, s.request_hash, json.dumps(receipt), ts))
+        cur.execute(sql["move"], (seq, digest))
 
     def close(self) -> None:
         self.conn.close()

@@ -52,14 +52,18 @@ def store(session: Session) -> bool:
     found = take(session)
     if found is None:
         return False
-    session.execute(
-        insert(PendingWrite).values(
-            at=utcnow(),
-            events=[_as_json(e) for e in found.events],
-            delta=found.delta.as_json() if found.delta else None,
-        )
+    session.connection().execute(
+        _STORE,
+        {
+            "at": utcnow(),
+            "events": [_as_json(e) for e in found.events],
+            "delta": found.delta.as_json() if found.delta else None,
+        },
     )
     return True
+
+
+_STORE = insert(PendingWrite)
 
 
 def _as_json(event: dict) -> dict:

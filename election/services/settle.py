@@ -42,6 +42,9 @@ from election.services.audit import chain
 from election.services.results import totals
 
 log = logging.getLogger(__name__)
+_TAKE = delete(PendingWrite).returning(
+    PendingWrite.id, PendingWrite.at, PendingWrite.events, PendingWrite.delta
+)
 
 
 def settle(session: Session) -> int:
@@ -56,13 +59,7 @@ def settle(session: Session) -> int:
     own = pending.take(session)
     head = chain.lock_head(session)
     # Taken and deleted in one statement; under the lock no other settler takes them.
-    rows = sorted(
-        session.execute(
-            delete(PendingWrite).returning(
-                PendingWrite.id, PendingWrite.at, PendingWrite.events, PendingWrite.delta
-            )
-        ).all()
-    )
+    rows = sorted(session.connection().execute(_TAKE).all())
     events = [pending.event_from_json(e) for row in rows for e in row.events]
     deltas = [row.delta for row in rows if row.delta]
     if own is not None:

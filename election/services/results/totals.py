@@ -15,10 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from election.cache import Lru
 from election.domain.clock import utcnow
 from election.domain.results import FIGURES
 from election.models.contests import Contest, UnitVotingArea
@@ -66,6 +67,24 @@ def ancestors(session: Session, voting_area_ids: list[int]) -> dict[int, list[tu
         .order_by(VotingArea.id, AreaClosure.ancestor_id)
     ):
         found[va].append((area_id, level in NEAR_LEVELS))
+    return found
+
+
+# A voting area's place in the tree never changes once a setup is stored: a worker keeps
+# what it read, per database and setup (the hash of the setup's audit event).
+_ANCESTORS = Lru(65536)
+
+
+def ancestors_kept(
+    session: Session, voting_area_id: int, setup: str | None
+) -> list[tuple[int, bool]]:
+    """``ancestors`` of one voting area, kept per database and setup (read each time without one)."""
+    if setup is None:
+        return ancestors(session, [voting_area_id])[voting_area_id]
+    key = (str(session.get_bind().engine.url), setup, voting_area_id)
+    found = _ANCESTORS.get(key)
+    if found is None:
+        found = _ANCESTORS.put(key, ancestors(session, [voting_area_id])[voting_area_id])
     return found
 
 
@@ -334,19 +353,40 @@ def fold(session: Session, deltas: Sequence[Mapping], now: dt.datetime) -> None:
 
 
 def add_rows(session: Session, model, keys: list[str], column: str, rows: list[dict]) -> None:
-    """Insert rows, or add their ``column`` to the rows already there (an upsert)."""
+    """Insert rows, or add their ``column`` to the rows already there (an upsert).
+
+    On PostgreSQL the statement is sent as written, once per row in psycopg's pipeline:
+    SQLAlchemy would render every call's rows into one long ``VALUES`` list first
+    ("insertmanyvalues"), which costs the worker more than the database takes to run it.
+    """
     connection = session.connection()
     key = (connection.dialect.name, model.__tablename__, tuple(keys), column)
     stmt = _UPSERTS.get(key)
     if stmt is None:
-        insert_ = (postgresql if key[0] == "postgresql" else sqlite).insert(model)
-        stmt = _UPSERTS[key] = insert_.on_conflict_do_update(
-            index_elements=keys,
-            set_={column: getattr(model, column) + getattr(insert_.excluded, column)},
+        stmt = _UPSERTS[key] = _upsert(key[0], model, keys, column, list(rows[0]))
+    if isinstance(stmt, str):
+        connection.exec_driver_sql(stmt, rows)
+    else:
+        connection.execute(stmt, rows)
+
+
+def _upsert(dialect: str, model, keys: list[str], column: str, names: list[str]):
+    table = model.__tablename__
+    if dialect == "postgresql":
+        return (
+            f"INSERT INTO {table} ({', '.join(names)}) "
+            f"VALUES ({', '.join(f'%({n})s' for n in names)}) "
+            f"ON CONFLICT ({', '.join(keys)}) "
+            f"DO UPDATE SET {column} = {table}.{column} + EXCLUDED.{column}"
         )
-    connection.execute(stmt, rows)
+    insert_ = sqlite.insert(model)
+    return insert_.on_conflict_do_update(
+        index_elements=keys,
+        set_={column: getattr(model, column) + getattr(insert_.excluded, column)},
+    )
 
 
+# (dialect, table, keys, column) → the statement; every caller gives the same columns.
 _UPSERTS: dict[tuple, object] = {}
 
 

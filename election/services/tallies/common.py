@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -104,6 +104,9 @@ class Place:
     # The seats this round fills: an additional election's are those still to fill, and a
     # record of it keeps at most that many names per ballot (domain.md §6.5).
     seats: int | None = None
+    # The hash of the setup's audit event (None before it is chained): what a worker keeps
+    # about the setup is kept under it.
+    setup: str | None = None
 
 
 # A unit's candidates never change once a setup is stored (see results.lines), so a worker
@@ -129,8 +132,10 @@ def locate(
         if results.is_first(chosen):
             # As results.ballot reads a first round: every candidate, every seat.
             ballot = list(_first_ballot(session, unit.id, setup))
-            return Place(va, contest, unit, ballot, round_no or 1, FIRST, unit.seats)
-        return _place(va, contest, unit, results.ballot(session, unit, round_no))
+            return Place(va, contest, unit, ballot, round_no or 1, FIRST, unit.seats, setup)
+        return replace(
+            _place(va, contest, unit, results.ballot(session, unit, round_no)), setup=setup
+        )
     va = session.scalar(select(VotingArea).where(VotingArea.code == voting_area_code))
     if va is None:
         raise NotFound(
@@ -444,5 +449,6 @@ def roll_up(
             contest_code=place.contest.code,
             keyed=-int(old_keyed),
             matched=-int(old_matched),
+            areas=totals.ancestors_kept(session, place.voting_area.id, place.setup),
         ),
     )

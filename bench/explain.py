@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
+from election.db import _Session as AppSession
 from election.db import make_engine
 from election.demo.tallies import candidate_weights, plausible_tally
 from election.models import Area, AreaLevel, User
@@ -32,7 +33,8 @@ from election.services.results import areas
 from election.services.setup import structure
 
 # Tables whose size does not grow with the election (audit_head is one row): a scan is fine.
-SMALL = {"contest", "election", "area_level", "alembic_version", "audit_head"}
+# pending_write holds only the writes not settled yet (a handful), each settle takes it whole.
+SMALL = {"contest", "election", "area_level", "alembic_version", "audit_head", "pending_write"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,9 @@ def main() -> None:
     engine = make_engine(url)
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    # The app's session class: its commit settles what the submission left pending, so the
+    # settle's statements are explained with the submission's.
+    session = AppSession(bind=connection, join_transaction_mode="create_savepoint")
     try:
         free = session.execute(
             text(

@@ -11,9 +11,10 @@ contest) pairs, each with its team's token and an Idempotency-Key.
 
 Through Flask's test client (no HTTP server, no network): every team calls
 ``GET /api/v1/whoami`` once first, so that its token's once-a-minute touch is paid outside
-the figures; then N calls of whoami (the floor: token check and a JSON answer), then W
-submissions not counted (a worker's first requests import and fill its caches), then N
-submissions, each one 201. Per request, ``time.process_time()`` (this process's CPU, fair on
+the figures; then W submissions not counted (a worker's first requests import and fill its
+caches), then N calls of whoami (the floor: token check and a JSON answer) and N
+submissions, each one 201, each after a whoami of its own (interleaved; with
+``--profile`` the floor comes first). Per request, ``time.process_time()`` (this process's CPU, fair on
 a busy machine) and the SQL statements the app sent (a ``before_cursor_execute`` listener).
 Printed: p50/p90/mean CPU ms and statements of the floor and of a submission.
 
@@ -96,16 +97,22 @@ def _measure(url: str, submissions: int, warmup: int, profile: str | None) -> di
             seen.add(s.token)
             whoami(s)
     counted = pool[warmup:]
-    floor = [timed(lambda s=s: whoami(s)) for s in counted]
     for s in pool[:warmup]:
         submit(s)
     profiler = None
     if profile:
         from pyinstrument import Profiler
 
+        floor = [timed(lambda s=s: whoami(s)) for s in counted]
         profiler = Profiler(interval=0.0005)
         profiler.start()
-    runs = [timed(lambda s=s: submit(s)) for s in counted]
+        runs = [timed(lambda s=s: submit(s)) for s in counted]
+    else:
+        # Interleaved, so that a busy spell of the machine weighs on both alike.
+        floor, runs = [], []
+        for s in counted:
+            floor.append(timed(lambda s=s: whoami(s)))
+            runs.append(timed(lambda s=s: submit(s)))
     if profiler is not None:
         profiler.stop()
         with open(profile, "w") as out:

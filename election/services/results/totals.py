@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select, text, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -372,14 +372,15 @@ def add_rows(session: Session, model, keys: list[str], column: str, rows: list[d
 
 def _upsert(dialect: str, model, keys: list[str], column: str, names: list[str]):
     table = model.__tablename__
-    if dialect == "postgresql":
+    # As written only when the rows give every column: the model's defaults are Python's.
+    if dialect == "postgresql" and set(names) == set(model.__table__.columns.keys()):
         return (
             f"INSERT INTO {table} ({', '.join(names)}) "
             f"VALUES ({', '.join(f'%({n})s' for n in names)}) "
             f"ON CONFLICT ({', '.join(keys)}) "
             f"DO UPDATE SET {column} = {table}.{column} + EXCLUDED.{column}"
         )
-    insert_ = sqlite.insert(model)
+    insert_ = (postgresql if dialect == "postgresql" else sqlite).insert(model)
     return insert_.on_conflict_do_update(
         index_elements=keys,
         set_={column: getattr(model, column) + getattr(insert_.excluded, column)},

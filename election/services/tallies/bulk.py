@@ -131,6 +131,10 @@ def submit_many(session: Session, items: list[Item]) -> int:
             audit.Event(Actor.of(item.officer), "tally.submit", "tally", record_id, None, after)
         )
     session.execute(insert(TallyVote), votes)
+    # A batch of thousands is one writer's: it takes the head for its last writes (as every
+    # write did before issue #19), so its events are chained and its city's and country's
+    # totals written in its own transaction, not encoded into a pending row and read back.
+    audit.lock_head(session)
     totals.apply_many(session, changes, now)
     audit.append_many(session, events, now)
     session.commit()

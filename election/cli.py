@@ -374,6 +374,18 @@ def audit_head_command() -> None:
     click.echo(f"{head.seq} {head.hash}")
 
 
+@click.command("settle")
+@with_appcontext
+def settle_command() -> None:
+    """Chain the audit events and fold the totals that writes left pending (after a crash)."""
+    from election.services.settle import settle
+
+    with _session() as session:
+        settled = settle(session)
+        session.commit()
+    click.echo(f"Đã xử lý {settled} lần ghi còn chờ")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     for command in (
@@ -390,5 +402,6 @@ def init_app(app: Flask) -> None:
         import_roll_command,
         verify_audit_command,
         audit_head_command,
+        settle_command,
     ):
         app.cli.add_command(command)

@@ -17,8 +17,9 @@ from election.models import PendingWrite, ResultPart, ResultTotal, ResultVote
 
 # The totals of every scope, derived from the current versions of the records: with_photo
 # counts records with any evidence, keyed and matched those with a keying (a matching one)
-# of their current version. {scope} is the join that maps a voting area to its scopes; one
-# statement per kind.
+# of their current version (each joined once per record, already grouped: a subquery per
+# row made the city's recomputation 5× slower). {scope} is the join that maps a voting area
+# to its scopes; one statement per kind.
 _TOTALS = """
 SELECT {kind} AS scope_kind, {scope_id} AS scope_id, uva.contest_id AS contest_id,
        ur.round_no AS round_no, COUNT(*) AS voting_areas_total, COUNT(tv.id) AS reported,
@@ -29,18 +30,20 @@ SELECT {kind} AS scope_kind, {scope_id} AS scope_id, uva.contest_id AS contest_i
        COALESCE(SUM(tv.ballots_received), 0) AS ballots_received,
        COALESCE(SUM(tv.ballots_valid), 0) AS ballots_valid,
        COALESCE(SUM(tv.ballots_invalid), 0) AS ballots_invalid,
-       SUM(CASE WHEN EXISTS (SELECT 1 FROM tally_evidence te WHERE te.record_id = tr.id)
-           THEN 1 ELSE 0 END) AS with_photo,
-       SUM(CASE WHEN EXISTS (SELECT 1 FROM tally_keying k WHERE k.record_id = tr.id
-                AND k.version = tr.current_version) THEN 1 ELSE 0 END) AS keyed,
-       SUM(CASE WHEN EXISTS (SELECT 1 FROM tally_keying k WHERE k.record_id = tr.id
-                AND k.version = tr.current_version AND k.matches) THEN 1 ELSE 0 END) AS matched
+       COUNT(te.record_id) AS with_photo,
+       COUNT(k.record_id) AS keyed,
+       COALESCE(SUM(k.matched), 0) AS matched
 FROM unit_voting_area uva
 JOIN unit_round ur ON ur.unit_id = uva.unit_id
 {scope}
 LEFT JOIN tally_record tr ON tr.voting_area_id = uva.voting_area_id
      AND tr.contest_id = uva.contest_id AND tr.round_no = ur.round_no
 LEFT JOIN tally_version tv ON tv.record_id = tr.id AND tv.version = tr.current_version
+LEFT JOIN (SELECT DISTINCT record_id FROM tally_evidence) te ON te.record_id = tr.id
+LEFT JOIN (
+    SELECT record_id, version, MAX(CASE WHEN matches THEN 1 ELSE 0 END) AS matched
+    FROM tally_keying GROUP BY record_id, version
+) k ON k.record_id = tr.id AND k.version = tr.current_version
 GROUP BY {scope_id}, uva.contest_id, ur.round_no
 """
 _VOTES = """

@@ -355,36 +355,44 @@ def fold(session: Session, deltas: Sequence[Mapping], now: dt.datetime) -> None:
 def add_rows(session: Session, model, keys: list[str], column: str, rows: list[dict]) -> None:
     """Insert rows, or add their ``column`` to the rows already there (an upsert).
 
-    On PostgreSQL the statement is sent as written, once per row in psycopg's pipeline:
-    SQLAlchemy would render every call's rows into one long ``VALUES`` list first
-    ("insertmanyvalues"), which costs the worker more than the database takes to run it.
+    A few rows (a submission's) on PostgreSQL: the statement as written, once per row in
+    psycopg's pipeline, as SQLAlchemy would first render the rows into one long ``VALUES``
+    list ("insertmanyvalues"), which costs the worker more than the database takes to run
+    it. Many rows (a batch of the demo's): that long list, far fewer round trips.
     """
     connection = session.connection()
     key = (connection.dialect.name, model.__tablename__, tuple(keys), column)
     stmt = _UPSERTS.get(key)
     if stmt is None:
         stmt = _UPSERTS[key] = _upsert(key[0], model, keys, column, list(rows[0]))
-    if isinstance(stmt, str):
-        connection.exec_driver_sql(stmt, rows)
+    written, compiled = stmt
+    if written is not None and len(rows) <= _FEW:
+        connection.exec_driver_sql(written, rows)
     else:
-        connection.execute(stmt, rows)
+        connection.execute(compiled, rows)
+
+
+_FEW = 64
 
 
 def _upsert(dialect: str, model, keys: list[str], column: str, names: list[str]):
+    """(the statement as written or None, the compiled statement) for ``add_rows``."""
     table = model.__tablename__
-    # As written only when the rows give every column: the model's defaults are Python's.
-    if dialect == "postgresql" and set(names) == set(model.__table__.columns.keys()):
-        return (
-            f"INSERT INTO {table} ({', '.join(names)}) "
-            f"VALUES ({', '.join(f'%({n})s' for n in names)}) "
-            f"ON CONFLICT ({', '.join(keys)}) "
-            f"DO UPDATE SET {column} = {table}.{column} + EXCLUDED.{column}"
-        )
     insert_ = (postgresql if dialect == "postgresql" else sqlite).insert(model)
-    return insert_.on_conflict_do_update(
+    compiled = insert_.on_conflict_do_update(
         index_elements=keys,
         set_={column: getattr(model, column) + getattr(insert_.excluded, column)},
     )
+    # As written only when the rows give every column: the model's defaults are Python's.
+    if dialect != "postgresql" or set(names) != set(model.__table__.columns.keys()):
+        return None, compiled
+    written = (
+        f"INSERT INTO {table} ({', '.join(names)}) "
+        f"VALUES ({', '.join(f'%({n})s' for n in names)}) "
+        f"ON CONFLICT ({', '.join(keys)}) "
+        f"DO UPDATE SET {column} = {table}.{column} + EXCLUDED.{column}"
+    )
+    return written, compiled
 
 
 # (dialect, table, keys, column) → the statement; every caller gives the same columns.

@@ -378,11 +378,10 @@ def audit_head_command() -> None:
 @with_appcontext
 def settle_command() -> None:
     """Chain the audit events and fold the totals that writes left pending (after a crash)."""
-    from election.services.settle import settle
+    from election.services.settle import settle_now
 
     with _session() as session:
-        settled = settle(session)
-        session.commit()
+        settled = settle_now(session)
     click.echo(f"Đã xử lý {settled} lần ghi còn chờ")
 
 

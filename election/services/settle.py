@@ -73,11 +73,15 @@ def settle(session: Session) -> int:
     return len(rows) + (own is not None)
 
 
-def settle_now(session: Session) -> None:
-    """Settle in a transaction of its own (ends the session's current one first)."""
+def settle_now(session: Session) -> int:
+    """Settle in a transaction of its own (ends the session's current one first).
+
+    Returns the number of writes settled.
+    """
     session.commit()
-    settle(session)
+    settled = settle(session)
     session.commit()
+    return settled
 
 
 def commit(session: Session, commit_: Callable[[], None]) -> None:

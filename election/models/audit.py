@@ -43,7 +43,7 @@ class PendingWrite(Base):
 
     ``events`` are its audit events, not chained yet (no numbers, no hashes); ``delta`` is
     what it adds to the totals every district shares (the city, the country, units that span
-    districts), summed (``totals.Ledger.as_json``). The step chains the events in the order
+    districts), summed (``ledger.Ledger.as_json``). The step chains the events in the order
     of ``id``, adds the deltas and deletes the row in one transaction. Nothing here is part
     of the chain: a stored total plus the pending deltas is the sum of the records.
     """

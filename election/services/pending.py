@@ -24,7 +24,7 @@ KEY = "pending"
 class Pending:
     transaction: SessionTransaction | None
     events: list[dict] = field(default_factory=list)  # as ``audit_event`` rows, unnumbered
-    delta: Any = None  # a ``totals.Ledger`` of the far rows
+    delta: Any = None  # a ``ledger.Ledger`` of the far rows
 
     def __bool__(self) -> bool:
         return bool(self.events or self.delta)

@@ -39,7 +39,7 @@ from election.domain.clock import utcnow
 from election.models import PendingWrite
 from election.services import pending
 from election.services.audit import chain
-from election.services.results import totals
+from election.services.results import ledger
 
 log = logging.getLogger(__name__)
 _TAKE = delete(PendingWrite).returning(
@@ -69,7 +69,7 @@ def settle(session: Session) -> int:
     chain.chain(session, events, head)
     if deltas:
         latest = max((row.at for row in rows if row.delta), default=None)
-        totals.fold(session, deltas, latest or utcnow())
+        ledger.fold(session, deltas, latest or utcnow())
     return len(rows) + (own is not None)
 
 

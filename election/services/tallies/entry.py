@@ -22,12 +22,10 @@ from election.services.tallies import idempotency, keying
 from election.services.tallies.common import (
     CORRECTORS,
     SUBMITTERS,
-    Place,
     Receipt,
     TallyInput,
     checked,
     context_and_record,
-    locate,
     official_votes,
     record_for_update,
     roll_up,
@@ -35,6 +33,7 @@ from election.services.tallies.common import (
     write_version,
 )
 from election.services.tallies.idempotency import Key
+from election.services.tallies.place import Place, locate
 from election.services.tallies.stale import stale_conflict
 
 

@@ -29,12 +29,11 @@ from election.services.audit.chain import Actor
 from election.services.tallies.common import (
     COMPLAINTS,
     FIGURES,
-    Place,
     TallyInput,
     add_to_totals,
-    locate,
     record_for_update,
 )
+from election.services.tallies.place import Place, locate
 from election.services.tallies.stale import stale_conflict
 
 KEYERS = ("reviewer", "board")

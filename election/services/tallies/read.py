@@ -17,11 +17,8 @@ from election.models.tallies import TallyRecord, TallyVersion, TallyVote
 from election.models.users import User
 from election.services import scope
 from election.services.tallies import keying
-from election.services.tallies.common import (
-    TallyInput,
-    context_of,
-    locate,
-)
+from election.services.tallies.common import TallyInput, context_of
+from election.services.tallies.place import locate
 
 
 @dataclass(frozen=True)

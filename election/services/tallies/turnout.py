@@ -23,7 +23,7 @@ from election.services import scope
 from election.services.audit import chain as audit
 from election.services.audit.chain import Actor
 from election.services.identity import rate
-from election.services.tallies.common import locate
+from election.services.tallies.place import locate
 
 
 def times(session: Session) -> list[str]:

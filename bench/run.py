@@ -404,9 +404,11 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
             [
                 f"Submit: the worker's CPU per submission, PostgreSQL, in-process, p50 ≤ "
                 f"{SUBMIT_CPU_TARGET_MS:g} ms",
-                f"{cpu['submit_cpu_ms']['p50']:.1f} ms ({cpu['submit_cpu_ms']['p50'] / cpu['floor_cpu_ms']['p50']:.1f}× "
-                f"the floor's {cpu['floor_cpu_ms']['p50']:.1f} ms)",
-                mark(cpu["submit_cpu_ms"]["p50"] <= SUBMIT_CPU_TARGET_MS),
+                f"{cpu['with_settle_ms']['p50']:.1f} ms with its share of the settle "
+                f"({cpu['with_settle_ms']['p50'] / cpu['floor_cpu_ms']['p50']:.1f}× the floor's "
+                f"{cpu['floor_cpu_ms']['p50']:.1f} ms; the request alone "
+                f"{cpu['submit_cpu_ms']['p50']:.1f} ms)",
+                mark(cpu["with_settle_ms"]["p50"] <= SUBMIT_CPU_TARGET_MS),
             ]
         )
     for key, title in LIVE_RUNS:
@@ -457,10 +459,15 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
             f"`python -m bench.submit_cpu {shown(pg)} --submissions {SUBMIT_CPU_N}`: a fresh "
             "demo city, submissions through Flask's test client to distinct (voting area, "
             "contest) pairs with an Idempotency-Key, each after a `GET /api/v1/whoami` (the "
-            "floor), CPU of the process (`time.process_time()`) and SQL statements per "
-            "request. On PostgreSQL a submission is its write and its settle (the short step "
-            "after the commit that chains its event and adds to the city's totals, "
-            "docs/SCALING.md). The profile is in docs/PROFILING.md.",
+            "floor), CPU of the thread that served the request (`time.thread_time()`) and "
+            "the SQL statements it sent. On PostgreSQL a submission is its write; the settle "
+            "(the short step after the commit that chains its event and adds to the city's "
+            "totals, docs/SCALING.md) runs in the worker's settler thread "
+            f"{cpu.get('settle_delay_ms', 0):.0f} ms later, for the writes of that spell "
+            f"together: {cpu['settle']['runs']} settles for {cpu['settle']['settled']} writes, "
+            f"{cpu['settle']['cpu_ms']:.0f} ms of that thread's CPU, "
+            f"{cpu['settle']['share_ms']:.2f} ms per submission, added on the last line. "
+            "The profile is in docs/PROFILING.md.",
             "",
             *md_table(
                 ["request", "CPU p50 ms", "CPU p90 ms", "statements p50"],
@@ -476,6 +483,12 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
                         f"{cpu['submit_cpu_ms']['p50']:.2f}",
                         f"{cpu['submit_cpu_ms']['p90']:.2f}",
                         f"{cpu['submit_statements']['p50']:.0f}",
+                    ],
+                    [
+                        "submission with its share of the settle",
+                        f"{cpu['with_settle_ms']['p50']:.2f}",
+                        "",
+                        "",
                     ],
                 ],
             ),

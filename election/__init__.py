@@ -15,6 +15,8 @@ def create_app(config: dict | None = None) -> Flask:
     from election.http import bodies, context, evidence, headers, imports, reads
     from election.services.evidence.store import make_store, sweep
     from election.services.identity import secretbox
+    from election.services.settle import SETTLER
+    from election.services.settler import Settler
     from election.web import filters
 
     app = Flask(__name__, instance_relative_config=True)
@@ -30,9 +32,15 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"], pool_size=app.config.get("DATABASE_POOL_SIZE", 2)
     )
     app.extensions["election.engine"] = engine
-    app.extensions["election.sessions"] = make_sessionmaker(
-        engine, {secretbox.INFO_KEY: totp_key(app.config)}
-    )
+    info = {secretbox.INFO_KEY: totp_key(app.config)}
+    settler = None
+    delay_ms = app.config.get("SETTLE_DELAY_MS", 0)
+    if delay_ms > 0 and engine.dialect.name == "postgresql":
+        settler = info[SETTLER] = Settler(delay_ms / 1000)
+    sessions = app.extensions["election.sessions"] = make_sessionmaker(engine, info)
+    if settler is not None:
+        settler.sessions = sessions
+        app.extensions["election.settler"] = settler
     store = app.extensions["election.evidence"] = make_store(
         app.config["EVIDENCE_STORE"], app.config["EVIDENCE_DIR"]
     )

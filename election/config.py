@@ -78,6 +78,12 @@ def from_environment() -> dict:
         "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL", ""),
         # A replica replaying further behind than this is skipped for the primary.
         "REPLICA_MAX_LAG_SECONDS": float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5")),
+        # On PostgreSQL a write's audit events get their numbers, and the city's, the
+        # country's and the province-wide units' totals its figures, in a step after its
+        # commit that one thread per worker runs this many milliseconds later, for all the
+        # writes of that spell at once; 0: right after each commit, in the request
+        # (docs/SCALING.md). Its ward's and district's totals are updated in the write.
+        "SETTLE_DELAY_MS": int(os.environ.get("SETTLE_DELAY_MS", "100")),
         # Photos and scans of the signed records (docs/SCALING.md: which store when).
         "EVIDENCE_STORE": os.environ.get("EVIDENCE_STORE", "directory"),
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR", str(INSTANCE / "evidence")),

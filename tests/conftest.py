@@ -88,20 +88,26 @@ def session(sessions):
         yield s
 
 
-@pytest.fixture
-def app(db_url, tmp_path):
+def app_config(db_url: str, tmp_path, **changes) -> dict:
+    """The test app's settings, with ``changes``."""
     # The second factor has its own tests (tests/api/test_totp.py, which turn it on, and
     # the browser tests); the other page tests sign board and admin in with a password only.
-    app = create_app(
-        {
-            "DATABASE_URL": db_url,
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "TOTP_REQUIRED_ROLES": (),
-            "EVIDENCE_DIR": str(tmp_path / "evidence"),
-            "IMPORT_DIR": str(tmp_path / "imports"),
-        }
-    )
+    return {
+        "DATABASE_URL": db_url,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "TOTP_REQUIRED_ROLES": (),
+        "EVIDENCE_DIR": str(tmp_path / "evidence"),
+        "IMPORT_DIR": str(tmp_path / "imports"),
+        # Settled in the request, so a test reads every total right after its write;
+        # tests/api/test_settler.py tests the settler thread.
+        "SETTLE_DELAY_MS": 0,
+    } | changes
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    app = create_app(app_config(db_url, tmp_path))
     yield app
     app.extensions["election.engine"].dispose()
 

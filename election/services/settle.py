@@ -42,6 +42,9 @@ from election.services.audit import chain
 from election.services.results import ledger
 
 log = logging.getLogger(__name__)
+# The ``Session.info`` key of the process's ``settler.Settler``; without one, a write settles
+# in the same request, right after its commit.
+SETTLER = "settler"
 _TAKE = delete(PendingWrite).returning(
     PendingWrite.id, PendingWrite.at, PendingWrite.events, PendingWrite.delta
 )
@@ -87,7 +90,9 @@ def settle_now(session: Session) -> int:
 def commit(session: Session, commit_: Callable[[], None]) -> None:
     """Commit the session's transaction (``db._Session.commit`` calls this with its own).
 
-    A write that left work pending stores it, commits, then settles in a new transaction.
+    A write that left work pending stores it, commits, then settles in a new transaction, or
+    asks the process's settler to (``services.settler``), which settles the writes of a short
+    spell together.
     """
     if not pending.store(session):
         commit_()
@@ -97,6 +102,10 @@ def commit(session: Session, commit_: Callable[[], None]) -> None:
         commit_()
         return
     commit_()
+    settler = session.info.get(SETTLER)
+    if settler is not None:  # the worker's thread settles it, with the writes near it in time
+        settler.ask()
+        return
     try:
         if settle(session):
             session.commit()

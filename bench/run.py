@@ -282,6 +282,12 @@ def explain(url: str) -> dict:
 # --- the report -----------------------------------------------------------------------------
 
 
+MISSED_NOTE = (
+    "A target marked MISSED is missed by the difference in its row; why, with the profile, "
+    'is in docs/PROFILING.md (issue #19\'s sections, "Why 6 ms is missed" and after).'
+)
+
+
 def mark(met: bool | None) -> str:
     return "—" if met is None else ("**met**" if met else "**MISSED**")
 
@@ -452,6 +458,8 @@ def write_report(out: Path, ctx: dict, res: dict, steps: Steps) -> None:
     for key, error in steps.errors.items():
         rows.append([f"{STEP_TITLES.get(key, key)}", f"failed: {error[:160]}", "**FAILED**"])
     L += ["## Targets (issues #7 and #19)", "", *md_table(["target", "measured", ""], rows)]
+    if any(row[2] == mark(False) for row in rows):
+        L += [MISSED_NOTE, ""]
     if cpu:
         L += [
             "## The worker's CPU per submission (issue #19)",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from election.services.tallies.common import (
     record_for_update,
     roll_up,
     snapshot,
+    write_first,
     write_version,
 )
 from election.services.tallies.idempotency import Key
@@ -66,13 +67,11 @@ def submit(
         "updated_at": now,
     }
     try:
-        record_id = session.connection().execute(_INSERT_RECORD, values).scalar_one()
+        record, version = write_first(session, values, place, entry, warnings, user)
     except IntegrityError:
         # Another submission won the race between our check and our insert.
         session.rollback()
         return _after_race(session, user, key, place)
-    record = TallyRecord(id=record_id, **values)  # for what follows; not in the session
-    version = write_version(session, record, 1, place, entry, warnings, user, None)
     roll_up(session, place, record, entry)
     receipt = Receipt(record.id, 1, "submitted", warnings)
     audit.append(
@@ -97,9 +96,6 @@ def submit(
         session.rollback()
         return _after_race(session, user, key, place)
     return receipt
-
-
-_INSERT_RECORD = insert(TallyRecord.__table__).returning(TallyRecord.__table__.c.id)
 
 
 def _existing(session: Session, place: Place) -> int | None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from election.domain.clock import utcnow
 from election.domain.errors import RuleBroken
 from election.models import IdempotencyKey, User
+from election.services import pending
 from election.services.tallies.common import Receipt
 
 MAX_KEY_LENGTH = 200
@@ -89,17 +90,21 @@ def replay_beside(
 def remember(session: Session, user: User, key: Key | None, receipt: Receipt) -> None:
     """Store the receipt in the caller's transaction, beside the change it answers.
 
-    An IntegrityError here: the key was stored meanwhile (a twin committed first).
+    An IntegrityError here or at the commit (on PostgreSQL the row goes with the write's
+    pending row, ``pending.keep_key``): the key was stored meanwhile (a twin committed first).
     """
-    if key is not None:
-        session.connection().execute(
-            insert(IdempotencyKey),
-            {
-                "user_id": user.id,
-                "key": key.value,
-                "request_hash": key.request_hash,
-                "response_status": CREATED,
-                "response_body": asdict(receipt),
-                "created_at": utcnow(),
-            },
-        )
+    if key is None:
+        return
+    row = {
+        "user_id": user.id,
+        "key": key.value,
+        "request_hash": key.request_hash,
+        "response_status": CREATED,
+        "response_body": asdict(receipt),
+        "created_at": utcnow(),
+    }
+    if not pending.keep_key(session, row):
+        session.connection().execute(_INSERT_KEY, row)
+
+
+_INSERT_KEY = insert(IdempotencyKey)

@@ -102,6 +102,7 @@ from election.models import (
     ApiToken,
     Candidate,
     Contest,
+    PendingWrite,
     TallyRecord,
     TallyVersion,
     TallyVote,
@@ -700,6 +701,35 @@ def _count_records(url: str) -> int:
         engine.dispose()
 
 
+def _wait_settled(url: str) -> None:
+    """Wait until the service's settler threads have settled every write (PostgreSQL).
+
+    The raw clients write pending rows of their own shape and settle them themselves; a
+    service settler still due would take them (and they the service's). Once no row is
+    pending, a further pause longer than the settle delay lets any settler still asked
+    run and find nothing.
+    """
+    if not url.startswith("postgresql"):
+        return
+    pause = 3 * int(os.environ.get("SETTLE_DELAY_MS", "100")) / 1000 + 0.2
+    engine = make_engine(url)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with engine.connect() as conn:
+                left = conn.scalar(select(func.count()).select_from(PendingWrite))
+            if not left:
+                time.sleep(pause)
+                with engine.connect() as conn:
+                    if not conn.scalar(select(func.count()).select_from(PendingWrite)):
+                        return
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the service left {left} writes unsettled for 60 s")
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+
+
 def measure(
     url: str | None = None,
     records: int = 240,
@@ -762,6 +792,7 @@ def _measure(
             written += warmups[w]
             check(f"warm-up of {w} workers")
             for c in clients:
+                _wait_settled(url)
                 limit = figures_of(limit_round(url, take(records), c))
                 written += records
                 check(f"the limit with {c} connections")

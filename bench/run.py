@@ -284,7 +284,7 @@ def explain(url: str) -> dict:
 
 MISSED_NOTE = (
     "A target marked MISSED is missed by the difference in its row; why, with the profile, "
-    'is in docs/PROFILING.md (issue #19\'s sections, "Why 6 ms is missed" and after).'
+    "is in docs/PROFILING.md (issue #19's sections)."
 )
 
 

@@ -54,6 +54,10 @@ def submit(
     scope.require_inside(user, place.voting_area)
     context, existing = context_and_record(session, place)
     if existing is not None:
+        # A twin under the same key may have committed since the key was read: its answer.
+        stored = idempotency.replay(session, user, key)
+        if stored is not None:
+            return stored
         raise _duplicate(existing)
     warnings = checked(session, place, entry, context)
     now = utcnow()

@@ -30,12 +30,11 @@ from election.services.tallies.common import (
     record_for_update,
     roll_up,
     snapshot,
-    write_first,
-    write_version,
 )
 from election.services.tallies.idempotency import Key
 from election.services.tallies.place import Place, locate
 from election.services.tallies.stale import stale_conflict
+from election.services.tallies.versions import write_first, write_version
 
 
 def submit(
